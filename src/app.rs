@@ -1,0 +1,109 @@
+//! `create_app`: the middleware stack and each module's routes, the same for `main` and tests.
+//!
+//! Middleware, outermost first: request telemetry (request id, span, metrics), security
+//! headers, compression, the problem+json fallback for framework errors, CORS.
+
+mod middleware;
+mod openapi;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, Error, HttpRequest, web};
+
+use crate::error::AppError;
+use crate::modules;
+use crate::state::AppState;
+
+pub use middleware::RequestId;
+
+pub fn create_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Response = ServiceResponse<impl MessageBody>,
+        Config = (),
+        InitError = (),
+        Error = Error,
+    >,
+> {
+    let max_body = state.settings.max_body_bytes;
+    let cors = cors(&state.settings.cors_allowed_origins);
+    App::new()
+        .app_data(web::Data::new(state.clone()))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(max_body)
+                .error_handler(json_error),
+        )
+        .app_data(web::PayloadConfig::default().limit(max_body))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .wrap(cors)
+        .wrap(from_fn(middleware::problem_fallback))
+        .wrap(Compress::default())
+        .wrap(from_fn(middleware::security_headers))
+        .wrap(from_fn(middleware::request_telemetry))
+        .configure(modules::ops::configure)
+        .configure(openapi::configure)
+        .service(web::scope("/api").configure(modules::jobs::configure))
+        .default_service(web::to(no_route))
+}
+
+/// Closed unless origins are configured; then only those, for the API's verbs.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "x-csrf-token",
+            "x-request-id",
+        ])
+        .max_age(600)
+}
+
+/// A path that exists for other methods is a 405; anything else a 404.
+async fn no_route(request: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    let (method, path) = (request.method(), request.path());
+    if request.resource_map().has_resource(path) {
+        return Err(AppError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{path} does not accept {method}"),
+        ));
+    }
+    Err(AppError::not_found(format!("no route for {method} {path}")))
+}
+
+fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> Error {
+    use actix_web::error::JsonPayloadError as E;
+    use actix_web::http::StatusCode;
+    match &error {
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the JSON body is larger than the limit of {limit} bytes"),
+        ),
+        E::ContentType => AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "expected a body with Content-Type: application/json",
+        ),
+        E::Deserialize(cause) => AppError::bad_request("invalid_json", cause.to_string()),
+        other => AppError::bad_request("invalid_json", other.to_string()),
+    }
+    .into()
+}
+
+fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> Error {
+    AppError::bad_request("invalid_query", error.to_string()).into()
+}
+
+fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> Error {
+    AppError::bad_request("invalid_path", error.to_string()).into()
+}

@@ -1,0 +1,69 @@
+//! Short-lived shared state: a key-value cache with TTL, a GCRA rate limiter and pub/sub for
+//! progress events. In process for the embedded default ([`MemoryCache`]); in Redis in
+//! production ([`RedisCache`]), where every instance and worker shares the same limits.
+
+mod gcra;
+mod memory;
+mod redis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+pub use gcra::RateLimit;
+pub use memory::MemoryCache;
+pub use redis::RedisCache;
+
+/// What the limiter decided for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// The caller holds a slot and may proceed after waiting this long (zero: at once).
+    Granted { wait: Duration },
+    /// No slot within the caller's patience; it may try again after this long.
+    Refused { retry_after: Duration },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("cache unavailable: {0}")]
+    Unavailable(String),
+}
+
+pub type CacheResult<T> = Result<T, CacheError>;
+
+#[async_trait]
+pub trait Cache: Send + Sync + 'static {
+    async fn get(&self, key: &str) -> CacheResult<Option<Vec<u8>>>;
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<()>;
+    async fn delete(&self, key: &str) -> CacheResult<()>;
+    /// Takes one slot from the bucket `key`. When the next free slot is at most `max_wait`
+    /// away it is reserved for the caller, who must wait before using it; otherwise nothing is
+    /// reserved. Shared by every process using the same backend.
+    async fn acquire(
+        &self,
+        key: &str,
+        limit: RateLimit,
+        max_wait: Duration,
+    ) -> CacheResult<Admission>;
+    async fn publish(&self, channel: &str, message: &str) -> CacheResult<()>;
+    /// Messages published on `channel` from now on.
+    async fn subscribe(&self, channel: &str) -> CacheResult<BoxStream<'static, String>>;
+    async fn ping(&self) -> CacheResult<()>;
+}
+
+pub type SharedCache = Arc<dyn Cache>;
+
+/// Waits for a slot, however long the queue: the way workers stay inside an external budget.
+pub async fn throttle(cache: &dyn Cache, key: &str, limit: RateLimit) -> CacheResult<()> {
+    loop {
+        match cache.acquire(key, limit, Duration::from_secs(60)).await? {
+            Admission::Granted { wait } => {
+                tokio::time::sleep(wait).await;
+                return Ok(());
+            }
+            Admission::Refused { retry_after } => tokio::time::sleep(retry_after).await,
+        }
+    }
+}

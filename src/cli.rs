@@ -1,0 +1,61 @@
+//! The command line: `serve` (the default), `worker`. Flags override every other source of
+//! configuration.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "notion-graph",
+    version,
+    about = "Maps how the pages of a Notion workspace connect"
+)]
+pub struct Cli {
+    /// A TOML file of settings (see the README for the keys).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the embedded SQLite database lives.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP (and, in embedded mode, run the job workers too).
+    Serve(ServeArgs),
+    /// Run job workers only (production mode: jobs in Redis).
+    Worker,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Also run job workers in production mode.
+    #[arg(long)]
+    pub with_workers: bool,
+}
+
+impl Cli {
+    /// Flags as `(settings key, value)` pairs, the last layer of configuration.
+    pub fn setting_flags(&self) -> Vec<(&'static str, String)> {
+        let mut flags = Vec::new();
+        if let Some(dir) = &self.data_dir {
+            flags.push(("data_dir", dir.display().to_string()));
+        }
+        if let Some(Command::Serve(serve)) = &self.command {
+            if let Some(port) = serve.port {
+                flags.push(("port", port.to_string()));
+            }
+            if let Some(bind) = &serve.bind {
+                flags.push(("bind", bind.clone()));
+            }
+        }
+        flags
+    }
+}

@@ -1,0 +1,47 @@
+//! The binary: parse the command line, load settings, run the command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use notion_graph::cli::{Cli, Command, ServeArgs};
+use notion_graph::config::Settings;
+use notion_graph::startup::{Application, Role};
+use notion_graph::telemetry;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(
+        cli.config.as_deref(),
+        std::env::vars(),
+        &cli.setting_flags(),
+    ) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("notion-graph: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let role = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => Role::Server {
+            with_workers: args.with_workers,
+        },
+        Command::Worker => Role::Worker,
+    };
+    match runtime.block_on(run(settings, role)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "notion-graph stopped");
+            eprintln!("notion-graph: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(settings: Settings, role: Role) -> anyhow::Result<()> {
+    Application::build(settings, role)
+        .await?
+        .run_until_stopped()
+        .await
+}

@@ -1,0 +1,177 @@
+//! Where jobs wait: apalis on SQLite in embedded mode, on Redis in production. Enqueueing is
+//! the same call in both; the payload is JSON either way, so a dead letter can be replayed
+//! without knowing its Rust type.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use apalis::prelude::{TaskBuilder, TaskId, TaskSink};
+use apalis_redis::RedisStorage;
+use apalis_sqlite::{SqlitePool, SqliteStorage};
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::Job;
+use crate::config::Settings;
+use crate::modules::ops::Metrics;
+
+#[derive(Clone)]
+pub struct JobQueue {
+    backend: Backend,
+    pub(super) max_attempts: usize,
+    pub(super) heartbeat: Duration,
+    redis_prefix: String,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Redis(ConnectionManager),
+}
+
+impl JobQueue {
+    /// The embedded queue, in the same SQLite file as the documents.
+    pub async fn sqlite(pool: SqlitePool, settings: &Settings) -> anyhow::Result<Self> {
+        SqliteStorage::<()>::setup(&pool)
+            .await
+            .context("cannot prepare the SQLite job tables")?;
+        Ok(Self::with(Backend::Sqlite(pool), settings))
+    }
+
+    pub fn redis(connection: ConnectionManager, settings: &Settings) -> Self {
+        Self::with(Backend::Redis(connection), settings)
+    }
+
+    fn with(backend: Backend, settings: &Settings) -> Self {
+        Self {
+            backend,
+            max_attempts: settings.job_max_attempts.max(1) as usize,
+            heartbeat: Duration::from_millis(settings.job_heartbeat_ms.max(100)),
+            redis_prefix: settings.redis_prefix.clone(),
+        }
+    }
+
+    /// Enqueues a job; returns its task id.
+    pub async fn push<J: Job>(&self, job: &J) -> anyhow::Result<String> {
+        self.push_to(J::QUEUE, job).await
+    }
+
+    /// Enqueues a stored JSON payload on a queue by name (replaying a dead letter).
+    pub(super) async fn push_raw(&self, queue: &str, payload: &Value) -> anyhow::Result<String> {
+        self.push_to(queue, payload).await
+    }
+
+    async fn push_to<T>(&self, queue: &str, args: &T) -> anyhow::Result<String>
+    where
+        T: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static,
+    {
+        let id = uuid::Uuid::now_v7().to_string();
+        let task = TaskBuilder::new(args.clone())
+            .task_id(TaskId::from(id.clone()))
+            .max_attempts(self.max_attempts)
+            .build();
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut storage =
+                    SqliteStorage::<T>::new(pool).with_config(self.sqlite_config(queue));
+                storage
+                    .push_task(task)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot enqueue on {queue}: {e}"))?;
+            }
+            Backend::Redis(connection) => {
+                let mut storage = RedisStorage::<T>::new(connection.clone())
+                    .with_config(self.redis_config(queue));
+                storage
+                    .push_task(task)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot enqueue on {queue}: {e}"))?;
+            }
+        }
+        Ok(id)
+    }
+
+    pub(super) fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite(pool) => Some(pool),
+            Backend::Redis(_) => None,
+        }
+    }
+
+    pub(super) fn redis_connection(&self) -> Option<&ConnectionManager> {
+        match &self.backend {
+            Backend::Redis(connection) => Some(connection),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// A dead worker's jobs are re-enqueued after this many missed heartbeats.
+    const MISSED_HEARTBEATS: usize = 3;
+
+    pub(super) fn sqlite_config(&self, queue: &str) -> apalis_sqlite::Config {
+        apalis_sqlite::Config::default()
+            .queue(queue)
+            .heartbeat_interval(self.heartbeat)
+            .missed_heartbeats(Self::MISSED_HEARTBEATS)
+    }
+
+    pub(super) fn redis_config(&self, queue: &str) -> apalis_redis::Config {
+        apalis_redis::Config::default()
+            .queue(&format!("{}:jobs:{queue}", self.redis_prefix))
+            .heartbeat_interval(self.heartbeat)
+            .missed_heartbeats(Self::MISSED_HEARTBEATS)
+    }
+
+    /// Updates the job gauges: counts by queue and state, read from the backend.
+    pub async fn refresh_metrics(&self, metrics: &Metrics) {
+        let counts = match &self.backend {
+            Backend::Sqlite(pool) => sqlite_counts(pool).await,
+            Backend::Redis(connection) => self.redis_counts(connection.clone()).await,
+        };
+        match counts {
+            Ok(counts) => {
+                for (queue, state, count) in counts {
+                    metrics.set_jobs(&queue, &state, count);
+                }
+            }
+            Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot read job counts"),
+        }
+    }
+
+    async fn redis_counts(
+        &self,
+        mut connection: ConnectionManager,
+    ) -> anyhow::Result<Vec<(String, String, i64)>> {
+        let mut counts = Vec::new();
+        for queue in super::QUEUES {
+            let config = self.redis_config(queue);
+            let (pending, scheduled, done, dead): (i64, i64, i64, i64) = redis::pipe()
+                .llen(config.active_jobs_list())
+                .zcard(config.scheduled_jobs_set())
+                .scard(config.done_jobs_set())
+                .scard(config.dead_jobs_set())
+                .query_async(&mut connection)
+                .await?;
+            for (state, count) in [
+                ("pending", pending),
+                ("scheduled", scheduled),
+                ("done", done),
+                ("killed", dead),
+            ] {
+                counts.push((queue.to_string(), state.to_owned(), count));
+            }
+        }
+        Ok(counts)
+    }
+}
+
+async fn sqlite_counts(pool: &SqlitePool) -> anyhow::Result<Vec<(String, String, i64)>> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT job_type, lower(status), COUNT(*) FROM Jobs GROUP BY job_type, status",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}

@@ -1,0 +1,142 @@
+//! The admin's view of failed jobs: list the dead letters, replay or discard one.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use super::dead_letter::{self, DeadLetter};
+use crate::error::AppError;
+use crate::modules::auth::AdminUser;
+use crate::state::AppState;
+use crate::storage::Cursor;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_dead, replay_dead, discard_dead),
+    components(schemas(DeadLetterPage, DeadLetterItem, DeadLetter, Replayed))
+)]
+pub struct JobsApi;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin/jobs")
+            .service(list_dead)
+            .service(replay_dead)
+            .service(discard_dead),
+    );
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// Items per page, 1 to 500 (default 50).
+    limit: Option<usize>,
+    /// The `next` value of the previous page.
+    after: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadLetterPage {
+    items: Vec<DeadLetterItem>,
+    /// Pass as `after` for the next page; absent on the last page.
+    next: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadLetterItem {
+    /// The task id of the failed job.
+    id: String,
+    #[serde(flatten)]
+    letter: DeadLetter,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Replayed {
+    /// The task id of the new job.
+    task_id: String,
+}
+
+fn parse_page(params: &PageParams) -> Result<(usize, Option<Cursor>), AppError> {
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            "limit must be between 1 and 500",
+        ));
+    }
+    let after = match &params.after {
+        None => None,
+        Some(text) => Some(Cursor::decode(text).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_cursor",
+                "`after` is not a cursor this API returned",
+            )
+        })?),
+    };
+    Ok((limit, after))
+}
+
+/// Jobs that failed every attempt, newest first.
+#[utoipa::path(
+    path = "/dead",
+    params(PageParams),
+    security(("admin_token" = [])),
+    responses((status = 200, body = DeadLetterPage), (status = 401, description = "Not the admin"))
+)]
+#[get("/dead")]
+async fn list_dead(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, AppError> {
+    let (limit, after) = parse_page(&params)?;
+    let (records, next) = dead_letter::list(&state, limit, after).await?;
+    let items = records
+        .into_iter()
+        .map(|r| DeadLetterItem {
+            id: r.id,
+            letter: r.value,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(DeadLetterPage {
+        items,
+        next: next.map(|c| c.encode()),
+    }))
+}
+
+/// Enqueues a dead job again and removes it from the list.
+#[utoipa::path(
+    path = "/dead/{id}/replay",
+    security(("admin_token" = [])),
+    responses((status = 202, body = Replayed), (status = 404, description = "No such dead letter"))
+)]
+#[post("/dead/{id}/replay")]
+async fn replay_dead(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    match dead_letter::replay(&state, &id).await? {
+        Some(task_id) => Ok(HttpResponse::Accepted().json(Replayed { task_id })),
+        None => Err(AppError::not_found(format!("no dead letter {id}"))),
+    }
+}
+
+/// Discards a dead job for good.
+#[utoipa::path(
+    path = "/dead/{id}",
+    security(("admin_token" = [])),
+    responses((status = 204), (status = 404, description = "No such dead letter"))
+)]
+#[delete("/dead/{id}")]
+async fn discard_dead(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if dead_letter::discard(&state, &id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(AppError::not_found(format!("no dead letter {id}")))
+    }
+}

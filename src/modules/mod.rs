@@ -1,0 +1,12 @@
+//! Vertical slices of the product; each exposes `configure` for its routes.
+
+pub mod auth;
+pub mod jobs;
+pub mod ops;
+
+use crate::storage::Collection;
+
+/// Every collection of every module, so that both backends create them and their indexes.
+pub fn collections() -> Vec<&'static Collection> {
+    vec![&jobs::DEAD_JOBS, &ops::CANARIES]
+}

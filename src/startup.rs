@@ -1,0 +1,168 @@
+//! `Application`: builds the state, binds the HTTP server and starts the workers its role
+//! asks for, then runs until SIGTERM/SIGINT (or a test's [`ShutdownTrigger`]) and stops
+//! gracefully: readiness turns 503 at once, in-flight requests and jobs finish, nothing is lost.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use actix_web::dev::{Server, ServerHandle};
+use anyhow::Context;
+use tokio::sync::Notify;
+
+use crate::app::create_app;
+use crate::config::Settings;
+use crate::modules::jobs::Workers;
+use crate::state::AppState;
+
+/// What this process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// HTTP; job workers too in embedded mode or when asked.
+    Server { with_workers: bool },
+    /// Job workers only.
+    Worker,
+}
+
+pub struct Application {
+    state: AppState,
+    port: Option<u16>,
+    server: Option<Server>,
+    workers: Option<Workers>,
+    shutdown: ShutdownTrigger,
+}
+
+/// Starts a graceful shutdown from inside the process, as SIGTERM would.
+#[derive(Clone, Default)]
+pub struct ShutdownTrigger(Arc<Notify>);
+
+impl ShutdownTrigger {
+    pub fn trigger(&self) {
+        self.0.notify_one();
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings, role: Role) -> anyhow::Result<Self> {
+        let mode = settings.mode();
+        let listener = match role {
+            Role::Server { .. } => {
+                let address = format!("{}:{}", settings.bind, settings.port);
+                let listener = TcpListener::bind(&address)
+                    .with_context(|| format!("cannot listen on {address}"))?;
+                tracing::info!(mode = %mode, "notion-graph listening on http://{}", listener.local_addr()?);
+                Some(listener)
+            }
+            Role::Worker => {
+                tracing::info!(mode = %mode, "notion-graph worker starting");
+                None
+            }
+        };
+        let state = AppState::build(settings).await?;
+        let run_workers = match role {
+            Role::Server { with_workers } => with_workers || mode.is_embedded(),
+            Role::Worker => true,
+        };
+        let workers = if run_workers {
+            Some(Workers::start(&state)?)
+        } else {
+            None
+        };
+        let port = listener
+            .as_ref()
+            .map(|l| l.local_addr())
+            .transpose()?
+            .map(|a| a.port());
+        let server = listener.map(|l| serve(l, state.clone())).transpose()?;
+        Ok(Self {
+            state,
+            port,
+            server,
+            workers,
+            shutdown: ShutdownTrigger::default(),
+        })
+    }
+
+    /// The bound port (tests bind port 0); `None` for a worker.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn shutdown_trigger(&self) -> ShutdownTrigger {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Application {
+            state,
+            server,
+            workers,
+            shutdown,
+            ..
+        } = self;
+        let handle = server.as_ref().map(Server::handle);
+        let server_task = server.map(tokio::spawn);
+        tokio::select! {
+            () = termination_signal() => {}
+            () = shutdown.0.notified() => {}
+        }
+        drain(&state, handle, workers).await?;
+        if let Some(task) = server_task {
+            task.await?.context("HTTP server failed")?;
+        }
+        tracing::info!("notion-graph stopped");
+        Ok(())
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let timeout = state.settings.shutdown_timeout_secs;
+    let server = HttpServer::new(move || create_app(state.clone()))
+        .listen(listener)?
+        .disable_signals()
+        .shutdown_timeout(timeout)
+        .run();
+    Ok(server)
+}
+
+/// Readiness first, so load balancers stop sending; then HTTP and workers finish their work.
+async fn drain(
+    state: &AppState,
+    server: Option<ServerHandle>,
+    workers: Option<Workers>,
+) -> anyhow::Result<()> {
+    state.lifecycle.begin_shutdown();
+    tracing::info!("shutting down: finishing in-flight requests and jobs");
+    let limit = Duration::from_secs(state.settings.shutdown_timeout_secs + 5);
+    let stop_server = async {
+        if let Some(handle) = server {
+            handle.stop(true).await;
+        }
+    };
+    let stop_workers = async {
+        match workers {
+            Some(workers) => workers.stop().await,
+            None => Ok(()),
+        }
+    };
+    let (_, workers) =
+        tokio::time::timeout(limit, async { tokio::join!(stop_server, stop_workers) })
+            .await
+            .context("shutdown took longer than the shutdown timeout")?;
+    workers
+}
+
+async fn termination_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = terminate.recv() => tracing::info!("SIGTERM received"),
+        _ = interrupt.recv() => tracing::info!("SIGINT received"),
+    }
+}

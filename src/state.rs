@@ -1,0 +1,72 @@
+//! The one application state, cheap to clone, shared by handlers and job workers.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+
+use crate::cache::{MemoryCache, RedisCache, SharedCache};
+use crate::config::Settings;
+use crate::modules::jobs::JobQueue;
+use crate::modules::ops::{Lifecycle, Metrics};
+use crate::storage::{MongoStore, SqliteStore, Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub cache: SharedCache,
+    pub jobs: JobQueue,
+    pub metrics: Arc<Metrics>,
+    pub lifecycle: Arc<Lifecycle>,
+}
+
+impl AppState {
+    /// Connects the engines the settings name and prepares every collection's indexes.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let mut sqlite = None;
+        let store: Store = match &settings.mongodb_uri {
+            Some(uri) => Arc::new(
+                MongoStore::connect(uri.expose_secret(), &settings.mongodb_database).await?,
+            ),
+            None => Arc::new(open_sqlite(&mut sqlite, &settings).await?),
+        };
+        store
+            .prepare(&crate::modules::collections())
+            .await
+            .context("cannot prepare the document collections")?;
+        let (cache, jobs): (SharedCache, JobQueue) = match &settings.redis_url {
+            Some(url) => {
+                let redis = RedisCache::connect(url.expose_secret(), &settings.redis_prefix)?;
+                let jobs = JobQueue::redis(redis.connection(), &settings);
+                (Arc::new(redis), jobs)
+            }
+            None => {
+                let pool = open_sqlite(&mut sqlite, &settings).await?.pool().clone();
+                (
+                    Arc::new(MemoryCache::default()),
+                    JobQueue::sqlite(pool, &settings).await?,
+                )
+            }
+        };
+        Ok(Self {
+            settings: Arc::new(settings),
+            store,
+            cache,
+            jobs,
+            metrics: Arc::new(Metrics::new()),
+            lifecycle: Arc::new(Lifecycle::default()),
+        })
+    }
+}
+
+/// Opens the embedded database the first time something needs it; production opens none.
+async fn open_sqlite(
+    slot: &mut Option<SqliteStore>,
+    settings: &Settings,
+) -> anyhow::Result<SqliteStore> {
+    if slot.is_none() {
+        *slot = Some(SqliteStore::open(&settings.sqlite_path()).await?);
+    }
+    Ok(slot.clone().expect("opened above"))
+}
