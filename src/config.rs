@@ -41,6 +41,10 @@ pub struct Settings {
     /// Send `Strict-Transport-Security`; unset means "only when running in production mode".
     #[serde(deserialize_with = "parsed_option")]
     pub hsts: Option<bool>,
+    /// Milliseconds between SIGTERM and closing the listener, while `/readyz` already answers
+    /// 503 so that load balancers stop sending new requests.
+    #[serde(deserialize_with = "parsed")]
+    pub shutdown_drain_ms: u64,
     /// Seconds that in-flight requests and jobs get to finish after SIGTERM.
     #[serde(deserialize_with = "parsed")]
     pub shutdown_timeout_secs: u64,
@@ -79,6 +83,7 @@ impl Default for Settings {
                 "https://*.notion.site".into(),
             ],
             hsts: None,
+            shutdown_drain_ms: 1000,
             shutdown_timeout_secs: 30,
             admin_token: None,
             job_max_attempts: 5,

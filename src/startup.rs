@@ -138,6 +138,7 @@ async fn drain(
 ) -> anyhow::Result<()> {
     state.lifecycle.begin_shutdown();
     tracing::info!("shutting down: finishing in-flight requests and jobs");
+    tokio::time::sleep(Duration::from_millis(state.settings.shutdown_drain_ms)).await;
     let limit = Duration::from_secs(state.settings.shutdown_timeout_secs + 5);
     let stop_server = async {
         if let Some(handle) = server {

@@ -36,6 +36,8 @@ pub struct Canary {
 pub struct CanaryState {
     /// Attempts that started, including ones cut short by a crash.
     pub attempts: u32,
+    /// When each attempt started (epoch milliseconds; the first hundred).
+    pub started_at: Vec<i64>,
     /// Times the effect was applied: 1 once done, whatever the number of deliveries.
     pub completions: u32,
     /// Epoch milliseconds of the completion.
@@ -71,9 +73,11 @@ impl Job for Canary {
 
 async fn start_attempt(state: &AppState, id: &str) -> Result<u32, StoreError> {
     let store = canaries(state);
+    let now = now_ms();
     let fresh = CanaryState {
         attempts: 1,
-        expires_at: now_ms() + KEEP_FOR_MS,
+        started_at: vec![now],
+        expires_at: now + KEEP_FOR_MS,
         ..Default::default()
     };
     match store.insert(id, &fresh).await {
@@ -81,6 +85,9 @@ async fn start_attempt(state: &AppState, id: &str) -> Result<u32, StoreError> {
         Err(StoreError::Conflict(_)) => {
             let updated = store.update(id, |s| {
                 s.attempts += 1;
+                if s.started_at.len() < 100 {
+                    s.started_at.push(now);
+                }
                 Some(())
             });
             Ok(updated.await?.map_or(1, |r| r.value.attempts))

@@ -1,0 +1,80 @@
+//! The binary's command line: bad configuration exits 2 naming the key; the first log line says
+//! where the server listens and in which mode.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::helpers::{Process, binary, free_port};
+
+fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(binary());
+    command.args(args).env_remove("MONGODB_URI").env_remove("REDIS_URL");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn a_bad_setting_exits_2_and_names_its_key() {
+    let output = run_with_env(&["serve"], &[("NOTION_GRAPH_PORT", "eighty")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`port`") && stderr.contains("NOTION_GRAPH_PORT"), "{stderr}");
+}
+
+#[test]
+fn a_missing_config_file_exits_2() {
+    let output = run_with_env(&["--config", "/nonexistent/notion-graph.toml"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/notion-graph.toml"));
+}
+
+#[test]
+fn an_unknown_flag_exits_2() {
+    let output = run_with_env(&["serve", "--prot", "1"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn the_first_log_line_says_where_it_listens_and_the_mode() {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(binary())
+        .args(["--data-dir", data.path().to_str().unwrap(), "serve", "--port", &port.to_string()])
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .env_remove("MONGODB_URI")
+        .env_remove("REDIS_URL")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.contains(&format!("http://127.0.0.1:{port}")), "{first}");
+    assert!(first.contains("embedded"), "{first}");
+    assert!(data.path().join("notion-graph.sqlite").exists());
+}
+
+#[tokio::test]
+async fn a_config_file_sets_values_and_flags_override_it() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("settings.toml");
+    std::fs::write(&file, "admin_token = \"from-the-file\"\nport = 1\n").unwrap();
+    let port = free_port();
+    let child = Command::new(binary())
+        .args(["--config", file.to_str().unwrap(), "--data-dir", data.path().to_str().unwrap()])
+        .args(["serve", "--port", &port.to_string()])
+        .env_remove("MONGODB_URI")
+        .env_remove("REDIS_URL")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Process { child, address: format!("http://127.0.0.1:{port}") };
+    let client = reqwest::Client::new();
+    process.wait_ready(&client).await;
+    let dead = client.get(format!("{}/api/admin/jobs/dead", process.address)).bearer_auth("from-the-file").send().await.unwrap();
+    assert_eq!(dead.status(), reqwest::StatusCode::OK);
+}

@@ -1,0 +1,211 @@
+//! Test harness: the real application on port 0, in either mode, against the real services
+//! that `scripts/test` starts. Under `scripts/test` (TEST_SERVICES=required) a missing service
+//! fails the test; under plain `cargo test` the test is skipped with a notice.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use notion_graph::config::Settings;
+use notion_graph::startup::{Application, Role, ShutdownTrigger};
+use notion_graph::state::AppState;
+use secrecy::SecretString;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// The address of a service `scripts/test` started, or `None` (with a notice) to skip.
+pub fn service(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(value) if !value.is_empty() => Some(value),
+        _ if std::env::var("TEST_SERVICES").as_deref() == Ok("required") => {
+            panic!("{variable} is not set but TEST_SERVICES=required")
+        }
+        _ => {
+            eprintln!("skipped: {variable} is not set (scripts/test starts the services)");
+            None
+        }
+    }
+}
+
+/// A namespace no other test uses, for Redis prefixes and Mongo databases.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Embedded,
+    /// MongoDB documents, Redis cache and jobs.
+    Production,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 2] = [Mode::Embedded, Mode::Production];
+}
+
+/// Settings for a test instance, or `None` when the mode's services are unavailable.
+pub fn test_settings(mode: Mode, data_dir: &Path) -> Option<Settings> {
+    let mut settings = Settings {
+        port: 0,
+        data_dir: data_dir.to_owned(),
+        admin_token: Some(SecretString::from(ADMIN_TOKEN)),
+        job_backoff_ms: 20,
+        job_heartbeat_ms: 400,
+        job_max_attempts: 3,
+        housekeeping_cron: "* * * * * *".into(),
+        shutdown_timeout_secs: 10,
+        shutdown_drain_ms: 0,
+        redis_prefix: unique("t"),
+        mongodb_database: unique("t"),
+        ..Settings::default()
+    };
+    if mode == Mode::Production {
+        settings.mongodb_uri = Some(SecretString::from(service("TEST_MONGODB_URI")?));
+        settings.redis_url = Some(SecretString::from(service("TEST_REDIS_URL")?));
+    }
+    Some(settings)
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    shutdown: ShutdownTrigger,
+    running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _data: TempDir,
+}
+
+/// Starts the application in `mode` (HTTP plus workers), or `None` to skip.
+pub async fn spawn_app(mode: Mode) -> Option<TestApp> {
+    spawn_app_with(mode, |_| {}).await
+}
+
+pub async fn spawn_app_with(mode: Mode, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let data = TempDir::new().expect("temp dir");
+    let mut settings = test_settings(mode, data.path())?;
+    adjust(&mut settings);
+    Some(start(settings, data).await)
+}
+
+pub async fn start(settings: Settings, data: TempDir) -> TestApp {
+    let app = Application::build(settings, Role::Server { with_workers: true }).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port().expect("a server has a port"));
+    let state = app.state().clone();
+    let shutdown = app.shutdown_trigger();
+    let running = Some(tokio::spawn(app.run_until_stopped()));
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    TestApp { address, client, state, shutdown, running, _data: data }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    pub async fn admin_get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(ADMIN_TOKEN).send().await.expect("request sent")
+    }
+
+    pub async fn admin_post(&self, path: &str, body: &Value) -> reqwest::Response {
+        let request = self.client.post(self.url(path)).bearer_auth(ADMIN_TOKEN).json(body);
+        request.send().await.expect("request sent")
+    }
+
+    /// Stops gracefully, as SIGTERM would, and waits for the process-equivalent to end.
+    pub async fn stop(mut self) {
+        self.shutdown.trigger();
+        if let Some(running) = self.running.take() {
+            running.await.expect("app task").expect("app stopped cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}
+
+/// Polls `check` until it returns `Some`, or panics after `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn json(response: reqwest::Response) -> Value {
+    response.json().await.expect("a JSON body")
+}
+
+/// The service binary, run as its own process (for signals and crashes).
+pub struct Process {
+    pub child: Child,
+    pub address: String,
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_notion-graph"))
+}
+
+impl Process {
+    /// `notion-graph serve` on a free port with `data_dir`, plus extra environment.
+    pub fn serve(data_dir: &Path, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut command = Command::new(binary());
+        command
+            .args(["--data-dir", data_dir.to_str().unwrap(), "serve", "--port", &port.to_string()])
+            .env("NOTION_GRAPH_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("NOTION_GRAPH_JOB_HEARTBEAT_MS", "400")
+            .env("NOTION_GRAPH_JOB_BACKOFF_MS", "20")
+            .env("RUST_LOG", "warn")
+            .env_remove("MONGODB_URI")
+            .env_remove("REDIS_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("the binary starts");
+        Self { child, address: format!("http://127.0.0.1:{port}") }
+    }
+
+    pub async fn wait_ready(&self, client: &reqwest::Client) {
+        let url = format!("{}/livez", self.address);
+        eventually(Duration::from_secs(20), "the process to listen", || async {
+            client.get(&url).send().await.ok().filter(|r| r.status().is_success())
+        })
+        .await;
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args([format!("-{signal}"), self.child.id().to_string()]).status();
+        assert!(status.expect("kill runs").success());
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

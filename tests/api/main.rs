@@ -1,0 +1,11 @@
+//! One integration test binary (fast to link): the real application on port 0, and the real
+//! binary where signals and crashes are involved, against the services `scripts/test` starts.
+
+mod cache_contract;
+mod command_line;
+mod health;
+mod helpers;
+mod http_platform;
+mod jobs;
+mod shutdown;
+mod storage_contract;
