@@ -91,6 +91,9 @@ pub async fn spawn_app_with(mode: Mode, adjust: impl FnOnce(&mut Settings)) -> O
 }
 
 pub async fn start(settings: Settings, data: TempDir) -> TestApp {
+    if std::env::var_os("RUST_LOG").is_some() {
+        notion_graph::telemetry::init(notion_graph::config::LogFormat::Text);
+    }
     let app = Application::build(settings, Role::Server { with_workers: true }).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port().expect("a server has a port"));
     let state = app.state().clone();

@@ -67,9 +67,10 @@ impl JobQueue {
     where
         T: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static,
     {
-        let id = uuid::Uuid::now_v7().to_string();
+        // Both backends store task ids as ULIDs.
+        let id = ulid::Ulid::generate();
         let task = TaskBuilder::new(args.clone())
-            .task_id(TaskId::from(id.clone()))
+            .task_id(TaskId::from(id))
             .max_attempts(self.max_attempts)
             .build();
         match &self.backend {
@@ -90,7 +91,7 @@ impl JobQueue {
                     .map_err(|e| anyhow::anyhow!("cannot enqueue on {queue}: {e}"))?;
             }
         }
-        Ok(id)
+        Ok(id.to_string())
     }
 
     pub(super) fn sqlite_pool(&self) -> Option<&SqlitePool> {
