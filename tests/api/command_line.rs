@@ -51,11 +51,16 @@ fn the_first_log_line_says_where_it_listens_and_the_mode() {
         .unwrap();
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let database = data.path().join("notion-graph.sqlite");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !database.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let _ = child.kill();
     let _ = child.wait();
     assert!(first.contains(&format!("http://127.0.0.1:{port}")), "{first}");
     assert!(first.contains("embedded"), "{first}");
-    assert!(data.path().join("notion-graph.sqlite").exists());
+    assert!(database.exists(), "the embedded database lives in --data-dir");
 }
 
 #[tokio::test]

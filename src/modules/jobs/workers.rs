@@ -1,5 +1,6 @@
 //! The workers: one apalis worker per job type on the configured backend, plus the scheduled
-//! housekeeping, all under one monitor that stops gracefully (in-flight jobs finish).
+//! housekeeping. Each runs under a supervisor that restarts it, with backoff, when its backend
+//! fails (a Redis or SQLite outage), and stops it gracefully (in-flight jobs finish).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,7 +11,9 @@ use apalis::prelude::*;
 use apalis_cron::{CronScheduler, Tick};
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
-use tokio::sync::oneshot;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{Job, dead_letter};
@@ -19,11 +22,16 @@ use crate::state::AppState;
 
 /// How often an idle worker looks for new jobs.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// The longest pause between two restarts of a failing worker.
+const MAX_RESTART_DELAY: Duration = Duration::from_secs(5);
+
+/// Runs one incarnation of a worker until the stop signal resolves.
+type RunWorker = Box<dyn Fn(usize, BoxFuture<'static, Result<(), std::io::Error>>) -> BoxFuture<'static, Result<(), WorkerError>> + Send + Sync>;
 
 /// The running workers of this process.
 pub struct Workers {
-    stop: oneshot::Sender<()>,
-    monitor: JoinHandle<Result<(), MonitorError>>,
+    stop: watch::Sender<bool>,
+    supervisors: Vec<JoinHandle<()>>,
 }
 
 impl Workers {
@@ -33,25 +41,51 @@ impl Workers {
         let instance = uuid::Uuid::now_v7().simple().to_string();
         let schedule = cron::Schedule::from_str(&state.settings.housekeeping_cron)
             .map_err(|e| anyhow::anyhow!("housekeeping_cron: {e}"))?;
-        let timeout = Duration::from_secs(state.settings.shutdown_timeout_secs);
-        let monitor = Monitor::new().shutdown_timeout(timeout);
-        let monitor = register::<ops::Canary>(monitor, state, &instance);
-        let monitor = register_housekeeping(monitor, state, schedule, &instance);
-        let (stop, stopped) = oneshot::channel();
-        let monitor = tokio::spawn(monitor.run_with_signal(async move {
-            let _ = stopped.await;
-            Ok(())
-        }));
+        let (stop, stopped) = watch::channel(false);
+        let workers = [
+            (format!("{}-{instance}", ops::Canary::QUEUE), job_worker::<ops::Canary>(state)),
+            (format!("housekeeping-{instance}"), housekeeping_worker(state, schedule)),
+        ];
+        let supervisors = workers
+            .into_iter()
+            .map(|(name, run)| tokio::spawn(supervise(name, run, stopped.clone())))
+            .collect();
         tracing::info!(instance, "job workers started");
-        Ok(Self { stop, monitor })
+        Ok(Self { stop, supervisors })
     }
 
-    /// Stops taking jobs and waits for the ones in flight (up to the shutdown timeout).
+    /// Stops taking jobs and waits for the ones in flight.
     pub async fn stop(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
-        self.monitor
-            .await?
-            .map_err(|e| anyhow::anyhow!("job workers stopped badly: {e}"))
+        let _ = self.stop.send(true);
+        for supervisor in self.supervisors {
+            supervisor.await?;
+        }
+        Ok(())
+    }
+}
+
+async fn stopped(mut stop: watch::Receiver<bool>) -> Result<(), std::io::Error> {
+    let _ = stop.wait_for(|stopped| *stopped).await;
+    Ok(())
+}
+
+/// Keeps a worker running until asked to stop, restarting it with growing pauses after errors.
+async fn supervise(name: String, run: RunWorker, stop: watch::Receiver<bool>) {
+    for restarts in 0.. {
+        let result = run(restarts, stopped(stop.clone()).boxed()).await;
+        if *stop.borrow() {
+            return;
+        }
+        let delay = Duration::from_millis(200 << restarts.min(8)).min(MAX_RESTART_DELAY);
+        match result {
+            Ok(()) => tracing::warn!(worker = name, "worker ended by itself; restarting"),
+            Err(error) => tracing::warn!(worker = name, %error, ?delay, "worker failed; restarting"),
+        }
+        let mut stop = stop.clone();
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
     }
 }
 
@@ -64,39 +98,37 @@ fn retry_policy(state: &AppState) -> BackoffRetryPolicy<ExponentialBackoff<Hashe
     RetryPolicy::retries(state.jobs.max_attempts.saturating_sub(1)).with_backoff(backoff)
 }
 
-fn register<J: Job>(monitor: Monitor, state: &AppState, instance: &str) -> Monitor {
+fn job_worker<J: Job>(state: &AppState) -> RunWorker {
     let state = state.clone();
     let concurrency = state.settings.job_concurrency.max(1);
-    let instance = instance.to_owned();
-    let name = move |restarts: usize| format!("{}-{instance}-{restarts}", J::QUEUE);
-    if let Some(pool) = state.jobs.sqlite_pool().cloned() {
-        monitor.register(move |restarts| {
-            let storage =
-                SqliteStorage::<J>::new(&pool).with_config(state.jobs.sqlite_config(J::QUEUE));
-            WorkerBuilder::new(name(restarts))
-                .backend(storage.poll_with_interval(POLL_INTERVAL))
-                .concurrency(concurrency)
-                .retry(retry_policy(&state))
-                .data(state.clone())
-                .build(execute::<J>)
-        })
-    } else {
-        let connection = state
-            .jobs
-            .redis_connection()
-            .cloned()
-            .expect("one backend or the other");
-        monitor.register(move |restarts| {
-            let storage = RedisStorage::<J>::new(connection.clone())
-                .with_config(state.jobs.redis_config(J::QUEUE));
-            WorkerBuilder::new(name(restarts))
-                .backend(storage.poll_with_interval(POLL_INTERVAL))
-                .concurrency(concurrency)
-                .retry(retry_policy(&state))
-                .data(state.clone())
-                .build(execute::<J>)
-        })
-    }
+    Box::new(move |restarts, stop| {
+        let name = format!("{}-{}-{restarts}", J::QUEUE, uuid::Uuid::now_v7().simple());
+        let builder = WorkerBuilder::new(name);
+        match (state.jobs.sqlite_pool(), state.jobs.redis_connection()) {
+            (Some(pool), _) => {
+                let storage = SqliteStorage::<J>::new(pool).with_config(state.jobs.sqlite_config(J::QUEUE));
+                let worker = builder
+                    .backend(storage.poll_with_interval(POLL_INTERVAL))
+                    .concurrency(concurrency)
+                    .retry(retry_policy(&state))
+                    .data(state.clone())
+                    .build(execute::<J>);
+                worker.run_until(stop).boxed()
+            }
+            (None, Some(connection)) => {
+                let storage =
+                    RedisStorage::<J>::new(connection.clone()).with_config(state.jobs.redis_config(J::QUEUE));
+                let worker = builder
+                    .backend(storage.poll_with_interval(POLL_INTERVAL))
+                    .concurrency(concurrency)
+                    .retry(retry_policy(&state))
+                    .data(state.clone())
+                    .build(execute::<J>);
+                worker.run_until(stop).boxed()
+            }
+            (None, None) => unreachable!("a job queue has one backend"),
+        }
+    })
 }
 
 /// Runs one attempt. The last failing attempt is written to the dead-letter list and aborted,
@@ -121,19 +153,15 @@ async fn execute<J: Job>(
     Err(AbortError::new(error).into())
 }
 
-fn register_housekeeping(
-    monitor: Monitor,
-    state: &AppState,
-    schedule: cron::Schedule,
-    instance: &str,
-) -> Monitor {
+fn housekeeping_worker(state: &AppState, schedule: cron::Schedule) -> RunWorker {
     let state = state.clone();
-    let instance = instance.to_owned();
-    monitor.register(move |restarts| {
-        WorkerBuilder::new(format!("housekeeping-{instance}-{restarts}"))
+    Box::new(move |restarts, stop| {
+        WorkerBuilder::new(format!("housekeeping-{}-{restarts}", uuid::Uuid::now_v7().simple()))
             .backend(CronScheduler::new(schedule.clone()))
             .data(state.clone())
             .build(housekeeping)
+            .run_until(stop)
+            .boxed()
     })
 }
 
