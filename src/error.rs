@@ -24,7 +24,7 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{}: {}", .0.code, .0.detail)]
-    Problem(Problem),
+    Problem(Box<Problem>),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -35,13 +35,13 @@ pub struct ErrorCode(pub &'static str);
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        AppError::Problem(Problem {
+        AppError::Problem(Box::new(Problem {
             status,
             code,
             detail: detail.into(),
             retry_after_secs: None,
             extensions: Map::new(),
-        })
+        }))
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {

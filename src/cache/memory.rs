@@ -74,7 +74,7 @@ impl Cache for MemoryCache {
             .map
             .insert(key.to_owned(), (value.to_vec(), now + ttl));
         entries.sets += 1;
-        if entries.sets % SWEEP_EVERY == 0 {
+        if entries.sets.is_multiple_of(SWEEP_EVERY) {
             entries.map.retain(|_, (_, expires)| *expires > now);
         }
         Ok(())

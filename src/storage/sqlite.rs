@@ -101,10 +101,11 @@ fn other(error: impl Into<anyhow::Error>) -> StoreError {
 
 /// Unique violations are conflicts; a busy or unreachable file is unavailability.
 fn classify(error: sqlx::Error, what: &str) -> StoreError {
-    if let Some(db) = error.as_database_error() {
-        if db.is_unique_violation() {
-            return StoreError::Conflict(format!("{what} already exists"));
-        }
+    if error
+        .as_database_error()
+        .is_some_and(|db| db.is_unique_violation())
+    {
+        return StoreError::Conflict(format!("{what} already exists"));
     }
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {

@@ -10,9 +10,13 @@ use notion_graph::cache::{Admission, MemoryCache, RateLimit, RedisCache, SharedC
 use crate::helpers::{Mode, service, spawn_app_with, unique};
 
 fn backends() -> Vec<(&'static str, SharedCache)> {
-    let mut all: Vec<(&'static str, SharedCache)> = vec![("memory", Arc::new(MemoryCache::default()))];
+    let mut all: Vec<(&'static str, SharedCache)> =
+        vec![("memory", Arc::new(MemoryCache::default()))];
     if let Some(url) = service("TEST_REDIS_URL") {
-        all.push(("redis", Arc::new(RedisCache::connect(&url, &unique("cache")).unwrap())));
+        all.push((
+            "redis",
+            Arc::new(RedisCache::connect(&url, &unique("cache")).unwrap()),
+        ));
     }
     all
 }
@@ -20,8 +24,15 @@ fn backends() -> Vec<(&'static str, SharedCache)> {
 #[tokio::test]
 async fn values_expire_after_their_ttl() {
     for (name, cache) in backends() {
-        cache.set("k", b"v", Duration::from_millis(300)).await.unwrap();
-        assert_eq!(cache.get("k").await.unwrap().as_deref(), Some(&b"v"[..]), "{name}");
+        cache
+            .set("k", b"v", Duration::from_millis(300))
+            .await
+            .unwrap();
+        assert_eq!(
+            cache.get("k").await.unwrap().as_deref(),
+            Some(&b"v"[..]),
+            "{name}"
+        );
         tokio::time::sleep(Duration::from_millis(450)).await;
         assert_eq!(cache.get("k").await.unwrap(), None, "{name}");
         cache.set("d", b"1", Duration::from_secs(60)).await.unwrap();
@@ -36,16 +47,32 @@ async fn the_limiter_allows_a_burst_then_refuses_with_the_time_to_wait() {
         let limit = RateLimit::new(10.0, 5);
         for i in 0..5 {
             let admission = cache.acquire("burst", limit, Duration::ZERO).await.unwrap();
-            assert_eq!(admission, Admission::Granted { wait: Duration::ZERO }, "{name}: request {i}");
+            assert_eq!(
+                admission,
+                Admission::Granted {
+                    wait: Duration::ZERO
+                },
+                "{name}: request {i}"
+            );
         }
         match cache.acquire("burst", limit, Duration::ZERO).await.unwrap() {
             Admission::Refused { retry_after } => {
-                assert!(retry_after > Duration::from_millis(50) && retry_after <= Duration::from_millis(100), "{name}: {retry_after:?}");
+                assert!(
+                    retry_after > Duration::from_millis(50)
+                        && retry_after <= Duration::from_millis(100),
+                    "{name}: {retry_after:?}"
+                );
             }
             other => panic!("{name}: the sixth request in a burst of five was {other:?}"),
         }
-        let patient = cache.acquire("burst", limit, Duration::from_secs(1)).await.unwrap();
-        assert!(matches!(patient, Admission::Granted { wait } if wait > Duration::ZERO), "{name}: {patient:?}");
+        let patient = cache
+            .acquire("burst", limit, Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert!(
+            matches!(patient, Admission::Granted { wait } if wait > Duration::ZERO),
+            "{name}: {patient:?}"
+        );
     }
 }
 
@@ -58,7 +85,10 @@ async fn throttled_callers_keep_to_the_sustained_rate() {
             throttle(cache.as_ref(), "steady", limit).await.unwrap();
         }
         let elapsed = started.elapsed();
-        assert!(elapsed >= Duration::from_millis(480), "{name}: 11 calls at 20/s took {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(480),
+            "{name}: 11 calls at 20/s took {elapsed:?}"
+        );
     }
 }
 
@@ -72,7 +102,10 @@ async fn subscribers_receive_published_messages_in_order() {
         let mut received = Vec::new();
         for _ in 0..3 {
             let next = tokio::time::timeout(Duration::from_secs(5), messages.next()).await;
-            received.push(next.unwrap_or_else(|_| panic!("{name}: no message")).unwrap());
+            received.push(
+                next.unwrap_or_else(|_| panic!("{name}: no message"))
+                    .unwrap(),
+            );
         }
         assert_eq!(received, ["m0", "m1", "m2"], "{name}");
     }
@@ -83,9 +116,15 @@ async fn consume(cache: SharedCache, limit: RateLimit, window: Duration) -> usiz
     let started = Instant::now();
     let mut granted = 0;
     while started.elapsed() < window {
-        match cache.acquire("notion:workspace-1", limit, Duration::ZERO).await.unwrap() {
+        match cache
+            .acquire("notion:workspace-1", limit, Duration::ZERO)
+            .await
+            .unwrap()
+        {
             Admission::Granted { .. } => granted += 1,
-            Admission::Refused { retry_after } => tokio::time::sleep(retry_after.min(Duration::from_millis(20))).await,
+            Admission::Refused { retry_after } => {
+                tokio::time::sleep(retry_after.min(Duration::from_millis(20))).await
+            }
         }
     }
     granted
@@ -94,8 +133,14 @@ async fn consume(cache: SharedCache, limit: RateLimit, window: Duration) -> usiz
 #[tokio::test]
 async fn two_instances_sharing_redis_stay_within_one_limit() {
     let prefix = unique("shared");
-    let Some(first) = spawn_app_with(Mode::Production, |s| s.redis_prefix = prefix.clone()).await else { return };
-    let Some(second) = spawn_app_with(Mode::Production, |s| s.redis_prefix = prefix.clone()).await else { return };
+    let Some(first) = spawn_app_with(Mode::Production, |s| s.redis_prefix = prefix.clone()).await
+    else {
+        return;
+    };
+    let Some(second) = spawn_app_with(Mode::Production, |s| s.redis_prefix = prefix.clone()).await
+    else {
+        return;
+    };
     let limit = RateLimit::new(20.0, 5);
     let window = Duration::from_secs(3);
     let (a, b) = tokio::join!(
@@ -103,9 +148,18 @@ async fn two_instances_sharing_redis_stay_within_one_limit() {
         consume(second.state.cache.clone(), limit, window)
     );
     let ceiling = (20.0 * window.as_secs_f64()) as usize + 5 + 1;
-    assert!(a + b <= ceiling, "combined {a} + {b} exceeds one limit of {ceiling}");
-    assert!(a + b >= ceiling - 8, "combined {a} + {b} is far below the limit: the bucket is not shared fairly");
-    assert!(a >= 10 && b >= 10, "both instances draw from the bucket: {a} and {b}");
+    assert!(
+        a + b <= ceiling,
+        "combined {a} + {b} exceeds one limit of {ceiling}"
+    );
+    assert!(
+        a + b >= ceiling - 8,
+        "combined {a} + {b} is far below the limit: the bucket is not shared fairly"
+    );
+    assert!(
+        a >= 10 && b >= 10,
+        "both instances draw from the bucket: {a} and {b}"
+    );
     first.stop().await;
     second.stop().await;
 }

@@ -8,7 +8,10 @@ use crate::helpers::{Process, binary, free_port};
 
 fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(binary());
-    command.args(args).env_remove("MONGODB_URI").env_remove("REDIS_URL");
+    command
+        .args(args)
+        .env_remove("MONGODB_URI")
+        .env_remove("REDIS_URL");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -20,7 +23,10 @@ fn a_bad_setting_exits_2_and_names_its_key() {
     let output = run_with_env(&["serve"], &[("NOTION_GRAPH_PORT", "eighty")]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("`port`") && stderr.contains("NOTION_GRAPH_PORT"), "{stderr}");
+    assert!(
+        stderr.contains("`port`") && stderr.contains("NOTION_GRAPH_PORT"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -41,7 +47,13 @@ fn the_first_log_line_says_where_it_listens_and_the_mode() {
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut child = Command::new(binary())
-        .args(["--data-dir", data.path().to_str().unwrap(), "serve", "--port", &port.to_string()])
+        .args([
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "serve",
+            "--port",
+            &port.to_string(),
+        ])
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "info")
         .env_remove("MONGODB_URI")
@@ -50,7 +62,9 @@ fn the_first_log_line_says_where_it_listens_and_the_mode() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     let database = data.path().join("notion-graph.sqlite");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !database.exists() && std::time::Instant::now() < deadline {
@@ -58,9 +72,15 @@ fn the_first_log_line_says_where_it_listens_and_the_mode() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    assert!(first.contains(&format!("http://127.0.0.1:{port}")), "{first}");
+    assert!(
+        first.contains(&format!("http://127.0.0.1:{port}")),
+        "{first}"
+    );
     assert!(first.contains("embedded"), "{first}");
-    assert!(database.exists(), "the embedded database lives in --data-dir");
+    assert!(
+        database.exists(),
+        "the embedded database lives in --data-dir"
+    );
 }
 
 #[tokio::test]
@@ -70,16 +90,29 @@ async fn a_config_file_sets_values_and_flags_override_it() {
     std::fs::write(&file, "admin_token = \"from-the-file\"\nport = 1\n").unwrap();
     let port = free_port();
     let child = Command::new(binary())
-        .args(["--config", file.to_str().unwrap(), "--data-dir", data.path().to_str().unwrap()])
+        .args([
+            "--config",
+            file.to_str().unwrap(),
+            "--data-dir",
+            data.path().to_str().unwrap(),
+        ])
         .args(["serve", "--port", &port.to_string()])
         .env_remove("MONGODB_URI")
         .env_remove("REDIS_URL")
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let process = Process { child, address: format!("http://127.0.0.1:{port}") };
+    let process = Process {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    };
     let client = reqwest::Client::new();
     process.wait_ready(&client).await;
-    let dead = client.get(format!("{}/api/admin/jobs/dead", process.address)).bearer_auth("from-the-file").send().await.unwrap();
+    let dead = client
+        .get(format!("{}/api/admin/jobs/dead", process.address))
+        .bearer_auth("from-the-file")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(dead.status(), reqwest::StatusCode::OK);
 }

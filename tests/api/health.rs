@@ -9,14 +9,18 @@ use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::json;
 
-use crate::helpers::{Mode, TestApp, eventually, free_port, json, service, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Mode, TestApp, eventually, free_port, json, service, spawn_app, spawn_app_with,
+};
 
 const OUTAGE: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn liveness_and_readiness_answer_in_both_modes() {
     for mode in Mode::ALL {
-        let Some(app) = spawn_app(mode).await else { continue };
+        let Some(app) = spawn_app(mode).await else {
+            continue;
+        };
         assert_eq!(app.get("/livez").await.status(), StatusCode::OK, "{mode:?}");
         let ready = app.get("/readyz").await;
         assert_eq!(ready.status(), StatusCode::OK, "{mode:?}");
@@ -34,7 +38,16 @@ struct Server {
 impl Server {
     fn redis(port: u16, dir: &Path) -> Self {
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .arg("--dir")
             .arg(dir)
             .stdout(Stdio::null())
@@ -45,7 +58,15 @@ impl Server {
 
     fn mongo(program: &str, port: u16, dir: &Path) -> Self {
         let child = Command::new(program)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "WARNING", "--storage-path"])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--log-level",
+                "WARNING",
+                "--storage-path",
+            ])
             .arg(dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -72,7 +93,9 @@ async fn wait_until(app: &TestApp, status: StatusCode) -> serde_json::Value {
 }
 
 async fn canary_runs(app: &TestApp, id: &str) {
-    let response = app.admin_post("/api/admin/canaries", &json!({ "id": id })).await;
+    let response = app
+        .admin_post("/api/admin/canaries", &json!({ "id": id }))
+        .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     eventually(OUTAGE, "the canary after recovery", || async {
         let response = app.admin_get(&format!("/api/admin/canaries/{id}")).await;
@@ -89,10 +112,16 @@ async fn readiness_fails_while_redis_is_down_and_recovers_without_a_restart() {
     let redis = Server::redis(port, dir.path());
     let url = format!("redis://127.0.0.1:{port}");
     eventually(OUTAGE, "redis to listen", || async {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
+        std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .map(|_| ())
     })
     .await;
-    let Some(app) = spawn_app_with(Mode::Production, |s| s.redis_url = Some(SecretString::from(url))).await else {
+    let Some(app) = spawn_app_with(Mode::Production, |s| {
+        s.redis_url = Some(SecretString::from(url))
+    })
+    .await
+    else {
         return;
     };
     wait_until(&app, StatusCode::OK).await;
@@ -100,7 +129,11 @@ async fn readiness_fails_while_redis_is_down_and_recovers_without_a_restart() {
     let body = wait_until(&app, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(body["code"], "not_ready");
     assert!(body["detail"].as_str().unwrap().contains("cache"), "{body}");
-    assert_eq!(app.get("/livez").await.status(), StatusCode::OK, "liveness depends on nothing");
+    assert_eq!(
+        app.get("/livez").await.status(),
+        StatusCode::OK,
+        "liveness depends on nothing"
+    );
     let _redis = Server::redis(port, dir.path());
     wait_until(&app, StatusCode::OK).await;
     canary_runs(&app, "after-redis-outage").await;
@@ -109,20 +142,31 @@ async fn readiness_fails_while_redis_is_down_and_recovers_without_a_restart() {
 
 #[tokio::test]
 async fn readiness_fails_while_mongodb_is_down_and_recovers_without_a_restart() {
-    let Some(program) = service("TEST_MONGO_SERVER") else { return };
+    let Some(program) = service("TEST_MONGO_SERVER") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mongo = Server::mongo(&program, port, dir.path());
     let uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false");
     eventually(OUTAGE, "the MongoDB-protocol server to listen", || async {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
+        std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .map(|_| ())
     })
     .await;
-    let app = spawn_app_with(Mode::Embedded, |s| s.mongodb_uri = Some(SecretString::from(uri))).await.unwrap();
+    let app = spawn_app_with(Mode::Embedded, |s| {
+        s.mongodb_uri = Some(SecretString::from(uri))
+    })
+    .await
+    .unwrap();
     wait_until(&app, StatusCode::OK).await;
     drop(mongo);
     let body = wait_until(&app, StatusCode::SERVICE_UNAVAILABLE).await;
-    assert!(body["detail"].as_str().unwrap().contains("documents"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("documents"),
+        "{body}"
+    );
     let _mongo = Server::mongo(&program, port, dir.path());
     wait_until(&app, StatusCode::OK).await;
     canary_runs(&app, "after-mongo-outage").await;

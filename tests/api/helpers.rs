@@ -94,13 +94,28 @@ pub async fn start(settings: Settings, data: TempDir) -> TestApp {
     if std::env::var_os("RUST_LOG").is_some() {
         notion_graph::telemetry::init(notion_graph::config::LogFormat::Text);
     }
-    let app = Application::build(settings, Role::Server { with_workers: true }).await.expect("app builds");
-    let address = format!("http://127.0.0.1:{}", app.port().expect("a server has a port"));
+    let app = Application::build(settings, Role::Server { with_workers: true })
+        .await
+        .expect("app builds");
+    let address = format!(
+        "http://127.0.0.1:{}",
+        app.port().expect("a server has a port")
+    );
     let state = app.state().clone();
     let shutdown = app.shutdown_trigger();
     let running = Some(tokio::spawn(app.run_until_stopped()));
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-    TestApp { address, client, state, shutdown, running, _data: data }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        state,
+        shutdown,
+        running,
+        _data: data,
+    }
 }
 
 impl TestApp {
@@ -109,15 +124,28 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn admin_get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(ADMIN_TOKEN).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn admin_post(&self, path: &str, body: &Value) -> reqwest::Response {
-        let request = self.client.post(self.url(path)).bearer_auth(ADMIN_TOKEN).json(body);
+        let request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(body);
         request.send().await.expect("request sent")
     }
 
@@ -125,7 +153,10 @@ impl TestApp {
     pub async fn stop(mut self) {
         self.shutdown.trigger();
         if let Some(running) = self.running.take() {
-            running.await.expect("app task").expect("app stopped cleanly");
+            running
+                .await
+                .expect("app task")
+                .expect("app stopped cleanly");
         }
     }
 }
@@ -147,7 +178,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            started.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -163,7 +197,11 @@ pub struct Process {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn binary() -> PathBuf {
@@ -176,7 +214,13 @@ impl Process {
         let port = free_port();
         let mut command = Command::new(binary());
         command
-            .args(["--data-dir", data_dir.to_str().unwrap(), "serve", "--port", &port.to_string()])
+            .args([
+                "--data-dir",
+                data_dir.to_str().unwrap(),
+                "serve",
+                "--port",
+                &port.to_string(),
+            ])
             .env("NOTION_GRAPH_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("NOTION_GRAPH_JOB_HEARTBEAT_MS", "400")
             .env("NOTION_GRAPH_JOB_BACKOFF_MS", "20")
@@ -189,19 +233,29 @@ impl Process {
             command.env(key, value);
         }
         let child = command.spawn().expect("the binary starts");
-        Self { child, address: format!("http://127.0.0.1:{port}") }
+        Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        }
     }
 
     pub async fn wait_ready(&self, client: &reqwest::Client) {
         let url = format!("{}/livez", self.address);
         eventually(Duration::from_secs(20), "the process to listen", || async {
-            client.get(&url).send().await.ok().filter(|r| r.status().is_success())
+            client
+                .get(&url)
+                .send()
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
         })
         .await;
     }
 
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([format!("-{signal}"), self.child.id().to_string()]).status();
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status();
         assert!(status.expect("kill runs").success());
     }
 }

@@ -8,12 +8,20 @@ use serde_json::Value;
 use crate::helpers::{ADMIN_TOKEN, Mode, TestApp, json, spawn_app, spawn_app_with};
 
 async fn embedded() -> TestApp {
-    spawn_app(Mode::Embedded).await.expect("embedded mode needs no service")
+    spawn_app(Mode::Embedded)
+        .await
+        .expect("embedded mode needs no service")
 }
 
 async fn assert_problem(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status);
-    let content_type = response.headers().get(CONTENT_TYPE).unwrap().to_str().unwrap().to_owned();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, "application/problem+json");
     let body = json(response).await;
     assert_eq!(body["code"], code, "{body}");
@@ -31,24 +39,69 @@ fn admin_post(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
 async fn malformed_json_is_a_problem_that_names_what_is_wrong() {
     let app = embedded().await;
     let send = |body: &'static str| {
-        admin_post(&app, "/api/admin/canaries").header(CONTENT_TYPE, "application/json").body(body).send()
+        admin_post(&app, "/api/admin/canaries")
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
     };
-    let body = assert_problem(send("{not json").await.unwrap(), StatusCode::BAD_REQUEST, "invalid_json").await;
-    assert!(body["detail"].as_str().unwrap().contains("line 1"), "{body}");
-    let body = assert_problem(send(r#"{"sleep_ms": "slow"}"#).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_json").await;
-    assert!(body["detail"].as_str().unwrap().contains("sleep_ms") || body["detail"].as_str().unwrap().contains("string"), "{body}");
-    let body = assert_problem(send(r#"{"colour": 1}"#).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_json").await;
-    assert!(body["detail"].as_str().unwrap().contains("colour"), "{body}");
-    let wrong_type = admin_post(&app, "/api/admin/canaries").header(CONTENT_TYPE, "text/plain").body("{}").send().await.unwrap();
-    assert_problem(wrong_type, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let body = assert_problem(
+        send("{not json").await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("line 1"),
+        "{body}"
+    );
+    let body = assert_problem(
+        send(r#"{"sleep_ms": "slow"}"#).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("sleep_ms")
+            || body["detail"].as_str().unwrap().contains("string"),
+        "{body}"
+    );
+    let body = assert_problem(
+        send(r#"{"colour": 1}"#).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("colour"),
+        "{body}"
+    );
+    let wrong_type = admin_post(&app, "/api/admin/canaries")
+        .header(CONTENT_TYPE, "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(
+        wrong_type,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_with_413() {
-    let app = spawn_app_with(Mode::Embedded, |s| s.max_body_bytes = 1024).await.unwrap();
+    let app = spawn_app_with(Mode::Embedded, |s| s.max_body_bytes = 1024)
+        .await
+        .unwrap();
     let big = format!(r#"{{"id": "{}"}}"#, "x".repeat(4096));
-    let response = admin_post(&app, "/api/admin/canaries").header(CONTENT_TYPE, "application/json").body(big).send().await.unwrap();
+    let response = admin_post(&app, "/api/admin/canaries")
+        .header(CONTENT_TYPE, "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     app.stop().await;
 }
@@ -68,9 +121,19 @@ async fn bad_query_parameters_are_problems() {
 #[tokio::test]
 async fn unknown_routes_and_wrong_methods_are_problems() {
     let app = embedded().await;
-    assert_problem(app.get("/no/such/page").await, StatusCode::NOT_FOUND, "not_found").await;
+    assert_problem(
+        app.get("/no/such/page").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     let response = app.client.delete(app.url("/livez")).send().await.unwrap();
-    assert_problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    assert_problem(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
     app.stop().await;
 }
 
@@ -78,12 +141,33 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
 async fn every_response_carries_a_request_id() {
     let app = embedded().await;
     let generated = app.get("/livez").await;
-    let id = generated.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+    let id = generated
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(id.len() >= 16, "{id}");
-    let echoed = app.client.get(app.url("/nowhere")).header("x-request-id", "trace-123").send().await.unwrap();
+    let echoed = app
+        .client
+        .get(app.url("/nowhere"))
+        .header("x-request-id", "trace-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(echoed.headers().get("x-request-id").unwrap(), "trace-123");
-    let hostile = app.client.get(app.url("/livez")).header("x-request-id", "a b<script>").send().await.unwrap();
-    assert_ne!(hostile.headers().get("x-request-id").unwrap(), "a b<script>");
+    let hostile = app
+        .client
+        .get(app.url("/livez"))
+        .header("x-request-id", "a b<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        hostile.headers().get("x-request-id").unwrap(),
+        "a b<script>"
+    );
     app.stop().await;
 }
 
@@ -91,7 +175,11 @@ fn assert_security_headers(headers: &HeaderMap) {
     assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(headers.get("x-frame-options").unwrap(), "DENY");
     assert!(headers.get("referrer-policy").is_some());
-    let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+    let csp = headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
 }
 
@@ -101,11 +189,24 @@ async fn security_headers_are_on_every_response_and_hsts_when_asked() {
     for path in ["/livez", "/nowhere", "/api/openapi.json"] {
         let response = app.get(path).await;
         assert_security_headers(response.headers());
-        assert!(response.headers().get("strict-transport-security").is_none(), "no HSTS in embedded mode");
+        assert!(
+            response
+                .headers()
+                .get("strict-transport-security")
+                .is_none(),
+            "no HSTS in embedded mode"
+        );
     }
     app.stop().await;
-    let app = spawn_app_with(Mode::Embedded, |s| s.hsts = Some(true)).await.unwrap();
-    let hsts = app.get("/livez").await.headers().get("strict-transport-security").cloned();
+    let app = spawn_app_with(Mode::Embedded, |s| s.hsts = Some(true))
+        .await
+        .unwrap();
+    let hsts = app
+        .get("/livez")
+        .await
+        .headers()
+        .get("strict-transport-security")
+        .cloned();
     assert!(hsts.unwrap().to_str().unwrap().starts_with("max-age="));
     app.stop().await;
 }
@@ -124,21 +225,51 @@ async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
 async fn cors_is_closed_unless_an_origin_is_configured() {
     let app = embedded().await;
     let response = preflight(&app, "https://evil.example").await;
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     app.stop().await;
-    let app = spawn_app_with(Mode::Embedded, |s| s.cors_allowed_origins = vec!["https://app.example".into()]).await.unwrap();
+    let app = spawn_app_with(Mode::Embedded, |s| {
+        s.cors_allowed_origins = vec!["https://app.example".into()]
+    })
+    .await
+    .unwrap();
     let allowed = preflight(&app, "https://app.example").await;
-    assert_eq!(allowed.headers().get("access-control-allow-origin").unwrap(), "https://app.example");
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "https://app.example"
+    );
     let refused = preflight(&app, "https://evil.example").await;
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn responses_are_compressed_when_the_client_accepts_it() {
     let app = embedded().await;
-    let raw = reqwest::Client::builder().no_gzip().no_brotli().no_zstd().build().unwrap();
-    let response = raw.get(app.url("/api/openapi.json")).header("accept-encoding", "gzip").send().await.unwrap();
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .no_zstd()
+        .build()
+        .unwrap();
+    let response = raw
+        .get(app.url("/api/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers().get("content-encoding").unwrap(), "gzip");
     app.stop().await;
 }
@@ -148,13 +279,25 @@ async fn the_openapi_document_and_swagger_ui_are_served_from_the_binary() {
     let app = embedded().await;
     let document = json(app.get("/api/openapi.json").await).await;
     assert_eq!(document["openapi"], "3.1.0");
-    for path in ["/livez", "/readyz", "/metrics", "/api/admin/jobs/dead", "/api/admin/canaries"] {
-        assert!(document["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+    for path in [
+        "/livez",
+        "/readyz",
+        "/metrics",
+        "/api/admin/jobs/dead",
+        "/api/admin/canaries",
+    ] {
+        assert!(
+            document["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     let ui = app.get("/api/docs/").await;
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(ui.text().await.unwrap().to_lowercase().contains("swagger"));
-    let redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let response = redirect.get(app.url("/api/docs")).send().await.unwrap();
     assert_eq!(response.headers().get("location").unwrap(), "/api/docs/");
     let bundle = app.get("/api/docs/swagger-ui-bundle.js").await;
@@ -169,8 +312,16 @@ async fn requests_are_counted_by_route_and_status() {
     app.get("/livez").await;
     app.get("/no/such/page").await;
     let text = app.get("/metrics").await.text().await.unwrap();
-    assert!(text.contains(r#"notion_graph_http_requests_total{method="GET",route="/livez",status="200"} 1"#), "{text}");
+    assert!(
+        text.contains(
+            r#"notion_graph_http_requests_total{method="GET",route="/livez",status="200"} 1"#
+        ),
+        "{text}"
+    );
     assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
-    assert!(text.contains("notion_graph_http_request_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.contains("notion_graph_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
     app.stop().await;
 }

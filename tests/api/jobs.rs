@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use notion_graph::modules::ops::CANARIES;
-use notion_graph::storage::{Document, SqliteStore, Typed};
 use notion_graph::modules::ops::CanaryState;
+use notion_graph::storage::{Document, SqliteStore, Typed};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -39,7 +39,9 @@ async fn dead_letters(app: &TestApp) -> Vec<Value> {
 #[tokio::test]
 async fn an_enqueued_job_is_processed() {
     for mode in Mode::ALL {
-        let Some(app) = spawn_app(mode).await else { continue };
+        let Some(app) = spawn_app(mode).await else {
+            continue;
+        };
         enqueue(&app, json!({ "id": "hello" })).await;
         let state = completed(&app, "hello").await;
         assert_eq!(state["attempts"], 1, "{mode:?}");
@@ -50,14 +52,27 @@ async fn an_enqueued_job_is_processed() {
 #[tokio::test]
 async fn a_failing_job_is_retried_with_growing_delays() {
     for mode in Mode::ALL {
-        let Some(app) = spawn_app_with_backoff(mode, 200).await else { continue };
+        let Some(app) = spawn_app_with_backoff(mode, 200).await else {
+            continue;
+        };
         enqueue(&app, json!({ "id": "flaky", "fail_times": 2 })).await;
         let state = completed(&app, "flaky").await;
         assert_eq!(state["attempts"], 3, "{mode:?}");
-        let times: Vec<i64> = state["started_at"].as_array().unwrap().iter().map(|t| t.as_i64().unwrap()).collect();
+        let times: Vec<i64> = state["started_at"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_i64().unwrap())
+            .collect();
         let (first_gap, second_gap) = (times[1] - times[0], times[2] - times[1]);
-        assert!(first_gap >= 200, "{mode:?}: first retry after {first_gap} ms");
-        assert!(second_gap >= 400 && second_gap > first_gap, "{mode:?}: second retry after {second_gap} ms");
+        assert!(
+            first_gap >= 200,
+            "{mode:?}: first retry after {first_gap} ms"
+        );
+        assert!(
+            second_gap >= 400 && second_gap > first_gap,
+            "{mode:?}: second retry after {second_gap} ms"
+        );
         assert!(dead_letters(&app).await.is_empty(), "{mode:?}");
         app.stop().await;
     }
@@ -70,23 +85,42 @@ async fn spawn_app_with_backoff(mode: Mode, backoff_ms: u64) -> Option<TestApp> 
 #[tokio::test]
 async fn a_job_that_keeps_failing_is_dead_lettered_and_can_be_replayed() {
     for mode in Mode::ALL {
-        let Some(app) = spawn_app(mode).await else { continue };
+        let Some(app) = spawn_app(mode).await else {
+            continue;
+        };
         enqueue(&app, json!({ "id": "doomed", "fail_times": 5 })).await;
-        let letter = eventually(PATIENCE, "a dead letter", || async { dead_letters(&app).await.pop() }).await;
+        let letter = eventually(PATIENCE, "a dead letter", || async {
+            dead_letters(&app).await.pop()
+        })
+        .await;
         assert_eq!(letter["queue"], "canary", "{mode:?}");
         assert_eq!(letter["attempts"], 3, "{mode:?}");
         assert_eq!(letter["payload"]["id"], "doomed", "{mode:?}");
-        assert!(letter["error"].as_str().unwrap().contains("fails attempt 3"), "{mode:?}: {letter}");
+        assert!(
+            letter["error"]
+                .as_str()
+                .unwrap()
+                .contains("fails attempt 3"),
+            "{mode:?}: {letter}"
+        );
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        assert_eq!(canary(&app, "doomed").await.unwrap()["attempts"], 3, "{mode:?}: a dead job is not retried");
+        assert_eq!(
+            canary(&app, "doomed").await.unwrap()["attempts"],
+            3,
+            "{mode:?}: a dead job is not retried"
+        );
 
         let id = letter["id"].as_str().unwrap();
-        let replayed = app.admin_post(&format!("/api/admin/jobs/dead/{id}/replay"), &json!({})).await;
+        let replayed = app
+            .admin_post(&format!("/api/admin/jobs/dead/{id}/replay"), &json!({}))
+            .await;
         assert_eq!(replayed.status(), StatusCode::ACCEPTED, "{mode:?}");
         let state = completed(&app, "doomed").await;
         assert_eq!(state["attempts"], 6, "{mode:?}");
         assert!(dead_letters(&app).await.is_empty(), "{mode:?}");
-        let again = app.admin_post(&format!("/api/admin/jobs/dead/{id}/replay"), &json!({})).await;
+        let again = app
+            .admin_post(&format!("/api/admin/jobs/dead/{id}/replay"), &json!({}))
+            .await;
         assert_eq!(again.status(), StatusCode::NOT_FOUND, "{mode:?}");
         app.stop().await;
     }
@@ -95,7 +129,9 @@ async fn a_job_that_keeps_failing_is_dead_lettered_and_can_be_replayed() {
 #[tokio::test]
 async fn a_job_delivered_twice_takes_effect_once() {
     for mode in Mode::ALL {
-        let Some(app) = spawn_app(mode).await else { continue };
+        let Some(app) = spawn_app(mode).await else {
+            continue;
+        };
         enqueue(&app, json!({ "id": "twice" })).await;
         enqueue(&app, json!({ "id": "twice" })).await;
         eventually(PATIENCE, "both deliveries", || async {
@@ -111,12 +147,20 @@ async fn a_job_delivered_twice_takes_effect_once() {
 #[tokio::test]
 async fn housekeeping_deletes_expired_documents_on_schedule() {
     for mode in Mode::ALL {
-        let Some(app) = spawn_app(mode).await else { continue };
+        let Some(app) = spawn_app(mode).await else {
+            continue;
+        };
         let expired = json!({ "attempts": 1, "started_at": [], "completions": 0, "completed_at": null, "expires_at": 1 });
         let doc = Document::new("stale", expired.as_object().cloned().unwrap());
         app.state.store.insert(&CANARIES, doc).await.unwrap();
         eventually(PATIENCE, "housekeeping", || async {
-            app.state.store.get(&CANARIES, "stale").await.unwrap().is_none().then_some(())
+            app.state
+                .store
+                .get(&CANARIES, "stale")
+                .await
+                .unwrap()
+                .is_none()
+                .then_some(())
         })
         .await;
         app.stop().await;
@@ -126,14 +170,20 @@ async fn housekeeping_deletes_expired_documents_on_schedule() {
 #[tokio::test]
 async fn job_counts_by_state_are_exported() {
     for mode in Mode::ALL {
-        let Some(app) = spawn_app(mode).await else { continue };
+        let Some(app) = spawn_app(mode).await else {
+            continue;
+        };
         enqueue(&app, json!({ "id": "counted" })).await;
         completed(&app, "counted").await;
         // The backend acknowledges a job just after its effect is visible: poll.
         eventually(PATIENCE, "a done job in the metrics", || async {
             let text = app.get("/metrics").await.text().await.ok()?;
             text.lines()
-                .find(|l| l.starts_with("notion_graph_jobs{") && l.contains("canary") && l.contains("state=\"done\""))
+                .find(|l| {
+                    l.starts_with("notion_graph_jobs{")
+                        && l.contains("canary")
+                        && l.contains("state=\"done\"")
+                })
                 .filter(|l| !l.ends_with(" 0"))
                 .map(|_| ())
         })
@@ -144,14 +194,24 @@ async fn job_counts_by_state_are_exported() {
 
 #[tokio::test]
 async fn admin_job_routes_need_the_admin_token() {
-    let Some(app) = spawn_app(Mode::Embedded).await else { return };
+    let Some(app) = spawn_app(Mode::Embedded).await else {
+        return;
+    };
     let anonymous = app.get("/api/admin/jobs/dead").await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let wrong = app.client.get(app.url("/api/admin/jobs/dead")).bearer_auth("nope").send().await.unwrap();
+    let wrong = app
+        .client
+        .get(app.url("/api/admin/jobs/dead"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let body = json(wrong).await;
     assert_eq!(body["code"], "unauthorized");
-    let bad = app.admin_post("/api/admin/canaries", &json!({ "id": "no spaces allowed" })).await;
+    let bad = app
+        .admin_post("/api/admin/canaries", &json!({ "id": "no spaces allowed" }))
+        .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json(bad).await["code"], "invalid_id");
     app.stop().await;
@@ -173,7 +233,12 @@ async fn a_job_cut_short_by_a_killed_process_completes_once_after_restart() {
     assert_eq!(enqueue.status(), StatusCode::ACCEPTED);
     let status_url = format!("{}/api/admin/canaries/crash", first.address);
     eventually(PATIENCE, "the job to start", || async {
-        let response = client.get(&status_url).bearer_auth(crate::helpers::ADMIN_TOKEN).send().await.ok()?;
+        let response = client
+            .get(&status_url)
+            .bearer_auth(crate::helpers::ADMIN_TOKEN)
+            .send()
+            .await
+            .ok()?;
         (response.status() == StatusCode::OK).then_some(())
     })
     .await;
@@ -183,15 +248,25 @@ async fn a_job_cut_short_by_a_killed_process_completes_once_after_restart() {
     second.wait_ready(&client).await;
     let status_url = format!("{}/api/admin/canaries/crash", second.address);
     let state: Value = eventually(PATIENCE, "the job to complete after restart", || async {
-        let response = client.get(&status_url).bearer_auth(crate::helpers::ADMIN_TOKEN).send().await.ok()?;
+        let response = client
+            .get(&status_url)
+            .bearer_auth(crate::helpers::ADMIN_TOKEN)
+            .send()
+            .await
+            .ok()?;
         let state: Value = response.json().await.ok()?;
         (state["completions"] == 1).then_some(state)
     })
     .await;
-    assert_eq!(state["attempts"], 2, "the killed attempt and the one after restart: {state}");
+    assert_eq!(
+        state["attempts"], 2,
+        "the killed attempt and the one after restart: {state}"
+    );
     drop(second);
 
-    let store = SqliteStore::open(&data.path().join("notion-graph.sqlite")).await.unwrap();
+    let store = SqliteStore::open(&data.path().join("notion-graph.sqlite"))
+        .await
+        .unwrap();
     let canaries = Typed::<CanaryState>::new(std::sync::Arc::new(store), &CANARIES);
     let stored = canaries.get("crash").await.unwrap().unwrap();
     assert_eq!(stored.value.completions, 1);

@@ -15,15 +15,31 @@ async fn sigterm_drains_requests_and_jobs_then_exits_zero() {
     let client = reqwest::Client::new();
     let mut process = Process::serve(
         data.path(),
-        &[("NOTION_GRAPH_SHUTDOWN_DRAIN_MS", "1500"), ("NOTION_GRAPH_SHUTDOWN_TIMEOUT_SECS", "20")],
+        &[
+            ("NOTION_GRAPH_SHUTDOWN_DRAIN_MS", "1500"),
+            ("NOTION_GRAPH_SHUTDOWN_TIMEOUT_SECS", "20"),
+        ],
     );
     process.wait_ready(&client).await;
-    let admin = |path: &str| client.post(format!("{}{path}", process.address)).bearer_auth(ADMIN_TOKEN);
-    let started = admin("/api/admin/canaries").json(&json!({ "id": "inflight", "sleep_ms": 2500 })).send().await.unwrap();
+    let admin = |path: &str| {
+        client
+            .post(format!("{}{path}", process.address))
+            .bearer_auth(ADMIN_TOKEN)
+    };
+    let started = admin("/api/admin/canaries")
+        .json(&json!({ "id": "inflight", "sleep_ms": 2500 }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(started.status(), StatusCode::ACCEPTED);
     let status_url = format!("{}/api/admin/canaries/inflight", process.address);
     eventually(Duration::from_secs(20), "the job to start", || async {
-        let response = client.get(&status_url).bearer_auth(ADMIN_TOKEN).send().await.ok()?;
+        let response = client
+            .get(&status_url)
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .ok()?;
         (response.status() == StatusCode::OK).then_some(())
     })
     .await;
@@ -43,16 +59,33 @@ async fn sigterm_drains_requests_and_jobs_then_exits_zero() {
 
     let signalled = Instant::now();
     process.signal("TERM");
-    let ready = client.get(format!("{}/readyz", process.address)).send().await.unwrap();
+    let ready = client
+        .get(format!("{}/readyz", process.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = ready.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("serving"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("serving"),
+        "{body}"
+    );
 
-    let slow = slow.await.unwrap().expect("the in-flight request is answered");
+    let slow = slow
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered");
     assert_eq!(slow.status(), StatusCode::ACCEPTED);
-    let exit = tokio::task::spawn_blocking(move || process.child.wait()).await.unwrap().unwrap();
+    let exit = tokio::task::spawn_blocking(move || process.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(exit.success(), "exit status {exit:?}");
-    assert!(signalled.elapsed() < Duration::from_secs(20), "took {:?}", signalled.elapsed());
+    assert!(
+        signalled.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        signalled.elapsed()
+    );
 
     // The in-flight job finished before exit; the job enqueued during the drain survives.
     let restarted = Process::serve(data.path(), &[]);
@@ -66,11 +99,27 @@ async fn sigterm_drains_requests_and_jobs_then_exits_zero() {
         .json()
         .await
         .unwrap();
-    assert_eq!((state["attempts"].clone(), state["completions"].clone()), (json!(1), json!(1)), "{state}");
+    assert_eq!(
+        (state["attempts"].clone(), state["completions"].clone()),
+        (json!(1), json!(1)),
+        "{state}"
+    );
     let url = format!("{}/api/admin/canaries/slow-body", restarted.address);
-    eventually(Duration::from_secs(20), "the job enqueued during the drain to run", || async {
-        let state: Value = client.get(&url).bearer_auth(ADMIN_TOKEN).send().await.ok()?.json().await.ok()?;
-        (state["completions"] == 1).then_some(())
-    })
+    eventually(
+        Duration::from_secs(20),
+        "the job enqueued during the drain to run",
+        || async {
+            let state: Value = client
+                .get(&url)
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (state["completions"] == 1).then_some(())
+        },
+    )
     .await;
 }

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use notion_graph::storage::{
-    Collection, Document, Filter, Index, MongoStore, Order, Query, SqliteStore, Store,
-    StoreError, Typed,
+    Collection, Document, Filter, Index, MongoStore, Order, Query, SqliteStore, Store, StoreError,
+    Typed,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -23,14 +23,22 @@ static ITEMS: Collection = Collection {
 /// Each available backend, prepared, with what keeps it alive.
 async fn backends() -> Vec<(&'static str, Store, Option<TempDir>)> {
     let dir = TempDir::new().unwrap();
-    let sqlite = SqliteStore::open(&dir.path().join("contract.sqlite")).await.unwrap();
-    let mut all: Vec<(&'static str, Store, Option<TempDir>)> = vec![("sqlite", Arc::new(sqlite), Some(dir))];
+    let sqlite = SqliteStore::open(&dir.path().join("contract.sqlite"))
+        .await
+        .unwrap();
+    let mut all: Vec<(&'static str, Store, Option<TempDir>)> =
+        vec![("sqlite", Arc::new(sqlite), Some(dir))];
     if let Some(uri) = service("TEST_MONGODB_URI") {
-        let mongo = MongoStore::connect(&uri, &unique("contract")).await.unwrap();
+        let mongo = MongoStore::connect(&uri, &unique("contract"))
+            .await
+            .unwrap();
         all.push(("mongodb", Arc::new(mongo), None));
     }
     for (name, store, _) in &all {
-        store.prepare(&[&ITEMS]).await.unwrap_or_else(|e| panic!("{name}: prepare: {e}"));
+        store
+            .prepare(&[&ITEMS])
+            .await
+            .unwrap_or_else(|e| panic!("{name}: prepare: {e}"));
     }
     all
 }
@@ -40,7 +48,10 @@ fn body(value: Value) -> Map<String, Value> {
 }
 
 fn item(id: &str, group: &str, rank: i64) -> Document {
-    Document::new(id, body(json!({ "group": group, "rank": rank, "slug": id, "text": "x" })))
+    Document::new(
+        id,
+        body(json!({ "group": group, "rank": rank, "slug": id, "text": "x" })),
+    )
 }
 
 #[tokio::test]
@@ -52,7 +63,10 @@ async fn insert_then_get_round_trips_and_a_duplicate_id_is_a_conflict() {
         assert_eq!(read.body["rank"], 1, "{name}");
         assert_eq!(read.body["text"], "x", "{name}");
         let again = store.insert(&ITEMS, item("a", "g", 2)).await;
-        assert!(matches!(again, Err(StoreError::Conflict(_))), "{name}: {again:?}");
+        assert!(
+            matches!(again, Err(StoreError::Conflict(_))),
+            "{name}: {again:?}"
+        );
         assert_eq!(store.get(&ITEMS, "missing").await.unwrap(), None, "{name}");
     }
 }
@@ -64,7 +78,10 @@ async fn a_unique_index_refuses_a_second_document_with_the_same_key() {
         let mut twin = item("u2", "g", 2);
         twin.body.insert("slug".into(), json!("u1"));
         let result = store.insert(&ITEMS, twin).await;
-        assert!(matches!(result, Err(StoreError::Conflict(_))), "{name}: {result:?}");
+        assert!(
+            matches!(result, Err(StoreError::Conflict(_))),
+            "{name}: {result:?}"
+        );
     }
 }
 
@@ -77,14 +94,32 @@ async fn replace_checks_the_version_and_upsert_does_not() {
         let v2 = store.replace(&ITEMS, change.clone()).await.unwrap();
         assert_eq!(v2.version, 2, "{name}");
         let stale = store.replace(&ITEMS, change).await;
-        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{name}: {stale:?}");
-        let missing = store.replace(&ITEMS, Document { version: 1, ..item("nope", "g", 1) }).await;
-        assert!(matches!(missing, Err(StoreError::NotFound)), "{name}: {missing:?}");
+        assert!(
+            matches!(stale, Err(StoreError::Conflict(_))),
+            "{name}: {stale:?}"
+        );
+        let missing = store
+            .replace(
+                &ITEMS,
+                Document {
+                    version: 1,
+                    ..item("nope", "g", 1)
+                },
+            )
+            .await;
+        assert!(
+            matches!(missing, Err(StoreError::NotFound)),
+            "{name}: {missing:?}"
+        );
         let upserted = store.upsert(&ITEMS, item("r", "g", 9)).await.unwrap();
         assert_eq!(upserted.version, 3, "{name}");
         let fresh = store.upsert(&ITEMS, item("new", "g", 1)).await.unwrap();
         assert_eq!(fresh.version, 1, "{name}");
-        assert_eq!(store.get(&ITEMS, "r").await.unwrap().unwrap().body["rank"], 9, "{name}");
+        assert_eq!(
+            store.get(&ITEMS, "r").await.unwrap().unwrap().body["rank"],
+            9,
+            "{name}"
+        );
     }
 }
 
@@ -99,7 +134,17 @@ struct Counter {
 async fn fifty_concurrent_optimistic_updates_lose_no_update() {
     for (name, store, _keep) in backends().await {
         let counters = Typed::<Counter>::new(store.clone(), &ITEMS);
-        counters.insert("c", &Counter { group: "g".into(), rank: 0, slug: "c".into() }).await.unwrap();
+        counters
+            .insert(
+                "c",
+                &Counter {
+                    group: "g".into(),
+                    rank: 0,
+                    slug: "c".into(),
+                },
+            )
+            .await
+            .unwrap();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let counters = counters.clone();
@@ -114,7 +159,9 @@ async fn fifty_concurrent_optimistic_updates_lose_no_update() {
             })
             .collect();
         for task in tasks {
-            task.await.unwrap().unwrap_or_else(|e| panic!("{name}: {e}"));
+            task.await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
         let done = counters.get("c").await.unwrap().unwrap();
         assert_eq!(done.value.rank, 50, "{name}");
@@ -125,7 +172,9 @@ async fn fifty_concurrent_optimistic_updates_lose_no_update() {
 #[tokio::test]
 async fn keyset_pages_return_each_document_once_in_order_while_others_are_inserted() {
     for (name, store, _keep) in backends().await {
-        let originals: Vec<_> = (0..10_000).map(|i| item(&format!("k{i:05}"), "page", i * 2)).collect();
+        let originals: Vec<_> = (0..10_000)
+            .map(|i| item(&format!("k{i:05}"), "page", i * 2))
+            .collect();
         store.bulk_upsert(&ITEMS, originals).await.unwrap();
         let writer = {
             let store = store.clone();
@@ -139,16 +188,29 @@ async fn keyset_pages_return_each_document_once_in_order_while_others_are_insert
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let query = Query::new(Filter::all().eq("group", "page")).sort("rank", Order::Asc).limit(700).after(after);
-            let page = store.find(&ITEMS, &query).await.unwrap_or_else(|e| panic!("{name}: {e}"));
-            seen.extend(page.items.iter().map(|d| (d.body["rank"].as_i64().unwrap(), d.id.clone())));
+            let query = Query::new(Filter::all().eq("group", "page"))
+                .sort("rank", Order::Asc)
+                .limit(700)
+                .after(after);
+            let page = store
+                .find(&ITEMS, &query)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            seen.extend(
+                page.items
+                    .iter()
+                    .map(|d| (d.body["rank"].as_i64().unwrap(), d.id.clone())),
+            );
             match page.next {
                 Some(next) => after = Some(next),
                 None => break,
             }
         }
         writer.await.unwrap();
-        assert!(seen.windows(2).all(|w| w[0] < w[1]), "{name}: pages out of order");
+        assert!(
+            seen.windows(2).all(|w| w[0] < w[1]),
+            "{name}: pages out of order"
+        );
         let originals: Vec<_> = seen.iter().filter(|(_, id)| id.starts_with('k')).collect();
         assert_eq!(originals.len(), 10_000, "{name}");
         let distinct: HashSet<_> = originals.iter().map(|(_, id)| id).collect();
@@ -159,14 +221,23 @@ async fn keyset_pages_return_each_document_once_in_order_while_others_are_insert
 #[tokio::test]
 async fn descending_pages_walk_backwards() {
     for (name, store, _keep) in backends().await {
-        let docs: Vec<_> = (0..25).map(|i| item(&format!("d{i:02}"), "desc", i % 5)).collect();
+        let docs: Vec<_> = (0..25)
+            .map(|i| item(&format!("d{i:02}"), "desc", i % 5))
+            .collect();
         store.bulk_upsert(&ITEMS, docs).await.unwrap();
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let query = Query::new(Filter::all().eq("group", "desc")).sort("rank", Order::Desc).limit(4).after(after);
+            let query = Query::new(Filter::all().eq("group", "desc"))
+                .sort("rank", Order::Desc)
+                .limit(4)
+                .after(after);
             let page = store.find(&ITEMS, &query).await.unwrap();
-            seen.extend(page.items.iter().map(|d| (d.body["rank"].as_i64().unwrap(), d.id.clone())));
+            seen.extend(
+                page.items
+                    .iter()
+                    .map(|d| (d.body["rank"].as_i64().unwrap(), d.id.clone())),
+            );
             match page.next {
                 Some(next) => after = Some(next),
                 None => break,
@@ -180,13 +251,39 @@ async fn descending_pages_walk_backwards() {
 #[tokio::test]
 async fn a_bulk_upsert_of_ten_thousand_documents_inserts_then_updates() {
     for (name, store, _keep) in backends().await {
-        let docs = |rank| (0..10_000).map(move |i| item(&format!("b{i:05}"), "bulk", rank)).collect::<Vec<_>>();
-        assert_eq!(store.bulk_upsert(&ITEMS, docs(1)).await.unwrap(), 10_000, "{name}");
-        assert_eq!(store.count(&ITEMS, &Filter::all().eq("group", "bulk")).await.unwrap(), 10_000, "{name}");
+        let docs = |rank| {
+            (0..10_000)
+                .map(move |i| item(&format!("b{i:05}"), "bulk", rank))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            store.bulk_upsert(&ITEMS, docs(1)).await.unwrap(),
+            10_000,
+            "{name}"
+        );
+        assert_eq!(
+            store
+                .count(&ITEMS, &Filter::all().eq("group", "bulk"))
+                .await
+                .unwrap(),
+            10_000,
+            "{name}"
+        );
         store.bulk_upsert(&ITEMS, docs(2)).await.unwrap();
         let one = store.get(&ITEMS, "b04242").await.unwrap().unwrap();
-        assert_eq!((one.version, one.body["rank"].as_i64()), (2, Some(2)), "{name}");
-        assert_eq!(store.count(&ITEMS, &Filter::all().eq("group", "bulk").eq("rank", 2)).await.unwrap(), 10_000, "{name}");
+        assert_eq!(
+            (one.version, one.body["rank"].as_i64()),
+            (2, Some(2)),
+            "{name}"
+        );
+        assert_eq!(
+            store
+                .count(&ITEMS, &Filter::all().eq("group", "bulk").eq("rank", 2))
+                .await
+                .unwrap(),
+            10_000,
+            "{name}"
+        );
     }
 }
 
@@ -195,11 +292,16 @@ async fn a_filter_on_a_field_without_an_index_is_refused_with_its_name() {
     for (name, store, _keep) in backends().await {
         let query = Query::new(Filter::all().eq("text", "x"));
         match store.find(&ITEMS, &query).await {
-            Err(StoreError::Unindexed(message)) => assert!(message.contains("text"), "{name}: {message}"),
+            Err(StoreError::Unindexed(message)) => {
+                assert!(message.contains("text"), "{name}: {message}")
+            }
             other => panic!("{name}: expected a refusal, got {other:?}"),
         }
         let count = store.count(&ITEMS, &Filter::all().eq("rank", 1)).await;
-        assert!(matches!(count, Err(StoreError::Unindexed(_))), "{name}: {count:?}");
+        assert!(
+            matches!(count, Err(StoreError::Unindexed(_))),
+            "{name}: {count:?}"
+        );
     }
 }
 
@@ -214,9 +316,16 @@ async fn delete_and_expiry_remove_documents() {
         let mut young = item("young", "ttl", 2);
         young.body.insert("expires_at".into(), json!(i64::MAX / 2));
         store.bulk_upsert(&ITEMS, vec![old, young]).await.unwrap();
-        assert_eq!(store.delete_expired(&ITEMS, 2_000).await.unwrap(), 1, "{name}");
+        assert_eq!(
+            store.delete_expired(&ITEMS, 2_000).await.unwrap(),
+            1,
+            "{name}"
+        );
         assert!(store.get(&ITEMS, "old").await.unwrap().is_none(), "{name}");
-        assert!(store.get(&ITEMS, "young").await.unwrap().is_some(), "{name}");
+        assert!(
+            store.get(&ITEMS, "young").await.unwrap().is_some(),
+            "{name}"
+        );
     }
 }
 

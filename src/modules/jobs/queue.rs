@@ -120,7 +120,7 @@ impl JobQueue {
 
     pub(super) fn redis_config(&self, queue: &str) -> apalis_redis::Config {
         apalis_redis::Config::default()
-            .queue(&format!("{}:jobs:{queue}", self.redis_prefix))
+            .queue(format!("{}:jobs:{queue}", self.redis_prefix))
             .heartbeat_interval(self.heartbeat)
             .missed_heartbeats(Self::MISSED_HEARTBEATS)
     }

@@ -26,7 +26,14 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 const MAX_RESTART_DELAY: Duration = Duration::from_secs(5);
 
 /// Runs one incarnation of a worker until the stop signal resolves.
-type RunWorker = Box<dyn Fn(usize, BoxFuture<'static, Result<(), std::io::Error>>) -> BoxFuture<'static, Result<(), WorkerError>> + Send + Sync>;
+type RunWorker = Box<
+    dyn Fn(
+            usize,
+            BoxFuture<'static, Result<(), std::io::Error>>,
+        ) -> BoxFuture<'static, Result<(), WorkerError>>
+        + Send
+        + Sync,
+>;
 
 /// The running workers of this process.
 pub struct Workers {
@@ -43,8 +50,14 @@ impl Workers {
             .map_err(|e| anyhow::anyhow!("housekeeping_cron: {e}"))?;
         let (stop, stopped) = watch::channel(false);
         let workers = [
-            (format!("{}-{instance}", ops::Canary::QUEUE), job_worker::<ops::Canary>(state)),
-            (format!("housekeeping-{instance}"), housekeeping_worker(state, schedule)),
+            (
+                format!("{}-{instance}", ops::Canary::QUEUE),
+                job_worker::<ops::Canary>(state),
+            ),
+            (
+                format!("housekeeping-{instance}"),
+                housekeeping_worker(state, schedule),
+            ),
         ];
         let supervisors = workers
             .into_iter()
@@ -79,7 +92,9 @@ async fn supervise(name: String, run: RunWorker, stop: watch::Receiver<bool>) {
         let delay = Duration::from_millis(200 << restarts.min(8)).min(MAX_RESTART_DELAY);
         match result {
             Ok(()) => tracing::warn!(worker = name, "worker ended by itself; restarting"),
-            Err(error) => tracing::warn!(worker = name, %error, ?delay, "worker failed; restarting"),
+            Err(error) => {
+                tracing::warn!(worker = name, %error, ?delay, "worker failed; restarting")
+            }
         }
         let mut stop = stop.clone();
         tokio::select! {
@@ -106,7 +121,8 @@ fn job_worker<J: Job>(state: &AppState) -> RunWorker {
         let builder = WorkerBuilder::new(name);
         match (state.jobs.sqlite_pool(), state.jobs.redis_connection()) {
             (Some(pool), _) => {
-                let storage = SqliteStorage::<J>::new(pool).with_config(state.jobs.sqlite_config(J::QUEUE));
+                let storage =
+                    SqliteStorage::<J>::new(pool).with_config(state.jobs.sqlite_config(J::QUEUE));
                 let worker = builder
                     .backend(storage.poll_with_interval(POLL_INTERVAL))
                     .concurrency(concurrency)
@@ -116,8 +132,8 @@ fn job_worker<J: Job>(state: &AppState) -> RunWorker {
                 worker.run_until(stop).boxed()
             }
             (None, Some(connection)) => {
-                let storage =
-                    RedisStorage::<J>::new(connection.clone()).with_config(state.jobs.redis_config(J::QUEUE));
+                let storage = RedisStorage::<J>::new(connection.clone())
+                    .with_config(state.jobs.redis_config(J::QUEUE));
                 let worker = builder
                     .backend(storage.poll_with_interval(POLL_INTERVAL))
                     .concurrency(concurrency)
@@ -156,12 +172,15 @@ async fn execute<J: Job>(
 fn housekeeping_worker(state: &AppState, schedule: cron::Schedule) -> RunWorker {
     let state = state.clone();
     Box::new(move |restarts, stop| {
-        WorkerBuilder::new(format!("housekeeping-{}-{restarts}", uuid::Uuid::now_v7().simple()))
-            .backend(CronScheduler::new(schedule.clone()))
-            .data(state.clone())
-            .build(housekeeping)
-            .run_until(stop)
-            .boxed()
+        WorkerBuilder::new(format!(
+            "housekeeping-{}-{restarts}",
+            uuid::Uuid::now_v7().simple()
+        ))
+        .backend(CronScheduler::new(schedule.clone()))
+        .data(state.clone())
+        .build(housekeeping)
+        .run_until(stop)
+        .boxed()
     })
 }
 
