@@ -20,8 +20,12 @@ fn documents(count: usize) -> Vec<Document> {
     let filler = "x".repeat(900);
     (0..count)
         .map(|i| {
-            let body = json!({ "tenant": "t1", "rank": i, "title": format!("Page {i}"), "text": filler });
-            Document::new(format!("doc{i:08}"), body.as_object().cloned().unwrap_or_else(Map::new))
+            let body =
+                json!({ "tenant": "t1", "rank": i, "title": format!("Page {i}"), "text": filler });
+            Document::new(
+                format!("doc{i:08}"),
+                body.as_object().cloned().unwrap_or_else(Map::new),
+            )
         })
         .collect()
 }

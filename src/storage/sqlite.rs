@@ -262,7 +262,11 @@ impl DocumentStore for SqliteStore {
         let sort = query.sort.as_deref().map(field).transpose()?;
         if query.after.is_some() {
             match &sort {
-                Some(sort) => sql.push_str(&format!(" AND ({sort}, id) {cmp} (?, ?)")),
+                // The plain range lets SQLite seek the expression index; the row value
+                // then skips the ties already returned.
+                Some(sort) => sql.push_str(&format!(
+                    " AND {sort} {cmp}= ? AND ({sort}, id) {cmp} (?, ?)"
+                )),
                 None => sql.push_str(&format!(" AND id {cmp} ?")),
             }
         }
@@ -277,10 +281,8 @@ impl DocumentStore for SqliteStore {
         }
         if let Some(cursor) = &query.after {
             if sort.is_some() {
-                statement = bind(
-                    statement,
-                    cursor.sort_value.as_ref().unwrap_or(&Value::Null),
-                );
+                let value = cursor.sort_value.as_ref().unwrap_or(&Value::Null);
+                statement = bind(bind(statement, value), value);
             }
             statement = statement.bind(cursor.id.clone());
         }
