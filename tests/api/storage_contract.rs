@@ -47,6 +47,28 @@ fn body(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap()
 }
 
+/// Follows the cursors of a sorted query to the end: `(rank, id)` of every document seen.
+async fn all_pages(store: &Store, group: &str, order: Order, limit: usize) -> Vec<(i64, String)> {
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let query = Query::new(Filter::all().eq("group", group))
+            .sort("rank", order)
+            .limit(limit)
+            .after(after);
+        let page = store.find(&ITEMS, &query).await.expect("a page");
+        seen.extend(
+            page.items
+                .iter()
+                .map(|d| (d.body["rank"].as_i64().unwrap(), d.id.clone())),
+        );
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return seen,
+        }
+    }
+}
+
 fn item(id: &str, group: &str, rank: i64) -> Document {
     Document::new(
         id,
@@ -185,27 +207,7 @@ async fn keyset_pages_return_each_document_once_in_order_while_others_are_insert
                 }
             })
         };
-        let mut seen = Vec::new();
-        let mut after = None;
-        loop {
-            let query = Query::new(Filter::all().eq("group", "page"))
-                .sort("rank", Order::Asc)
-                .limit(700)
-                .after(after);
-            let page = store
-                .find(&ITEMS, &query)
-                .await
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            seen.extend(
-                page.items
-                    .iter()
-                    .map(|d| (d.body["rank"].as_i64().unwrap(), d.id.clone())),
-            );
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+        let seen = all_pages(&store, "page", Order::Asc, 700).await;
         writer.await.unwrap();
         assert!(
             seen.windows(2).all(|w| w[0] < w[1]),
@@ -225,24 +227,7 @@ async fn descending_pages_walk_backwards() {
             .map(|i| item(&format!("d{i:02}"), "desc", i % 5))
             .collect();
         store.bulk_upsert(&ITEMS, docs).await.unwrap();
-        let mut seen = Vec::new();
-        let mut after = None;
-        loop {
-            let query = Query::new(Filter::all().eq("group", "desc"))
-                .sort("rank", Order::Desc)
-                .limit(4)
-                .after(after);
-            let page = store.find(&ITEMS, &query).await.unwrap();
-            seen.extend(
-                page.items
-                    .iter()
-                    .map(|d| (d.body["rank"].as_i64().unwrap(), d.id.clone())),
-            );
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+        let seen = all_pages(&store, "desc", Order::Desc, 4).await;
         assert_eq!(seen.len(), 25, "{name}");
         assert!(seen.windows(2).all(|w| w[0] > w[1]), "{name}: {seen:?}");
     }

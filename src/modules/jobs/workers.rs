@@ -113,34 +113,35 @@ fn retry_policy(state: &AppState) -> BackoffRetryPolicy<ExponentialBackoff<Hashe
     RetryPolicy::retries(state.jobs.max_attempts.saturating_sub(1)).with_backoff(backoff)
 }
 
+/// The same worker on either backend (their storage types differ, hence a macro).
+macro_rules! run_job_worker {
+    ($job:ty, $storage:expr, $name:expr, $state:expr, $stop:expr) => {
+        WorkerBuilder::new($name)
+            .backend($storage.poll_with_interval(POLL_INTERVAL))
+            .concurrency($state.settings.job_concurrency.max(1))
+            .retry(retry_policy(&$state))
+            .data($state.clone())
+            .build(execute::<$job>)
+            .run_until($stop)
+            .boxed()
+    };
+}
+
 fn job_worker<J: Job>(state: &AppState) -> RunWorker {
     let state = state.clone();
-    let concurrency = state.settings.job_concurrency.max(1);
     Box::new(move |restarts, stop| {
         let name = format!("{}-{}-{restarts}", J::QUEUE, uuid::Uuid::now_v7().simple());
-        let builder = WorkerBuilder::new(name);
-        match (state.jobs.sqlite_pool(), state.jobs.redis_connection()) {
+        let jobs = &state.jobs;
+        match (jobs.sqlite_pool(), jobs.redis_connection()) {
             (Some(pool), _) => {
                 let storage =
-                    SqliteStorage::<J>::new(pool).with_config(state.jobs.sqlite_config(J::QUEUE));
-                let worker = builder
-                    .backend(storage.poll_with_interval(POLL_INTERVAL))
-                    .concurrency(concurrency)
-                    .retry(retry_policy(&state))
-                    .data(state.clone())
-                    .build(execute::<J>);
-                worker.run_until(stop).boxed()
+                    SqliteStorage::<J>::new(pool).with_config(jobs.sqlite_config(J::QUEUE));
+                run_job_worker!(J, storage, name, state, stop)
             }
             (None, Some(connection)) => {
                 let storage = RedisStorage::<J>::new(connection.clone())
-                    .with_config(state.jobs.redis_config(J::QUEUE));
-                let worker = builder
-                    .backend(storage.poll_with_interval(POLL_INTERVAL))
-                    .concurrency(concurrency)
-                    .retry(retry_policy(&state))
-                    .data(state.clone())
-                    .build(execute::<J>);
-                worker.run_until(stop).boxed()
+                    .with_config(jobs.redis_config(J::QUEUE));
+                run_job_worker!(J, storage, name, state, stop)
             }
             (None, None) => unreachable!("a job queue has one backend"),
         }
