@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod jobs;
+pub mod notion;
 pub mod ops;
 
 use crate::storage::Collection;
