@@ -28,6 +28,18 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run job workers only (production mode: jobs in Redis).
     Worker,
+    /// Notion tools.
+    #[command(subcommand)]
+    Notion(NotionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotionCommand {
+    /// Print the links in a saved Notion API response, one JSON object per line.
+    Links {
+        /// A block, block list, page, property-item list, search or query result.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Default, Args)]

@@ -7,5 +7,6 @@ mod health;
 mod helpers;
 mod http_platform;
 mod jobs;
+mod notion_fixtures;
 mod shutdown;
 mod storage_contract;

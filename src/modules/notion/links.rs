@@ -186,6 +186,25 @@ pub fn from_object(object: &Object, page: Option<&str>) -> Vec<Link> {
     }
 }
 
+/// The links in a saved API response (a block list, a block, a page, a property-item list, a
+/// search or query result); an error says why the text is none of these.
+pub fn from_json(text: &str) -> Result<Vec<Link>, String> {
+    let object: Object =
+        serde_json::from_str(text).map_err(|e| format!("not a Notion API response: {e}"))?;
+    match &object {
+        Object::Block(_) | Object::Page(_) | Object::PropertyItem(_) | Object::List(_) => {
+            Ok(from_object(&object, None))
+        }
+        Object::Error(error) => Err(format!(
+            "an error response ({} {}), not content",
+            error.status, error.code
+        )),
+        _ => {
+            Err("not a block list, block, page, property-item list, search or query result".into())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
