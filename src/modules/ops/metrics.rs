@@ -13,6 +13,8 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     jobs: IntGaugeVec,
+    notion_calls: IntCounterVec,
+    notion_latency: HistogramVec,
 }
 
 impl Metrics {
@@ -38,10 +40,27 @@ impl Metrics {
             &["queue", "state"],
         )
         .expect("valid metric");
+        let notion_calls = IntCounterVec::new(
+            Opts::new(
+                "notion_calls_total",
+                "Calls to Notion by endpoint and outcome; rate_limited, service_overload and \
+                 transient outcomes are retried",
+            ),
+            &["endpoint", "outcome"],
+        )
+        .expect("valid metric");
+        let notion_latency = HistogramVec::new(
+            HistogramOpts::new("notion_call_duration_seconds", "Latency of calls to Notion")
+                .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+            &["endpoint"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(jobs.clone()),
+            Box::new(notion_calls.clone()),
+            Box::new(notion_latency.clone()),
         ] {
             registry
                 .register(collector)
@@ -52,6 +71,8 @@ impl Metrics {
             requests,
             latency,
             jobs,
+            notion_calls,
+            notion_latency,
         }
     }
 
@@ -61,6 +82,15 @@ impl Metrics {
         self.requests.with_label_values(&labels).inc();
         self.latency
             .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn observe_notion_call(&self, endpoint: &str, outcome: &str, elapsed: Duration) {
+        self.notion_calls
+            .with_label_values(&[endpoint, outcome])
+            .inc();
+        self.notion_latency
+            .with_label_values(&[endpoint])
             .observe(elapsed.as_secs_f64());
     }
 
