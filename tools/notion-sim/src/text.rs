@@ -89,7 +89,7 @@ fn capitalised(word: &str) -> String {
 /// A page title such as "Roadmap Sprint Notes 42"; the number keeps titles mostly distinct.
 pub fn title(seed: u64, number: usize) -> String {
     let h = mix(seed);
-    if h % 97 == 0 {
+    if h.is_multiple_of(97) {
         return format!(
             "{} {number}",
             ODD_TITLES[(h >> 8) as usize % ODD_TITLES.len()]

@@ -108,7 +108,7 @@ impl Gen {
             Item::Heading => self.heading(page, parent),
             Item::List => {
                 let levels = if self.rng.random_bool(0.06) { 4 } else { 2 };
-                self.list(page, parent, depth, levels)
+                self.list(page, parent, levels)
             }
             Item::ToDo => self.text(page, parent, TextKind::ToDo),
             Item::Toggle => self.container(page, parent, TextKind::Toggle, 1, depth),
@@ -155,7 +155,7 @@ impl Gen {
     }
 
     /// A run of list items; `levels` > 2 produces a chain nested that many levels deep.
-    fn list(&mut self, page: Ent, parent: Option<Blk>, depth: u32, levels: u32) -> Blk {
+    fn list(&mut self, page: Ent, parent: Option<Blk>, levels: u32) -> Blk {
         let kind = if self.rng.random_bool(0.5) {
             TextKind::Bulleted
         } else {
@@ -167,7 +167,7 @@ impl Gen {
             let b = self.text(page, parent, kind);
             first.get_or_insert(b);
             if levels > 1 && (i == 0 && levels > 2 || self.rng.random_bool(0.25)) {
-                self.list(page, Some(b), depth + 1, levels - 1);
+                self.list(page, Some(b), levels - 1);
             }
         }
         first.unwrap_or_default()

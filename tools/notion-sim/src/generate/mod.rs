@@ -148,7 +148,7 @@ impl Gen {
             let parent = self.pages[self.rng.random_range(0..self.pages.len())];
             let title = format!(
                 "{} DB",
-                text::title(self.ws.seed ^ mix(d as u64 + 1 << 32), d)
+                text::title(self.ws.seed ^ mix((d as u64 + 1) << 32), d)
             );
             let position = self.rng.random_range(0..self.total);
             let db = self.add_entity(

@@ -67,7 +67,7 @@ fn payload(ws: &Workspace, b: Blk) -> (&'static str, Value) {
         BlockKind::Text(kind, spans) => {
             let mut value = json!({ "rich_text": rich_text(ws, spans), "color": "default" });
             match kind {
-                TextKind::ToDo => value["checked"] = json!(h % 3 == 0),
+                TextKind::ToDo => value["checked"] = json!(h.is_multiple_of(3)),
                 TextKind::Heading1 | TextKind::Heading2 | TextKind::Heading3 => {
                     value["is_toggleable"] = json!(!block.children.is_empty())
                 }

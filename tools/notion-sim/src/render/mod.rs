@@ -179,7 +179,7 @@ pub fn author(ws: &Workspace, id: Id) -> Value {
 pub fn icon(id: Id) -> Value {
     const EMOJI: [&str; 6] = ["📄", "🚀", "📚", "🗂️", "✅", "💡"];
     let h = hash_id(id);
-    if h % 2 == 0 {
+    if h.is_multiple_of(2) {
         Value::Null
     } else {
         json!({ "type": "emoji", "emoji": EMOJI[(h >> 8) as usize % EMOJI.len()] })
