@@ -42,8 +42,10 @@ pub struct LowerBound {
 impl LowerBound {
     pub fn of(ws: &Workspace) -> Self {
         let mut lb = LowerBound::default();
-        let readable = |e: &crate::model::Entity| e.shared && !e.trashed;
-        for e in ws.entities.iter().filter(|e| readable(e)) {
+        for (index, e) in ws.entities.iter().enumerate() {
+            if !e.shared || ws.in_trash(index as crate::model::Ent) {
+                continue;
+            }
             let kind = e.kind();
             if e.in_search && matches!(kind, Kind::Page | Kind::Row | Kind::DataSource) {
                 lb.search_results += 1;

@@ -344,6 +344,18 @@ impl Workspace {
         self.block(b).page
     }
 
+    /// Trashed itself, or inside a trashed database (data sources and rows follow their
+    /// database into the trash).
+    pub fn in_trash(&self, e: Ent) -> bool {
+        let entity = self.entity(e);
+        entity.trashed
+            || match entity.parent {
+                Parent::Database(db) => self.entity(db).trashed,
+                Parent::DataSource(ds) => self.in_trash(ds),
+                _ => false,
+            }
+    }
+
     /// Is this entity visible to the integration at all?
     pub fn visible(&self, e: Ent) -> bool {
         self.entity(e).shared

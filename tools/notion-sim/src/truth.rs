@@ -55,7 +55,9 @@ pub const EDGE_KINDS: [&str; 9] = [
 
 impl Truth {
     pub fn of(ws: &Workspace) -> Self {
-        let pages = ws.entities.iter().map(|e| page_truth(ws, e)).collect();
+        let pages = (0..ws.entities.len() as Ent)
+            .map(|e| page_truth(ws, e))
+            .collect();
         let mut edges = Vec::new();
         for e in 0..ws.entities.len() as Ent {
             for (target, kind) in entity_edges(ws, e) {
@@ -76,7 +78,8 @@ impl Truth {
     }
 }
 
-fn page_truth(ws: &Workspace, e: &crate::model::Entity) -> PageTruth {
+fn page_truth(ws: &Workspace, index: Ent) -> PageTruth {
+    let e = ws.entity(index);
     let parent = match e.parent {
         Parent::Workspace => None,
         Parent::Page(p) | Parent::Database(p) => Some(ws.entity(p).id),
@@ -93,7 +96,7 @@ fn page_truth(ws: &Workspace, e: &crate::model::Entity) -> PageTruth {
         parent: parent.map(dashed),
         shared: e.shared,
         in_search: e.in_search,
-        trashed: e.trashed,
+        trashed: ws.in_trash(index),
     }
 }
 

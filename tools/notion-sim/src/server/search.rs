@@ -75,7 +75,7 @@ fn results(ws: &Workspace, q: &Query) -> Vec<Ent> {
             let entity = ws.entity(*e);
             entity.shared
                 && entity.in_search
-                && !entity.trashed
+                && !ws.in_trash(*e)
                 && q.kinds.contains(&entity.kind())
                 && (q.text.is_empty() || entity.title.to_lowercase().contains(&q.text))
         })
