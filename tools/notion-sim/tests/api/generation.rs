@@ -15,11 +15,17 @@ fn the_same_seed_gives_the_same_truth_and_another_seed_another() {
 
 #[test]
 fn a_300_page_workspace_has_every_edge_kind() {
-    let truth = Truth::of(&generate(3, 300));
-    let kinds: BTreeSet<&str> = truth.edges.iter().map(|e| e.kind.as_str()).collect();
-    for kind in EDGE_KINDS {
-        assert!(kinds.contains(kind), "missing edge kind {kind}");
+    for seed in 1..6 {
+        let truth = Truth::of(&generate(seed, 300));
+        let kinds: BTreeSet<&str> = truth.edges.iter().map(|e| e.kind.as_str()).collect();
+        for kind in EDGE_KINDS {
+            assert!(
+                kinds.contains(kind),
+                "seed {seed}: missing edge kind {kind}"
+            );
+        }
     }
+    let truth = Truth::of(&generate(3, 300));
     for kind in ["page", "database", "data_source", "row"] {
         assert!(truth.pages.iter().any(|p| p.kind == kind), "missing {kind}");
     }

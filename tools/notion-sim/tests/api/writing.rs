@@ -80,6 +80,9 @@ async fn pages_and_blocks_can_be_created_appended_and_deleted() {
         .control(Method::GET, "/_sim/lower_bound", json!(null))
         .await;
     assert!(lb["calls"].as_u64().unwrap() > lb["pages"].as_u64().unwrap());
+    let (_, truth) = t.control(Method::GET, "/_sim/truth", json!(null)).await;
+    let truth: notion_sim::Truth = serde_json::from_value(truth).unwrap();
+    assert_eq!(truth, t.sim.truth());
     let (_, stats) = t.control(Method::GET, "/_sim/stats", json!(null)).await;
     assert_eq!(stats["calls"]["POST /v1/pages"], 1);
     t.stop().await;
