@@ -14,8 +14,12 @@ async fn a_burst_beyond_the_bucket_draws_429_with_retry_after() {
     })))
     .await;
     let mut limited = None;
-    for _ in 0..10 {
+    let mut served = 0;
+    for _ in 0..20 {
         let response = t.request(Method::GET, "/v1/users/me").send().await.unwrap();
+        if response.status() == StatusCode::OK {
+            served += 1;
+        }
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
             let retry: u64 = response.headers()["retry-after"]
                 .to_str()
@@ -32,7 +36,9 @@ async fn a_burst_beyond_the_bucket_draws_429_with_retry_after() {
     assert_eq!(body["additional_data"]["rate_limit_reason"], "integration");
     let stats = t.sim.stats();
     assert_eq!(stats.rate_limited, 1);
-    assert_eq!(stats.calls_to("GET /v1/users/me"), 5);
+    // The burst of 5 passes (a slow machine may earn one more token meanwhile).
+    assert!(served >= 5);
+    assert_eq!(stats.calls_to("GET /v1/users/me"), served);
     t.sim.set_rate_limit(None);
     let (status, _) = t.get("/v1/users/me").await;
     assert_eq!(status, StatusCode::OK);
