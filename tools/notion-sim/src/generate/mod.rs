@@ -145,7 +145,13 @@ impl Gen {
         }
         let n_db = (n_rows / 40).max(1);
         for d in 0..n_db {
-            let parent = self.pages[self.rng.random_range(0..self.pages.len())];
+            // The first database (home of the large data source) sits on the first page, which
+            // is always shared, so its over-100 relation is always reachable.
+            let parent = if d == 0 {
+                self.pages[0]
+            } else {
+                self.pages[self.rng.random_range(0..self.pages.len())]
+            };
             let title = format!(
                 "{} DB",
                 text::title(self.ws.seed ^ mix((d as u64 + 1) << 32), d)
