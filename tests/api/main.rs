@@ -7,6 +7,7 @@ mod health;
 mod helpers;
 mod http_platform;
 mod jobs;
+mod notion_client;
 mod notion_fixtures;
 mod shutdown;
 mod storage_contract;
