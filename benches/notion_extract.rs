@@ -38,7 +38,7 @@ fn block(n: usize) -> Value {
         "object": "block", "id": id(n), "parent": {"type": "page_id", "page_id": id(0)},
         "created_time": "2025-10-05T10:54:00.000Z", "last_edited_time": "2025-10-05T10:54:00.000Z",
         "created_by": {"object": "user", "id": id(7)}, "last_edited_by": {"object": "user", "id": id(7)},
-        "has_children": n % 7 == 0, "archived": false, "in_trash": false, "type": kind,
+        "has_children": n.is_multiple_of(7), "archived": false, "in_trash": false, "type": kind,
         kind: {"rich_text": text(n), "color": "default"}
     })
 }

@@ -13,7 +13,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub retry_after: Option<u64>,
-    pub additional_data: Option<Value>,
+    /// Boxed: a `Value` is large and this error travels in every `Result`.
+    pub additional_data: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -69,7 +70,7 @@ impl ApiError {
     pub fn rate_limited(retry_after: u64) -> Self {
         Self {
             retry_after: Some(retry_after.max(1)),
-            additional_data: Some(json!({ "rate_limit_reason": "integration" })),
+            additional_data: Some(Box::new(json!({ "rate_limit_reason": "integration" }))),
             ..Self::new(
                 429,
                 "rate_limited",
@@ -87,7 +88,7 @@ impl ApiError {
             "request_id": uuid::Uuid::new_v4().to_string(),
         });
         if let Some(extra) = &self.additional_data {
-            body["additional_data"] = extra.clone();
+            body["additional_data"] = (**extra).clone();
         }
         body
     }
