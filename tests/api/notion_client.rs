@@ -429,3 +429,61 @@ async fn a_call_that_outlasts_its_timeout_is_retried_then_reported() {
     );
     sim.stop().await;
 }
+
+/// A Notion stand-in that rejects its own cursor once, as Notion does when a list changes
+/// under a long crawl.
+async fn forgetful_notion() -> (String, actix_web::dev::ServerHandle) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let rejected = Arc::new(AtomicBool::new(false));
+    let block = |n: u32| json!({"object": "block", "id": format!("{n:08}-0000-4000-8000-000000000000"), "type": "divider", "divider": {}});
+    let server = HttpServer::new(move || {
+        let rejected = rejected.clone();
+        App::new().route(
+            "/v1/blocks/{id}/children",
+            web::get().to(move |query: web::Query<std::collections::HashMap<String, String>>| {
+                let rejected = rejected.clone();
+                async move {
+                    let body = match query.get("start_cursor").map(String::as_str) {
+                        None => json!({"object": "list", "results": [block(1), block(2)], "next_cursor": "c1", "has_more": true}),
+                        Some("c1") if !rejected.swap(true, Ordering::SeqCst) => {
+                            return HttpResponse::BadRequest().json(json!({"object": "error", "status": 400,
+                                "code": "validation_error", "message": "The start_cursor provided is invalid: c1"}));
+                        }
+                        Some(_) => json!({"object": "list", "results": [block(3)], "next_cursor": null, "has_more": false}),
+                    };
+                    HttpResponse::Ok().json(body)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let address = format!("http://{}", server.addrs()[0]);
+    let server = server.run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (address, handle)
+}
+
+#[tokio::test]
+async fn a_rejected_cursor_restarts_the_list_once() {
+    let (address, server) = forgetful_notion().await;
+    let config = ClientConfig {
+        base_url: address,
+        rate: fast(),
+        ..ClientConfig::default()
+    };
+    let token = Credentials::Token(SecretString::from("ntn_test"));
+    let notion = NotionClient::new(config, "cursor", token, Arc::new(MemoryCache::default()));
+    let blocks: Vec<_> = notion.block_children("page").try_collect().await.unwrap();
+    let ids: Vec<_> = blocks.iter().map(|b| &b.id[..8]).collect();
+    assert_eq!(
+        ids,
+        ["00000001", "00000002", "00000001", "00000002", "00000003"],
+        "restarted from the top"
+    );
+    server.stop(false).await;
+}
