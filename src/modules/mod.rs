@@ -4,10 +4,16 @@ pub mod auth;
 pub mod jobs;
 pub mod notion;
 pub mod ops;
+pub mod sync;
 
 use crate::storage::Collection;
 
 /// Every collection of every module, so that both backends create them and their indexes.
 pub fn collections() -> Vec<&'static Collection> {
-    vec![&jobs::DEAD_JOBS, &ops::CANARIES]
+    vec![
+        &jobs::DEAD_JOBS,
+        &ops::CANARIES,
+        &sync::ENTITIES,
+        &sync::EDGES,
+    ]
 }

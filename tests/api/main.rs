@@ -11,3 +11,4 @@ mod notion_client;
 mod notion_fixtures;
 mod shutdown;
 mod storage_contract;
+mod sync_import;

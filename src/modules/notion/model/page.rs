@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Parent, RichText};
+use super::{Parent, RichText, RichTextContent};
+
+/// How many references Notion returns in one property of a page object.
+const REFERENCE_CAP: usize = 25;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(from = "RawPage")]
@@ -130,16 +133,26 @@ impl PropertyValue {
             .get("has_more")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        // Notion cuts title and rich text at 25 references without saying so: a property
+        // holding that many mentions may hold more.
+        let cut = |text: &Vec<RichText>| {
+            has_more
+                || text
+                    .iter()
+                    .filter(|t| matches!(t.content, RichTextContent::Mention(_)))
+                    .count()
+                    >= REFERENCE_CAP
+        };
         let typed = match kind {
             "title" => rich_text(value.get("title")).map(|text| PropertyValue::Title {
                 id: id.clone(),
+                has_more: cut(&text),
                 text,
-                has_more,
             }),
             "rich_text" => rich_text(value.get("rich_text")).map(|text| PropertyValue::RichText {
                 id: id.clone(),
+                has_more: cut(&text),
                 text,
-                has_more,
             }),
             "relation" => ids(value.get("relation")).map(|targets| PropertyValue::Relation {
                 id: id.clone(),

@@ -1,0 +1,11 @@
+//! Import and sync of a Notion workspace into the document store: entities and typed edges.
+//!
+//! Done so far: the full import ([`crawl::Importer`]). Incremental sync, webhooks, resume
+//! checkpoints, leases and encrypted connections are the next steps (see the sync issue).
+
+pub mod crawl;
+pub mod model;
+pub mod store;
+
+pub use crawl::{ImportReport, Importer};
+pub use model::{EDGES, ENTITIES, Edge, Entity, EntityKind, Origin};

@@ -1,0 +1,105 @@
+//! What an import stores: the workspace's entities (pages, rows, databases, data sources) and
+//! the typed edges between them, each with its provenance.
+
+use serde::{Deserialize, Serialize};
+
+use crate::storage::{Collection, Index};
+
+pub static ENTITIES: Collection = Collection {
+    name: "notion_entities",
+    indexes: &[
+        Index::on(&["connection", "kind"]),
+        Index::on(&["connection", "notion_id"]),
+    ],
+    ttl_field: None,
+};
+
+pub static EDGES: Collection = Collection {
+    name: "notion_edges",
+    indexes: &[
+        Index::on(&["connection", "owner", "origin"]),
+        Index::on(&["connection", "kind"]),
+    ],
+    ttl_field: None,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Page,
+    Row,
+    Database,
+    DataSource,
+    /// A link target the integration cannot read: Notion does not say what it is.
+    Unknown,
+}
+
+impl EntityKind {
+    pub const ALL: [&'static str; 5] = ["page", "row", "database", "data_source", "unknown"];
+}
+
+/// A page, row, database or data source as imported. `shared: false` marks an id the
+/// integration cannot read (a link target that answered 404).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub connection: String,
+    pub notion_id: String,
+    pub kind: EntityKind,
+    pub title: String,
+    pub url: Option<String>,
+    pub icon: Option<serde_json::Value>,
+    pub parent: Option<String>,
+    pub created_time: Option<String>,
+    pub last_edited_time: Option<String>,
+    pub in_trash: bool,
+    pub shared: bool,
+    /// Changes when the title, parent, trash state or edit time changes.
+    pub fingerprint: String,
+}
+
+/// Which read produced an edge, so that re-reading one part replaces exactly its edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// The page object: properties and row parentage.
+    Properties,
+    /// The page's block tree.
+    Content,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edge {
+    pub connection: String,
+    /// The page whose read produced the edge (usually the source; for a row's membership of
+    /// its database, the row).
+    pub owner: String,
+    pub source: String,
+    pub target: String,
+    pub kind: String,
+    /// The block (or page) the link was found in.
+    pub provenance: String,
+    pub origin: Origin,
+}
+
+impl Edge {
+    /// One edge per (source, target, kind) per origin.
+    pub fn key(&self) -> String {
+        format!(
+            "{}:{}:{}:{}:{:?}",
+            self.connection, self.source, self.kind, self.target, self.origin
+        )
+        .to_lowercase()
+    }
+}
+
+/// 64-bit FNV-1a: a stable fingerprint (std's hasher may change between releases).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
