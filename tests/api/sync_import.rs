@@ -131,8 +131,10 @@ async fn a_full_import_stores_exactly_the_ground_truth() {
     assert_import_equals_truth(&sim).await;
     let (calls, bound) = (sim.stats().total, sim.lower_bound().calls as u64);
     eprintln!(
-        "import: {calls} calls for a lower bound of {bound} ({:.3}x)",
-        calls as f64 / bound as f64
+        "import: {calls} calls for a lower bound of {bound} ({:.3}x)\n  calls: {:?}\n  bound: {:?}",
+        calls as f64 / bound as f64,
+        sim.stats().calls,
+        sim.lower_bound()
     );
     sim.stop().await;
 }

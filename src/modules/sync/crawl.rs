@@ -21,8 +21,11 @@ use crate::storage::Store;
 /// Something to read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Task {
-    /// A page or row whose object we do not have yet (or a link target of unknown kind).
+    /// A page or row whose object we do not have yet.
     Page(String),
+    /// A link target that may be a page or a database (Notion URLs and `link_to_page` name
+    /// either).
+    PageOrDatabase(String),
     /// The block tree of a page whose object has been stored.
     Content(String),
     Database(String),
@@ -137,7 +140,8 @@ impl Importer {
 
     async fn visit(&self, task: Task) -> anyhow::Result<Vec<Task>> {
         match task {
-            Task::Page(id) => self.page(&id).await,
+            Task::Page(id) => self.page(&id, false).await,
+            Task::PageOrDatabase(id) => self.page(&id, true).await,
             Task::Content(id) => self.content(&id).await,
             Task::Database(id) => self.database(&id).await,
             Task::DataSource {
@@ -148,10 +152,12 @@ impl Importer {
         }
     }
 
-    async fn page(&self, id: &str) -> anyhow::Result<Vec<Task>> {
+    async fn page(&self, id: &str, maybe_database: bool) -> anyhow::Result<Vec<Task>> {
         match self.client.page(id).await {
             Ok(page) => self.page_object(&page).await,
-            // A link target that is not a page may be a database.
+            Err(NotionError::NotFound(_)) if !maybe_database => {
+                self.unshared(id, EntityKind::Unknown).await
+            }
             Err(NotionError::NotFound(_)) => match self.client.database(id).await {
                 Ok(database) => self.database_object(database).await,
                 Err(NotionError::NotFound(_)) => self.unshared(id, EntityKind::Unknown).await,
@@ -401,7 +407,10 @@ impl Importer {
                     self.claim(&link.target)
                         .then(|| Task::Database(link.target.clone()))
                 }
-                _ => self
+                LinkKind::NotionUrl | LinkKind::LinkToPage => self
+                    .claim(&link.target)
+                    .then(|| Task::PageOrDatabase(link.target.clone())),
+                LinkKind::PageMention | LinkKind::ChildPage | LinkKind::Relation => self
                     .claim(&link.target)
                     .then(|| Task::Page(link.target.clone())),
             })
