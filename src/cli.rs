@@ -31,6 +31,32 @@ pub enum Command {
     /// Notion tools.
     #[command(subcommand)]
     Notion(NotionCommand),
+    /// Import the workspace a Notion integration token belongs to.
+    Sync(SyncArgs),
+    /// List connected workspaces with their page and edge counts and last sync.
+    Workspaces,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// An internal integration token (`ntn_...` or `secret_...`).
+    #[arg(long, env = "NOTION_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The Notion API (or a simulator) to talk to.
+    #[arg(long, value_name = "URL", default_value = "https://api.notion.com")]
+    pub notion_url: String,
+    /// Requests per second to stay within (Notion allows about 3 per integration).
+    #[arg(long, value_name = "RPS", default_value_t = 3.0, value_parser = positive_rate)]
+    pub rate: f64,
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a positive number of requests per second"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]

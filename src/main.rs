@@ -4,15 +4,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use notion_graph::cli::{Cli, Command, NotionCommand, ServeArgs};
+use notion_graph::commands;
 use notion_graph::config::Settings;
-use notion_graph::modules::notion::links;
 use notion_graph::startup::{Application, Role};
 use notion_graph::telemetry;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Notion(NotionCommand::Links { file })) = &cli.command {
-        return print_links(file);
+        return commands::print_links(file);
     }
     let settings = match Settings::load(
         cli.config.as_deref(),
@@ -33,6 +33,8 @@ fn main() -> ExitCode {
         },
         Command::Worker => Role::Worker,
         Command::Notion(_) => unreachable!("handled before the settings"),
+        Command::Sync(args) => return runtime.block_on(commands::sync(settings, args)),
+        Command::Workspaces => return runtime.block_on(commands::workspaces(settings)),
     };
     match runtime.block_on(run(settings, role)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,23 +51,4 @@ async fn run(settings: Settings, role: Role) -> anyhow::Result<()> {
         .await?
         .run_until_stopped()
         .await
-}
-
-/// `notion links FILE`: one JSON object per link on stdout; status 2 when the file is not usable.
-fn print_links(file: &std::path::Path) -> ExitCode {
-    let found = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))
-        .and_then(|text| links::from_json(&text).map_err(|e| format!("{}: {e}", file.display())));
-    match found {
-        Ok(found) => {
-            for link in found {
-                println!("{}", serde_json::to_string(&link).expect("links serialize"));
-            }
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("notion-graph: {message}");
-            ExitCode::from(2)
-        }
-    }
 }

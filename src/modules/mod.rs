@@ -15,5 +15,6 @@ pub fn collections() -> Vec<&'static Collection> {
         &ops::CANARIES,
         &sync::ENTITIES,
         &sync::EDGES,
+        &sync::CONNECTIONS,
     ]
 }

@@ -116,3 +116,71 @@ async fn a_config_file_sets_values_and_flags_override_it() {
         .unwrap();
     assert_eq!(dead.status(), reqwest::StatusCode::OK);
 }
+
+#[tokio::test]
+async fn sync_imports_a_workspace_and_workspaces_lists_it() {
+    let limit = notion_sim::RateLimit {
+        per_second: 200.0,
+        burst: 20,
+    };
+    let config = notion_sim::SimConfig {
+        rate_limit: Some(limit),
+        ..notion_sim::SimConfig::new(31, 150)
+    };
+    let sim = notion_sim::start(config, "127.0.0.1:0").await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: Vec<String>| {
+        let mut command = Command::new(binary());
+        command
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(args)
+            .env_remove("MONGODB_URI")
+            .env_remove("REDIS_URL");
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+    };
+    let url = sim.url.clone();
+    let sync = run(vec![
+        "sync".into(),
+        "--token".into(),
+        sim.token.clone(),
+        "--notion-url".into(),
+        url.clone(),
+        "--rate".into(),
+        "200".into(),
+    ]);
+    let synced = sync.await.unwrap();
+    assert!(
+        synced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
+    let summary = String::from_utf8_lossy(&synced.stdout);
+    assert!(
+        summary.contains("pages and databases") && summary.contains("links"),
+        "{summary}"
+    );
+    let listed = run(vec!["workspaces".into()]).await.unwrap();
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.status.success() && listing.contains("last sync 20"),
+        "{listing}"
+    );
+
+    let refused = run(vec![
+        "sync".into(),
+        "--token".into(),
+        "ntn_not_a_token".into(),
+        "--notion-url".into(),
+        url,
+    ])
+    .await
+    .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("API token is invalid"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    sim.stop().await;
+}

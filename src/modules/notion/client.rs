@@ -3,6 +3,7 @@
 //! timeout, and is retried as notion-api.md prescribes. A 401 refreshes an OAuth token once.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -76,6 +77,15 @@ pub struct NotionClient {
     cache: SharedCache,
     breaker: Arc<Breaker>,
     metrics: Option<Arc<Metrics>>,
+    counters: Arc<CallCounters>,
+}
+
+/// What one client (and its clones) has done, for progress reports.
+#[derive(Debug, Default)]
+pub struct CallCounters {
+    pub calls: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub retries: AtomicU64,
 }
 
 /// One call: what to send, and the endpoint's name for metrics (`GET /v1/pages/{id}`).
@@ -113,6 +123,7 @@ impl NotionClient {
             cache,
             breaker,
             metrics: None,
+            counters: Arc::default(),
         }
     }
 
@@ -120,6 +131,11 @@ impl NotionClient {
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = Some(metrics);
         self
+    }
+
+    /// Calls, 429s and retries so far, across clones.
+    pub fn counters(&self) -> Arc<CallCounters> {
+        self.counters.clone()
     }
 
     pub(super) async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, NotionError> {
@@ -139,6 +155,7 @@ impl NotionClient {
             let token = self.credentials.access_token().await;
             let started = Instant::now();
             let outcome = self.exchange(call, &token).await;
+            self.counters.calls.fetch_add(1, Ordering::Relaxed);
             self.record(call.endpoint, &outcome, started.elapsed());
             match outcome {
                 Outcome::Done(bytes) => {
@@ -147,6 +164,7 @@ impl NotionClient {
                 }
                 Outcome::Wait { after, code } => {
                     self.breaker.success();
+                    self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
                     waits += 1;
                     if waits > self.config.max_rate_limited_waits {
                         return Err(NotionError::Exhausted {
@@ -158,6 +176,7 @@ impl NotionClient {
                 }
                 Outcome::Transient(reason) => {
                     self.breaker.failure();
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     failures += 1;
                     if failures > self.config.max_retries {
                         return Err(NotionError::Exhausted {

@@ -10,6 +10,6 @@ pub mod links;
 pub mod model;
 mod oauth;
 
-pub use client::{ClientConfig, Credentials, NotionClient};
+pub use client::{CallCounters, ClientConfig, Credentials, NotionClient};
 pub use error::NotionError;
 pub use oauth::{OAuthApp, OAuthSession, TokenGrant, TokenStore, Tokens};

@@ -5,9 +5,12 @@
 //! edges stay, dangling.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use futures::stream::{FuturesUnordered, StreamExt, TryStreamExt};
+use serde::Serialize;
 
 use super::model::{Edge, Entity, EntityKind, Origin, fingerprint};
 use super::store;
@@ -15,7 +18,7 @@ use crate::modules::notion::links::{self, Link, LinkKind};
 use crate::modules::notion::model::{
     Block, BlockKind, DataSource, Database, Object, Page, Parent, PropertyValue, RichText,
 };
-use crate::modules::notion::{NotionClient, NotionError};
+use crate::modules::notion::{CallCounters, NotionClient, NotionError};
 use crate::storage::Store;
 
 /// Something to read.
@@ -45,7 +48,50 @@ pub struct ImportReport {
     pub unshared: u64,
 }
 
+/// Live counters of a running import.
+pub struct Progress {
+    started: Instant,
+    discovered: AtomicU64,
+    fetched: AtomicU64,
+    calls: Arc<CallCounters>,
+}
+
+/// A moment of an import, as reported to the user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProgressSnapshot {
+    pub discovered: u64,
+    pub fetched: u64,
+    pub remaining: u64,
+    pub calls: u64,
+    pub rate_limited: u64,
+    pub retries: u64,
+    pub elapsed_secs: u64,
+    /// Seconds left at the pace so far, once there is a pace.
+    pub eta_secs: Option<u64>,
+}
+
+impl Progress {
+    pub fn snapshot(&self) -> ProgressSnapshot {
+        let discovered = self.discovered.load(Ordering::Relaxed);
+        let fetched = self.fetched.load(Ordering::Relaxed);
+        let remaining = discovered.saturating_sub(fetched);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta_secs = (fetched > 0).then(|| (remaining as f64 * elapsed / fetched as f64) as u64);
+        ProgressSnapshot {
+            discovered,
+            fetched,
+            remaining,
+            calls: self.calls.calls.load(Ordering::Relaxed),
+            rate_limited: self.calls.rate_limited.load(Ordering::Relaxed),
+            retries: self.calls.retries.load(Ordering::Relaxed),
+            elapsed_secs: elapsed as u64,
+            eta_secs,
+        }
+    }
+}
+
 pub struct Importer {
+    progress: Arc<Progress>,
     client: NotionClient,
     store: Store,
     connection: String,
@@ -67,7 +113,14 @@ impl Importer {
         connection: &str,
         concurrency: usize,
     ) -> Arc<Self> {
+        let progress = Arc::new(Progress {
+            started: Instant::now(),
+            discovered: AtomicU64::new(0),
+            fetched: AtomicU64::new(0),
+            calls: client.counters(),
+        });
         Arc::new(Self {
+            progress,
             client,
             store,
             connection: connection.to_owned(),
@@ -81,10 +134,23 @@ impl Importer {
 
     /// True the first time an id is claimed: each entity is read once per import.
     fn claim(&self, id: &str) -> bool {
-        self.claimed
+        let fresh = self
+            .claimed
             .lock()
             .expect("claims poisoned")
-            .insert(id.to_owned())
+            .insert(id.to_owned());
+        if fresh {
+            self.progress.discovered.fetch_add(1, Ordering::Relaxed);
+        }
+        fresh
+    }
+
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
+    fn fetched(&self) {
+        self.progress.fetched.fetch_add(1, Ordering::Relaxed);
     }
 
     pub async fn run(self: &Arc<Self>) -> anyhow::Result<ImportReport> {
@@ -183,6 +249,7 @@ impl Importer {
             fingerprint: String::new(),
         };
         store::save_entity(&self.store, &entity).await?;
+        self.fetched();
         self.report.lock().expect("report poisoned").unshared += 1;
         Ok(Vec::new())
     }
@@ -224,6 +291,7 @@ impl Importer {
             shared: true,
         };
         store::save_entity(&self.store, &entity).await?;
+        self.fetched();
         self.report.lock().expect("report poisoned").entities += 1;
         let mut found = self.property_links(page).await?;
         // A trashed row has left its database.
@@ -352,6 +420,7 @@ impl Importer {
             shared: true,
         };
         store::save_entity(&self.store, &entity).await?;
+        self.fetched();
         self.report.lock().expect("report poisoned").entities += 1;
         Ok(database
             .data_sources
@@ -386,6 +455,7 @@ impl Importer {
             shared: true,
         };
         store::save_entity(&self.store, &entity).await?;
+        self.fetched();
         self.report.lock().expect("report poisoned").entities += 1;
         let mut tasks = Vec::new();
         let mut rows = self.client.query_data_source(id, None);

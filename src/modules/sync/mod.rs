@@ -5,7 +5,9 @@
 
 pub mod crawl;
 pub mod model;
+pub mod service;
 pub mod store;
 
-pub use crawl::{ImportReport, Importer};
+pub use crawl::{ImportReport, Importer, Progress, ProgressSnapshot};
 pub use model::{EDGES, ENTITIES, Edge, Entity, EntityKind, Origin};
+pub use service::CONNECTIONS;
