@@ -5,9 +5,12 @@
 
 pub mod crawl;
 pub mod model;
+mod progress;
+mod read;
 pub mod service;
 pub mod store;
 
-pub use crawl::{ImportReport, Importer, Progress, ProgressSnapshot};
+pub use crawl::{ImportReport, Importer};
 pub use model::{EDGES, ENTITIES, Edge, Entity, EntityKind, Origin};
+pub use progress::{Progress, ProgressSnapshot};
 pub use service::CONNECTIONS;

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::crawl::{ImportReport, Importer, Progress};
+use super::crawl::{ImportReport, Importer};
 use super::model::{EDGES, ENTITIES};
+use super::progress::Progress;
 use crate::cache::RateLimit;
 use crate::modules::notion::{ClientConfig, Credentials, NotionClient, NotionError};
 use crate::state::AppState;

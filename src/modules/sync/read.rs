@@ -1,0 +1,317 @@
+//! How the importer reads each kind of entity: pages and rows (object, properties, block
+//! tree), databases, data sources and their rows, and synced originals.
+
+use futures::stream::TryStreamExt;
+
+use super::crawl::{Importer, Task, plain};
+use super::model::{Entity, EntityKind, Origin, fingerprint};
+use super::store;
+use crate::modules::notion::NotionError;
+use crate::modules::notion::links::{self, Link, LinkKind};
+use crate::modules::notion::model::{Block, BlockKind, Database, Page, Parent, PropertyValue};
+
+impl Importer {
+    pub(super) async fn page(&self, id: &str, maybe_database: bool) -> anyhow::Result<Vec<Task>> {
+        match self.client.page(id).await {
+            Ok(page) => self.page_object(&page).await,
+            Err(NotionError::NotFound(_)) if !maybe_database => {
+                self.unshared(id, EntityKind::Unknown).await
+            }
+            Err(NotionError::NotFound(_)) => match self.client.database(id).await {
+                Ok(database) => self.database_object(database).await,
+                Err(NotionError::NotFound(_)) => self.unshared(id, EntityKind::Unknown).await,
+                Err(other) => Err(other.into()),
+            },
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn unshared(&self, id: &str, kind: EntityKind) -> anyhow::Result<Vec<Task>> {
+        let entity = Entity {
+            connection: self.connection.clone(),
+            notion_id: id.to_owned(),
+            kind,
+            title: String::new(),
+            url: None,
+            icon: None,
+            parent: None,
+            created_time: None,
+            last_edited_time: None,
+            in_trash: false,
+            shared: false,
+            fingerprint: String::new(),
+        };
+        store::save_entity(&self.store, &entity).await?;
+        self.fetched();
+        self.report.lock().expect("report poisoned").unshared += 1;
+        Ok(Vec::new())
+    }
+
+    /// Stores a page or row and the edges of its properties; queues its content and targets.
+    pub(super) async fn page_object(&self, page: &Page) -> anyhow::Result<Vec<Task>> {
+        let (kind, parent) = match &page.parent {
+            Some(Parent::DataSource {
+                database_id,
+                data_source_id,
+            }) => (
+                EntityKind::Row,
+                database_id.clone().or_else(|| Some(data_source_id.clone())),
+            ),
+            Some(Parent::Page(id) | Parent::Database(id) | Parent::Block(id)) => {
+                (EntityKind::Page, Some(id.clone()))
+            }
+            _ => (EntityKind::Page, None),
+        };
+        let title = page.title();
+        let edited = page.last_edited_time.clone().unwrap_or_default();
+        let entity = Entity {
+            connection: self.connection.clone(),
+            notion_id: page.id.clone(),
+            kind,
+            fingerprint: fingerprint(&[
+                &title,
+                parent.as_deref().unwrap_or(""),
+                &edited,
+                &page.in_trash.to_string(),
+            ]),
+            title,
+            url: page.url.clone(),
+            icon: page.icon.clone(),
+            parent,
+            created_time: page.created_time.clone(),
+            last_edited_time: page.last_edited_time.clone(),
+            in_trash: page.in_trash,
+            shared: true,
+        };
+        store::save_entity(&self.store, &entity).await?;
+        self.fetched();
+        self.report.lock().expect("report poisoned").entities += 1;
+        let mut found = self.property_links(page).await?;
+        // A trashed row has left its database.
+        found.retain(|l| !(page.in_trash && l.kind == LinkKind::DataSourceRow));
+        let mut tasks = self.targets(&found);
+        let edges = found
+            .iter()
+            .map(|l| self.edge(&page.id, l, Origin::Properties))
+            .collect();
+        self.write_edges(&page.id, Origin::Properties, edges)
+            .await?;
+        tasks.push(Task::Content(page.id.clone()));
+        Ok(tasks)
+    }
+
+    /// The links of a page's properties, with truncated ones read in full.
+    async fn property_links(&self, page: &Page) -> anyhow::Result<Vec<Link>> {
+        let mut found: Vec<Link> = links::from_page(page)
+            .into_iter()
+            .filter(|l| !l.truncated)
+            .collect();
+        for property in page.properties.values() {
+            let (id, truncated) = match property {
+                PropertyValue::Relation { id, has_more, .. }
+                | PropertyValue::Title { id, has_more, .. }
+                | PropertyValue::RichText { id, has_more, .. } => (id, *has_more),
+                PropertyValue::Other { .. } => continue,
+            };
+            if truncated {
+                let items: Vec<_> = self
+                    .client
+                    .page_property(&page.id, id)
+                    .try_collect()
+                    .await?;
+                found.extend(
+                    items
+                        .iter()
+                        .flat_map(|item| links::from_property_item(item, &page.id)),
+                );
+            }
+        }
+        Ok(found)
+    }
+
+    /// Reads a page's block tree, one level per call, and stores the links in it.
+    pub(super) async fn content(&self, page: &str) -> anyhow::Result<Vec<Task>> {
+        let mut found = Vec::new();
+        let mut containers = vec![page.to_owned()];
+        while let Some(container) = containers.pop() {
+            let blocks: Vec<Block> =
+                match self.client.block_children(&container).try_collect().await {
+                    Ok(blocks) => blocks,
+                    Err(NotionError::NotFound(_)) => continue,
+                    Err(other) => return Err(other.into()),
+                };
+            for block in blocks {
+                found.extend(links::from_block(&block));
+                match &block.kind {
+                    BlockKind::ChildPage { .. } | BlockKind::ChildDatabase { .. } => {}
+                    BlockKind::SyncedBlock {
+                        synced_from: Some(original),
+                    } => {
+                        self.references
+                            .lock()
+                            .expect("poisoned")
+                            .push((page.to_owned(), original.clone()));
+                    }
+                    kind => {
+                        if matches!(kind, BlockKind::SyncedBlock { synced_from: None }) {
+                            self.originals
+                                .lock()
+                                .expect("poisoned")
+                                .insert(block.id.clone(), page.to_owned());
+                        }
+                        if block.has_children {
+                            containers.push(block.id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        found.retain(|l| l.kind != LinkKind::SyncedBlock);
+        let tasks = self.targets(&found);
+        let edges = found
+            .iter()
+            .map(|l| self.edge(page, l, Origin::Content))
+            .collect();
+        self.write_edges(page, Origin::Content, edges).await?;
+        Ok(tasks)
+    }
+
+    pub(super) async fn database(&self, id: &str) -> anyhow::Result<Vec<Task>> {
+        match self.client.database(id).await {
+            Ok(database) => self.database_object(database).await,
+            Err(NotionError::NotFound(_)) => self.unshared(id, EntityKind::Database).await,
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Stores a database; queues its data sources.
+    async fn database_object(&self, database: Database) -> anyhow::Result<Vec<Task>> {
+        let parent = match &database.parent {
+            Some(Parent::Page(p) | Parent::Block(p)) => Some(p.clone()),
+            _ => None,
+        };
+        let title = plain(&database.title);
+        let edited = database.last_edited_time.clone().unwrap_or_default();
+        let in_trash = database.archived || database.in_trash;
+        let entity = Entity {
+            connection: self.connection.clone(),
+            notion_id: database.id.clone(),
+            kind: EntityKind::Database,
+            fingerprint: fingerprint(&[
+                &title,
+                parent.as_deref().unwrap_or(""),
+                &edited,
+                &in_trash.to_string(),
+            ]),
+            title,
+            url: database.url.clone(),
+            icon: None,
+            parent,
+            created_time: database.created_time.clone(),
+            last_edited_time: database.last_edited_time.clone(),
+            in_trash,
+            shared: true,
+        };
+        store::save_entity(&self.store, &entity).await?;
+        self.fetched();
+        self.report.lock().expect("report poisoned").entities += 1;
+        Ok(database
+            .data_sources
+            .into_iter()
+            .filter(|source| self.claim(&source.id))
+            .map(|source| Task::DataSource {
+                id: source.id,
+                title: source.name,
+                database: Some(database.id.clone()),
+            })
+            .collect())
+    }
+
+    pub(super) async fn data_source(
+        &self,
+        id: &str,
+        title: &str,
+        database: Option<String>,
+    ) -> anyhow::Result<Vec<Task>> {
+        let entity = Entity {
+            connection: self.connection.clone(),
+            notion_id: id.to_owned(),
+            kind: EntityKind::DataSource,
+            title: title.to_owned(),
+            url: None,
+            icon: None,
+            fingerprint: fingerprint(&[title, database.as_deref().unwrap_or("")]),
+            parent: database,
+            created_time: None,
+            last_edited_time: None,
+            in_trash: false,
+            shared: true,
+        };
+        store::save_entity(&self.store, &entity).await?;
+        self.fetched();
+        self.report.lock().expect("report poisoned").entities += 1;
+        let mut tasks = Vec::new();
+        let mut rows = self.client.query_data_source(id, None);
+        while let Some(row) = rows.try_next().await? {
+            if self.claim(&row.id) {
+                tasks.extend(self.page_object(&row).await?);
+            }
+        }
+        Ok(tasks)
+    }
+
+    /// Points each synced reference at the page holding its original, reading an original's
+    /// block only when no crawled page held it.
+    pub(super) async fn resolve_synced(&self) -> anyhow::Result<()> {
+        let references = std::mem::take(&mut *self.references.lock().expect("poisoned"));
+        let mut edges = Vec::new();
+        for (page, original) in references {
+            let known = self
+                .originals
+                .lock()
+                .expect("poisoned")
+                .get(&original)
+                .cloned();
+            let target = match known {
+                Some(holder) => holder,
+                None => self.holder_of(&original).await?,
+            };
+            if target != page {
+                let link = Link {
+                    kind: LinkKind::SyncedBlock,
+                    target,
+                    source: original,
+                    truncated: false,
+                };
+                edges.push(self.edge(&page, &link, Origin::Content));
+            }
+        }
+        self.report.lock().expect("report poisoned").edges += edges.len() as u64;
+        store::add_edges(&self.store, edges).await?;
+        Ok(())
+    }
+
+    /// The page holding a block no crawled page held, by walking up its parents; the block's
+    /// own id when it cannot be read.
+    async fn holder_of(&self, block: &str) -> anyhow::Result<String> {
+        let mut current = block.to_owned();
+        for _ in 0..MAX_NESTING {
+            match self.client.block(&current).await {
+                Ok(Block {
+                    parent: Some(Parent::Page(page)),
+                    ..
+                }) => return Ok(page),
+                Ok(Block {
+                    parent: Some(Parent::Block(parent)),
+                    ..
+                }) => current = parent,
+                Ok(_) | Err(NotionError::NotFound(_)) => break,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(block.to_owned())
+    }
+}
+
+/// Deeper block nesting than Notion allows in practice.
+const MAX_NESTING: usize = 16;
