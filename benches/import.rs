@@ -68,10 +68,9 @@ async fn main() {
     let http = reqwest::Client::new();
     let started = Instant::now();
     let token = loop {
-        if let Ok(response) = http.get(format!("{url}/_sim/stats")).send().await {
-            if response.status().is_success() {
-                break read_token(&mut sim);
-            }
+        let up = http.get(format!("{url}/_sim/stats")).send().await;
+        if up.is_ok_and(|r| r.status().is_success()) {
+            break read_token(&mut sim);
         }
         assert!(
             started.elapsed() < Duration::from_secs(600),
@@ -134,6 +133,7 @@ async fn main() {
         report.edges
     );
     let _ = sim.kill();
+    let _ = sim.wait();
 }
 
 fn read_token(sim: &mut std::process::Child) -> String {
