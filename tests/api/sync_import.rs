@@ -84,13 +84,17 @@ fn assert_same<T: Ord + std::fmt::Debug>(what: &str, expected: &BTreeSet<T>, act
     );
 }
 
-async fn import(sim: &RunningSim) -> Store {
+async fn empty_store() -> Store {
     let dir = tempfile::tempdir().unwrap().keep();
     let store: Store = Arc::new(SqliteStore::open(&dir.join("import.sqlite")).await.unwrap());
     store
         .prepare(&notion_graph::modules::collections())
         .await
         .unwrap();
+    store
+}
+
+fn importer(sim: &RunningSim, store: &Store) -> Arc<Importer> {
     let config = ClientConfig {
         base_url: sim.url.clone(),
         rate: RateLimit::new(5000.0, 200),
@@ -100,24 +104,25 @@ async fn import(sim: &RunningSim) -> Store {
     let token = Credentials::Token(SecretString::from(sim.token.clone()));
     let client = NotionClient::new(config, CONNECTION, token, Arc::new(MemoryCache::default()));
     Importer::new(client, store.clone(), CONNECTION, 16)
-        .run()
-        .await
-        .unwrap();
-    store
 }
 
-async fn assert_import_equals_truth(sim: &RunningSim) {
-    let store = import(sim).await;
-    let (entities, edges) = expected(&sim.truth());
-    let (stored_entities, mut stored_edges) = stored(&store).await;
+async fn assert_store_equals_truth(sim: &RunningSim, store: &Store) {
+    let truth = sim.truth();
+    let (entities, edges) = expected(&truth);
+    let (stored_entities, mut stored_edges) = stored(store).await;
     // A reference whose original cannot be read stays as a dangling edge to the original
     // block; the truth names the unreadable page instead. Neither side can be compared.
-    let truth = sim.truth();
     let pages: BTreeSet<&str> = truth.pages.iter().map(|p| p.id.as_str()).collect();
     stored_edges
         .retain(|(_, target, kind)| kind != "synced_block" || pages.contains(target.as_str()));
     assert_same("entities", &entities, &stored_entities);
     assert_same("edges", &edges, &stored_edges);
+}
+
+async fn assert_import_equals_truth(sim: &RunningSim) {
+    let store = empty_store().await;
+    importer(sim, &store).run().await.unwrap();
+    assert_store_equals_truth(sim, &store).await;
 }
 
 #[tokio::test]
@@ -154,4 +159,174 @@ async fn a_full_import_through_faults_and_rate_limits_stores_the_same() {
     assert_import_equals_truth(&sim).await;
     assert!(sim.stats().faults > 20, "faults were injected");
     sim.stop().await;
+}
+
+/// Changes a page through the simulator's control API.
+async fn edit(
+    sim: &RunningSim,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .request(method, format!("{}/_sim{path}", sim.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn one_incremental_sync_converges_after_every_kind_of_edit() {
+    use reqwest::Method;
+    use serde_json::json;
+    let config = SimConfig {
+        rate_limit: None,
+        ..SimConfig::new(23, 600)
+    };
+    let sim = notion_sim::start(config, "127.0.0.1:0").await.unwrap();
+    let store = empty_store().await;
+    let started = chrono::Utc::now();
+    importer(&sim, &store).run().await.unwrap();
+
+    let truth = sim.truth();
+    let live: Vec<_> = truth
+        .pages
+        .iter()
+        .filter(|p| p.shared && !p.trashed && p.kind == "page")
+        .collect();
+    let hidden = truth
+        .pages
+        .iter()
+        .find(|p| p.shared && !p.trashed && !p.in_search && p.kind == "page")
+        .unwrap();
+    let (a, b, c, d) = (&live[3].id, &live[7].id, &live[11].id, &live[15].id);
+    edit(
+        &sim,
+        Method::POST,
+        &format!("/pages/{a}/links"),
+        json!({ "target": b, "kind": "page_mention" }),
+    )
+    .await;
+    edit(
+        &sim,
+        Method::POST,
+        &format!("/pages/{}/links", hidden.id),
+        json!({ "target": c, "kind": "notion_url" }),
+    )
+    .await;
+    let mention = truth
+        .edges
+        .iter()
+        .find(|e| e.kind == "page_mention" && live.iter().any(|p| p.id == e.source))
+        .unwrap();
+    edit(
+        &sim,
+        Method::DELETE,
+        &format!("/pages/{}/links/{}", mention.source, mention.target),
+        json!({}),
+    )
+    .await;
+    edit(
+        &sim,
+        Method::PATCH,
+        &format!("/pages/{c}"),
+        json!({ "title": "Renamed" }),
+    )
+    .await;
+    edit(
+        &sim,
+        Method::PATCH,
+        &format!("/pages/{d}"),
+        json!({ "parent_id": a }),
+    )
+    .await;
+    edit(
+        &sim,
+        Method::PATCH,
+        &format!("/pages/{}", live[19].id),
+        json!({ "trashed": true }),
+    )
+    .await;
+    if let Some(trashed) = truth
+        .pages
+        .iter()
+        .find(|p| p.shared && p.trashed && p.kind == "page")
+    {
+        edit(
+            &sim,
+            Method::PATCH,
+            &format!("/pages/{}", trashed.id),
+            json!({ "trashed": false }),
+        )
+        .await;
+    }
+    let created = edit(
+        &sim,
+        Method::POST,
+        "/pages",
+        json!({ "parent_id": b, "title": "Fresh page" }),
+    )
+    .await;
+    edit(
+        &sim,
+        Method::POST,
+        &format!("/pages/{a}/links"),
+        json!({ "target": created["id"], "kind": "link_to_page" }),
+    )
+    .await;
+    let row = truth
+        .edges
+        .iter()
+        .find(|e| e.kind == "relation")
+        .unwrap()
+        .source
+        .clone();
+    let property = notion_property(&sim, &row).await;
+    edit(
+        &sim,
+        Method::POST,
+        &format!("/pages/{row}/relations"),
+        json!({ "property": property, "target": b }),
+    )
+    .await;
+
+    let calls_before = sim.stats().total;
+    importer(&sim, &store)
+        .run_incremental(started - chrono::TimeDelta::minutes(5))
+        .await
+        .unwrap();
+    assert_store_equals_truth(&sim, &store).await;
+    let calls = sim.stats().total - calls_before;
+    eprintln!(
+        "incremental sync: {calls} calls after 10 edits in a {}-page workspace",
+        truth.pages.len()
+    );
+    sim.stop().await;
+}
+
+/// The name of a row's relation property, read through the API.
+async fn notion_property(sim: &RunningSim, row: &str) -> String {
+    let response: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/pages/{row}", sim.url))
+        .bearer_auth(&sim.token)
+        .header("Notion-Version", "2025-09-03")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let properties = response["properties"].as_object().unwrap();
+    properties
+        .iter()
+        .find(|(_, v)| v["type"] == "relation")
+        .map(|(name, _)| name.clone())
+        .unwrap()
 }

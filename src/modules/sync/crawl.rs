@@ -30,6 +30,8 @@ pub(super) enum Task {
     /// The block tree of a page whose object has been stored.
     Content(String),
     Database(String),
+    /// A known page that search did not return: re-read it if it changed.
+    Check(String),
     /// A data source and its database, whose rows are to be queried.
     DataSource {
         id: String,
@@ -58,6 +60,8 @@ pub struct Importer {
     /// (page holding a reference, original block) pairs not resolved yet.
     pub(super) references: Mutex<Vec<(String, String)>>,
     pub(super) report: Mutex<ImportReport>,
+    /// What an incremental sync found stored when it began (empty for a full import).
+    pub(super) known: Mutex<HashMap<String, super::model::Entity>>,
 }
 
 impl Importer {
@@ -85,6 +89,7 @@ impl Importer {
             originals: Mutex::default(),
             references: Mutex::default(),
             report: Mutex::default(),
+            known: Mutex::default(),
         })
     }
 
@@ -109,8 +114,16 @@ impl Importer {
         self.progress.fetched.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The full import.
     pub async fn run(self: &Arc<Self>) -> anyhow::Result<ImportReport> {
-        let mut queue: VecDeque<Task> = self.seed().await?.into();
+        let seeds = self.seed().await?;
+        self.drain(seeds).await
+    }
+
+    /// Reads tasks, and the tasks they lead to, with up to `concurrency` in flight; then
+    /// resolves synced references.
+    pub(super) async fn drain(self: &Arc<Self>, seeds: Vec<Task>) -> anyhow::Result<ImportReport> {
+        let mut queue: VecDeque<Task> = seeds.into();
         let mut running = FuturesUnordered::new();
         loop {
             while running.len() < self.concurrency {
@@ -146,7 +159,7 @@ impl Importer {
         Ok(tasks)
     }
 
-    fn searched_source(&self, source: DataSource) -> Vec<Task> {
+    pub(super) fn searched_source(&self, source: DataSource) -> Vec<Task> {
         let database = match source.parent {
             Some(Parent::Database(id)) => Some(id),
             _ => None,
@@ -165,6 +178,7 @@ impl Importer {
             Task::Page(id) => self.page(&id, false).await,
             Task::PageOrDatabase(id) => self.page(&id, true).await,
             Task::Content(id) => self.content(&id).await,
+            Task::Check(id) => self.check(&id).await,
             Task::Database(id) => self.database(&id).await,
             Task::DataSource {
                 id,

@@ -4,6 +4,7 @@
 //! checkpoints, leases and encrypted connections are the next steps (see the sync issue).
 
 pub mod crawl;
+mod incremental;
 pub mod model;
 mod progress;
 mod read;

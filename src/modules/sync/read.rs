@@ -4,6 +4,7 @@
 use futures::stream::TryStreamExt;
 
 use super::crawl::{Importer, Task, plain};
+use super::incremental::parent_of;
 use super::model::{Entity, EntityKind, Origin, fingerprint};
 use super::store;
 use crate::modules::notion::NotionError;
@@ -26,7 +27,7 @@ impl Importer {
         }
     }
 
-    async fn unshared(&self, id: &str, kind: EntityKind) -> anyhow::Result<Vec<Task>> {
+    pub(super) async fn unshared(&self, id: &str, kind: EntityKind) -> anyhow::Result<Vec<Task>> {
         let entity = Entity {
             connection: self.connection.clone(),
             notion_id: id.to_owned(),
@@ -49,19 +50,11 @@ impl Importer {
 
     /// Stores a page or row and the edges of its properties; queues its content and targets.
     pub(super) async fn page_object(&self, page: &Page) -> anyhow::Result<Vec<Task>> {
-        let (kind, parent) = match &page.parent {
-            Some(Parent::DataSource {
-                database_id,
-                data_source_id,
-            }) => (
-                EntityKind::Row,
-                database_id.clone().or_else(|| Some(data_source_id.clone())),
-            ),
-            Some(Parent::Page(id) | Parent::Database(id) | Parent::Block(id)) => {
-                (EntityKind::Page, Some(id.clone()))
-            }
-            _ => (EntityKind::Page, None),
+        let kind = match page.parent {
+            Some(Parent::DataSource { .. }) => EntityKind::Row,
+            _ => EntityKind::Page,
         };
+        let parent = parent_of(page);
         let title = page.title();
         let edited = page.last_edited_time.clone().unwrap_or_default();
         let entity = Entity {

@@ -29,6 +29,9 @@ pub struct Connection {
     pub notion_url: String,
     /// Epoch milliseconds of the last completed import.
     pub last_sync_at: Option<i64>,
+    /// When that import began: the next sync re-reads what changed after this (less an overlap).
+    #[serde(default)]
+    pub last_sync_started_at: Option<i64>,
     pub last_calls: Option<u64>,
 }
 
@@ -54,6 +57,10 @@ pub struct WorkspaceSummary {
 fn connections(state: &AppState) -> Typed<Connection> {
     Typed::new(state.store.clone(), &CONNECTIONS)
 }
+
+/// Notion rounds `last_edited_time` down to the minute; an edit up to a few minutes before the
+/// last sync began may carry a time the last sync already saw.
+const OVERLAP: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// How many reads may wait on the rate limiter at once: enough to keep a 3 rps budget busy
 /// through slow responses without piling up far more than the budget can serve.
@@ -97,6 +104,7 @@ pub async fn sync_with_token(
         status: "active".into(),
         notion_url: notion_url.to_owned(),
         last_sync_at: None,
+        last_sync_started_at: None,
         last_calls: None,
     });
     connections(state)
@@ -113,8 +121,16 @@ pub async fn sync_with_token(
     .with_metrics(state.metrics.clone());
     let importer = Importer::new(client, state.store.clone(), &bot.id, CONCURRENCY);
     watch(importer.progress());
-    let report = importer.run().await?;
+    let started = chrono::Utc::now();
+    let since = connection
+        .last_sync_started_at
+        .and_then(chrono::DateTime::from_timestamp_millis);
+    let report = match since {
+        Some(since) => importer.run_incremental(since - OVERLAP).await?,
+        None => importer.run().await?,
+    };
     connection.last_sync_at = Some(chrono::Utc::now().timestamp_millis());
+    connection.last_sync_started_at = Some(started.timestamp_millis());
     connection.last_calls = Some(importer.progress().snapshot().calls);
     connections(state)
         .upsert(&bot.id, &connection)
