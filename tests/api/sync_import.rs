@@ -297,15 +297,22 @@ async fn one_incremental_sync_converges_after_every_kind_of_edit() {
     )
     .await;
 
-    let calls_before = sim.stats().total;
+    let before = sim.stats();
     importer(&sim, &store)
         .run_incremental(started - chrono::TimeDelta::minutes(5))
         .await
         .unwrap();
     assert_store_equals_truth(&sim, &store).await;
-    let calls = sim.stats().total - calls_before;
+    let after = sim.stats();
+    let by_endpoint: Vec<_> = after
+        .calls
+        .iter()
+        .map(|(k, v)| (k, v - before.calls.get(k).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
     eprintln!(
-        "incremental sync: {calls} calls after 10 edits in a {}-page workspace",
+        "incremental sync: {} calls after 10 edits in a {}-page workspace: {by_endpoint:?}",
+        after.total - before.total,
         truth.pages.len()
     );
     sim.stop().await;

@@ -29,34 +29,38 @@ impl Importer {
         self: &Arc<Self>,
         since: DateTime<Utc>,
     ) -> anyhow::Result<ImportReport> {
-        let kinds = ["page", "row", "data_source"];
-        let known: HashMap<String, Entity> = store::all(
+        let stored = store::all(
             &store::entities(&self.store),
             &self.connection,
             "kind",
-            &kinds,
+            &EntityKind::ALL,
         )
-        .await?
-        .into_iter()
-        .filter(|e| e.shared)
-        .map(|e| (e.notion_id.clone(), e))
-        .collect();
+        .await?;
+        // Everything stored counts as seen: links to it lead nowhere new. (Unreadable targets
+        // are not retried on every sync; a full import or a webhook finds them shared.)
+        self.claimed
+            .lock()
+            .expect("claims poisoned")
+            .extend(stored.iter().map(|e| e.notion_id.clone()));
+        let known: HashMap<String, Entity> = stored
+            .into_iter()
+            .filter(|e| e.shared)
+            .map(|e| (e.notion_id.clone(), e))
+            .collect();
         *self.known.lock().expect("known poisoned") = known.clone();
         let mut tasks = Vec::new();
         let mut searched = HashSet::new();
         let mut results = self.client.search("", None);
         while let Some(object) = results.try_next().await? {
             match object {
-                Object::Page(page) => {
-                    searched.insert(page.id.clone());
-                    if self.claim(&page.id) && self.changed(&page, since) {
+                Object::Page(page) if searched.insert(page.id.clone()) => {
+                    let fresh = !known.contains_key(&page.id) && self.claim(&page.id);
+                    if fresh || (known.contains_key(&page.id) && self.changed(&page, since)) {
                         tasks.extend(self.reread(&page).await?);
                     }
                 }
-                Object::DataSource(source)
-                    if !known.contains_key(&source.id) && self.claim(&source.id) =>
-                {
-                    tasks.extend(self.searched_source(source));
+                Object::DataSource(source) if self.claim(&source.id) => {
+                    tasks.extend(self.searched_source(source))
                 }
                 _ => {}
             }
