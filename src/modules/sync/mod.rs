@@ -1,7 +1,8 @@
 //! Import and sync of a Notion workspace into the document store: entities and typed edges.
 //!
-//! Done so far: the full import ([`crawl::Importer`]). Incremental sync, webhooks, resume
-//! checkpoints, leases and encrypted connections are the next steps (see the sync issue).
+//! Done so far: the full import ([`crawl::Importer::run`]) and incremental sync
+//! ([`crawl::Importer::run_incremental`]), driven from the command line. Webhooks, resume
+//! checkpoints, import jobs with leases and encrypted connections are the next steps.
 
 pub mod crawl;
 mod incremental;
