@@ -51,20 +51,14 @@ async fn stored(store: &Store) -> (BTreeSet<String>, EdgeSet) {
         .filter(|e| e.shared && !e.in_trash)
         .map(|e| e.notion_id.clone())
         .collect();
-    let kinds = [
-        "page_mention",
-        "database_mention",
-        "notion_url",
-        "link_to_page",
-        "child_page",
-        "child_database",
-        "relation",
-        "synced_block",
-        "data_source_row",
-    ];
-    let edges = store::all(&store::edges(store), CONNECTION, "kind", &kinds)
-        .await
-        .unwrap();
+    let edges = store::all(
+        &store::edges(store),
+        CONNECTION,
+        "kind",
+        &notion_sim::EDGE_KINDS,
+    )
+    .await
+    .unwrap();
     let edges = edges
         .into_iter()
         .filter(|e| live.contains(&e.source))
