@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use notion_graph::cache::{MemoryCache, RateLimit};
 use notion_graph::modules::notion::{ClientConfig, Credentials, NotionClient};
 use notion_graph::modules::sync::Importer;
+use notion_graph::modules::sync::service::concurrency_for;
 use notion_graph::storage::{SqliteStore, Store};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -100,27 +101,13 @@ async fn main() {
         Arc::new(MemoryCache::default()),
     );
     let started = Instant::now();
-    let report = Importer::new(client, store, "bench", 64)
+    let report = Importer::new(client, store, "bench", concurrency_for(rate))
         .run()
         .await
         .expect("import");
     let wall = started.elapsed().as_secs_f64();
-    let stats: Value = http
-        .get(format!("{url}/_sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bound: Value = http
-        .get(format!("{url}/_sim/lower_bound"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = control(&http, &url, "stats").await;
+    let bound = control(&http, &url, "lower_bound").await;
     let calls = stats["total"].as_f64().unwrap_or(0.0);
     let floor = bound["calls"].as_f64().unwrap_or(1.0);
     println!(
@@ -144,4 +131,14 @@ fn read_token(sim: &mut std::process::Child) -> String {
         .map_while(Result::ok)
         .find_map(|line| line.strip_prefix("token: ").map(str::to_owned))
         .expect("the simulator prints its token")
+}
+
+/// A report from the simulator's control API.
+async fn control(http: &reqwest::Client, url: &str, name: &str) -> Value {
+    let response = http
+        .get(format!("{url}/_sim/{name}"))
+        .send()
+        .await
+        .expect("the simulator answers");
+    response.json().await.expect("a JSON report")
 }

@@ -62,9 +62,12 @@ fn connections(state: &AppState) -> Typed<Connection> {
 /// last sync began may carry a time the last sync already saw.
 const OVERLAP: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
-/// How many reads may wait on the rate limiter at once: enough to keep a 3 rps budget busy
-/// through slow responses without piling up far more than the budget can serve.
-const CONCURRENCY: usize = 16;
+/// How many reads may be under way at once: about two seconds of the budget, so that slow
+/// responses (Notion's take 100 ms to over a second) never leave the budget idle, while the
+/// shared limiter still decides when each one goes.
+pub fn concurrency_for(rate: f64) -> usize {
+    ((rate * 2.0).ceil() as usize).clamp(8, 512)
+}
 
 /// Imports the workspace `token` belongs to; `watch` sees progress while it runs.
 pub async fn sync_with_token(
@@ -119,7 +122,7 @@ pub async fn sync_with_token(
         state.cache.clone(),
     )
     .with_metrics(state.metrics.clone());
-    let importer = Importer::new(client, state.store.clone(), &bot.id, CONCURRENCY);
+    let importer = Importer::new(client, state.store.clone(), &bot.id, concurrency_for(rate));
     watch(importer.progress());
     let started = chrono::Utc::now();
     let since = connection
