@@ -5,6 +5,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
 COPY benches benches
+COPY tools tools
 RUN cargo build --release --locked --bin notion-graph
 
 FROM debian:bookworm-slim
