@@ -47,15 +47,19 @@ impl Importer {
             .filter(|e| e.shared)
             .map(|e| (e.notion_id.clone(), e))
             .collect();
-        *self.known.lock().expect("known poisoned") = known.clone();
+        // Only the kinds stay here; the entities themselves move to where `changed` reads them.
+        let kinds: HashMap<String, EntityKind> =
+            known.iter().map(|(id, e)| (id.clone(), e.kind)).collect();
+        *self.known.lock().expect("known poisoned") = known;
         let mut tasks = Vec::new();
         let mut searched = HashSet::new();
         let mut results = self.client.search("", None);
         while let Some(object) = results.try_next().await? {
             match object {
                 Object::Page(page) if searched.insert(page.id.clone()) => {
-                    let fresh = !known.contains_key(&page.id) && self.claim(&page.id);
-                    if fresh || (known.contains_key(&page.id) && self.changed(&page, since)) {
+                    let is_known = kinds.contains_key(&page.id);
+                    let fresh = !is_known && self.claim(&page.id);
+                    if fresh || (is_known && self.changed(&page, since)) {
                         tasks.extend(self.reread(&page).await?);
                     }
                 }
@@ -65,8 +69,8 @@ impl Importer {
                 _ => {}
             }
         }
-        for (id, entity) in &known {
-            match entity.kind {
+        for (id, kind) in &kinds {
+            match kind {
                 EntityKind::Page | EntityKind::Row if !searched.contains(id) => {
                     tasks.push(Task::Check(id.clone()))
                 }

@@ -57,6 +57,38 @@ pub struct Entity {
     pub fingerprint: String,
 }
 
+impl Entity {
+    /// An entity known only by id: not read (yet), or unreadable.
+    pub fn blank(connection: &str, notion_id: &str, kind: EntityKind) -> Self {
+        Self {
+            connection: connection.to_owned(),
+            notion_id: notion_id.to_owned(),
+            kind,
+            title: String::new(),
+            url: None,
+            icon: None,
+            parent: None,
+            created_time: None,
+            last_edited_time: None,
+            in_trash: false,
+            shared: false,
+            fingerprint: String::new(),
+        }
+    }
+
+    /// Marks the entity as read and derives its fingerprint from what it now holds.
+    pub fn read(mut self) -> Self {
+        self.shared = true;
+        self.fingerprint = fingerprint(&[
+            &self.title,
+            self.parent.as_deref().unwrap_or(""),
+            self.last_edited_time.as_deref().unwrap_or(""),
+            &self.in_trash.to_string(),
+        ]);
+        self
+    }
+}
+
 /// Which read produced an edge, so that re-reading one part replaces exactly its edges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

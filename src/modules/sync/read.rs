@@ -5,13 +5,26 @@ use futures::stream::TryStreamExt;
 
 use super::crawl::{Importer, Task, plain};
 use super::incremental::parent_of;
-use super::model::{Entity, EntityKind, Origin, fingerprint};
+use super::model::{Entity, EntityKind, Origin};
 use super::store;
 use crate::modules::notion::NotionError;
 use crate::modules::notion::links::{self, Link, LinkKind};
 use crate::modules::notion::model::{Block, BlockKind, Database, Page, Parent, PropertyValue};
 
 impl Importer {
+    /// Stores an entity and counts it, as read or as unreadable.
+    async fn keep(&self, entity: &Entity) -> anyhow::Result<()> {
+        store::save_entity(&self.store, entity).await?;
+        self.fetched();
+        let mut report = self.report.lock().expect("report poisoned");
+        if entity.shared {
+            report.entities += 1;
+        } else {
+            report.unshared += 1;
+        }
+        Ok(())
+    }
+
     pub(super) async fn page(&self, id: &str, maybe_database: bool) -> anyhow::Result<Vec<Task>> {
         match self.client.page(id).await {
             Ok(page) => self.page_object(&page).await,
@@ -28,23 +41,8 @@ impl Importer {
     }
 
     pub(super) async fn unshared(&self, id: &str, kind: EntityKind) -> anyhow::Result<Vec<Task>> {
-        let entity = Entity {
-            connection: self.connection.clone(),
-            notion_id: id.to_owned(),
-            kind,
-            title: String::new(),
-            url: None,
-            icon: None,
-            parent: None,
-            created_time: None,
-            last_edited_time: None,
-            in_trash: false,
-            shared: false,
-            fingerprint: String::new(),
-        };
-        store::save_entity(&self.store, &entity).await?;
-        self.fetched();
-        self.report.lock().expect("report poisoned").unshared += 1;
+        let entity = Entity::blank(&self.connection, id, kind);
+        self.keep(&entity).await?;
         Ok(Vec::new())
     }
 
@@ -54,31 +52,18 @@ impl Importer {
             Some(Parent::DataSource { .. }) => EntityKind::Row,
             _ => EntityKind::Page,
         };
-        let parent = parent_of(page);
-        let title = page.title();
-        let edited = page.last_edited_time.clone().unwrap_or_default();
         let entity = Entity {
-            connection: self.connection.clone(),
-            notion_id: page.id.clone(),
-            kind,
-            fingerprint: fingerprint(&[
-                &title,
-                parent.as_deref().unwrap_or(""),
-                &edited,
-                &page.in_trash.to_string(),
-            ]),
-            title,
+            title: page.title(),
             url: page.url.clone(),
             icon: page.icon.clone(),
-            parent,
+            parent: parent_of(page),
             created_time: page.created_time.clone(),
             last_edited_time: page.last_edited_time.clone(),
             in_trash: page.in_trash,
-            shared: true,
-        };
-        store::save_entity(&self.store, &entity).await?;
-        self.fetched();
-        self.report.lock().expect("report poisoned").entities += 1;
+            ..Entity::blank(&self.connection, &page.id, kind)
+        }
+        .read();
+        self.keep(&entity).await?;
         let mut found = self.property_links(page).await?;
         // A trashed row has left its database.
         found.retain(|l| !(page.in_trash && l.kind == LinkKind::DataSourceRow));
@@ -183,31 +168,17 @@ impl Importer {
             Some(Parent::Page(p) | Parent::Block(p)) => Some(p.clone()),
             _ => None,
         };
-        let title = plain(&database.title);
-        let edited = database.last_edited_time.clone().unwrap_or_default();
-        let in_trash = database.archived || database.in_trash;
         let entity = Entity {
-            connection: self.connection.clone(),
-            notion_id: database.id.clone(),
-            kind: EntityKind::Database,
-            fingerprint: fingerprint(&[
-                &title,
-                parent.as_deref().unwrap_or(""),
-                &edited,
-                &in_trash.to_string(),
-            ]),
-            title,
+            title: plain(&database.title),
             url: database.url.clone(),
-            icon: None,
             parent,
             created_time: database.created_time.clone(),
             last_edited_time: database.last_edited_time.clone(),
-            in_trash,
-            shared: true,
-        };
-        store::save_entity(&self.store, &entity).await?;
-        self.fetched();
-        self.report.lock().expect("report poisoned").entities += 1;
+            in_trash: database.archived || database.in_trash,
+            ..Entity::blank(&self.connection, &database.id, EntityKind::Database)
+        }
+        .read();
+        self.keep(&entity).await?;
         Ok(database
             .data_sources
             .into_iter()
@@ -227,22 +198,12 @@ impl Importer {
         database: Option<String>,
     ) -> anyhow::Result<Vec<Task>> {
         let entity = Entity {
-            connection: self.connection.clone(),
-            notion_id: id.to_owned(),
-            kind: EntityKind::DataSource,
             title: title.to_owned(),
-            url: None,
-            icon: None,
-            fingerprint: fingerprint(&[title, database.as_deref().unwrap_or("")]),
             parent: database,
-            created_time: None,
-            last_edited_time: None,
-            in_trash: false,
-            shared: true,
-        };
-        store::save_entity(&self.store, &entity).await?;
-        self.fetched();
-        self.report.lock().expect("report poisoned").entities += 1;
+            ..Entity::blank(&self.connection, id, EntityKind::DataSource)
+        }
+        .read();
+        self.keep(&entity).await?;
         let mut tasks = Vec::new();
         let mut rows = self.client.query_data_source(id, None);
         while let Some(row) = rows.try_next().await? {
