@@ -160,13 +160,13 @@ impl Importer {
     }
 
     pub(super) fn searched_source(&self, source: DataSource) -> Vec<Task> {
-        let database = match source.parent {
+        let database = match source.info.parent {
             Some(Parent::Database(id)) => Some(id),
             _ => None,
         };
         let mut tasks = vec![Task::DataSource {
             id: source.id,
-            title: plain(&source.title),
+            title: plain(&source.info.title),
             database: database.clone(),
         }];
         tasks.extend(database.filter(|d| self.claim(d)).map(Task::Database));

@@ -164,17 +164,17 @@ impl Importer {
 
     /// Stores a database; queues its data sources.
     async fn database_object(&self, database: Database) -> anyhow::Result<Vec<Task>> {
-        let parent = match &database.parent {
+        let parent = match &database.info.parent {
             Some(Parent::Page(p) | Parent::Block(p)) => Some(p.clone()),
             _ => None,
         };
         let entity = Entity {
-            title: plain(&database.title),
+            title: plain(&database.info.title),
             url: database.url.clone(),
             parent,
-            created_time: database.created_time.clone(),
-            last_edited_time: database.last_edited_time.clone(),
-            in_trash: database.archived || database.in_trash,
+            created_time: database.info.created_time.clone(),
+            last_edited_time: database.info.last_edited_time.clone(),
+            in_trash: database.info.archived || database.info.in_trash,
             ..Entity::blank(&self.connection, &database.id, EntityKind::Database)
         }
         .read();

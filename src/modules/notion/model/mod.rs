@@ -10,7 +10,8 @@ use serde_json::Value;
 
 pub use block::{Block, BlockKind, LinkTarget, Text};
 pub use page::{
-    DataSource, DataSourceRef, Database, Page, PropertyItem, PropertyItemValue, PropertyValue,
+    Container, DataSource, DataSourceRef, Database, Page, PropertyItem, PropertyItemValue,
+    PropertyValue,
 };
 pub use rich_text::{Mention, RichText, RichTextContent};
 

@@ -217,25 +217,33 @@ impl From<Map<String, Value>> for PropertyItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Database {
-    pub id: String,
+/// What databases and data sources have in common.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Container {
     #[serde(default)]
     pub title: Vec<RichText>,
+    /// A database's page (or block); a data source's database.
     #[serde(default)]
     pub parent: Option<Parent>,
-    #[serde(default)]
-    pub data_sources: Vec<DataSourceRef>,
     #[serde(default)]
     pub archived: bool,
     #[serde(default)]
     pub in_trash: bool,
     #[serde(default)]
-    pub url: Option<String>,
-    #[serde(default)]
     pub created_time: Option<String>,
     #[serde(default)]
     pub last_edited_time: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Database {
+    pub id: String,
+    #[serde(flatten)]
+    pub info: Container,
+    #[serde(default)]
+    pub data_sources: Vec<DataSourceRef>,
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -248,19 +256,8 @@ pub struct DataSourceRef {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct DataSource {
     pub id: String,
-    #[serde(default)]
-    pub title: Vec<RichText>,
-    /// The database the source belongs to.
-    #[serde(default)]
-    pub parent: Option<Parent>,
-    #[serde(default)]
-    pub archived: bool,
-    #[serde(default)]
-    pub in_trash: bool,
-    #[serde(default)]
-    pub created_time: Option<String>,
-    #[serde(default)]
-    pub last_edited_time: Option<String>,
+    #[serde(flatten)]
+    pub info: Container,
     /// The schema, by property name (kept raw: its types vary most between versions).
     #[serde(default)]
     pub properties: Map<String, Value>,
