@@ -7,6 +7,7 @@
 
 pub mod csr;
 pub mod edgelist;
+pub mod metrics;
 
 pub use csr::Csr;
 pub use edgelist::{EdgeList, EdgeListError};
