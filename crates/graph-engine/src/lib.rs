@@ -5,6 +5,7 @@
 //! release mode without compiling the web service, and so that `src/modules/graph` stays about
 //! the product (which pages, which snapshot, which view) rather than about arithmetic.
 
+pub mod community;
 pub mod csr;
 pub mod edgelist;
 pub mod metrics;

@@ -114,26 +114,34 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Dense reference: iterate r ← d·(M r + dangling/n) + (1−d)/n with the full matrix.
+    /// Dense reference: iterate r ← d·Pᵀr + (1−d)/n with the full transition matrix P, a
+    /// dangling row being uniform.
     fn dense_reference(n: usize, arcs: &[(u32, u32)], damping: f64) -> Vec<f64> {
         let g = Csr::directed(n, arcs);
+        let transition: Vec<Vec<f64>> = (0..n as u32)
+            .map(|u| {
+                let links = g.neighbours(u);
+                (0..n as u32)
+                    .map(|v| match links.len() {
+                        0 => 1.0 / n as f64,
+                        d if links.contains(&v) => 1.0 / d as f64,
+                        _ => 0.0,
+                    })
+                    .collect()
+            })
+            .collect();
         let mut rank = vec![1.0 / n as f64; n];
-        for _ in 0..2000 {
-            let mut next = vec![(1.0 - damping) / n as f64; n];
-            for u in 0..n {
-                let links = g.neighbours(u as u32);
-                for v in 0..n {
-                    let p = if links.is_empty() {
-                        1.0 / n as f64
-                    } else if links.contains(&(v as u32)) {
-                        1.0 / links.len() as f64
-                    } else {
-                        0.0
-                    };
-                    next[v] += damping * p * rank[u];
-                }
-            }
-            rank = next;
+        for _ in 0..300 {
+            rank = (0..n)
+                .map(|v| {
+                    let pulled: f64 = transition
+                        .iter()
+                        .zip(&rank)
+                        .map(|(row, r)| row[v] * r)
+                        .sum();
+                    (1.0 - damping) / n as f64 + damping * pulled
+                })
+                .collect();
         }
         rank
     }
