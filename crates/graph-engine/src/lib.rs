@@ -8,6 +8,7 @@
 pub mod community;
 pub mod csr;
 pub mod edgelist;
+pub mod layout;
 pub mod metrics;
 
 pub use csr::Csr;

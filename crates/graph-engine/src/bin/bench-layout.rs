@@ -1,0 +1,106 @@
+//! `bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K]`: times the layout on an
+//! edge-list file and writes `x y` per node, for `scripts/bench-graph` and quality.py.
+
+use graph_engine::layout::{self, LayoutOptions};
+use graph_engine::{Csr, EdgeList};
+use std::io::Write;
+use std::time::Instant;
+
+fn main() {
+    if let Err(message) = run(std::env::args().skip(1).collect()) {
+        eprintln!("bench-layout: {message}");
+        eprintln!("usage: bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K]");
+        std::process::exit(2);
+    }
+}
+
+fn run(args: Vec<String>) -> Result<(), String> {
+    let [edges_path, out_path, rest @ ..] = args.as_slice() else {
+        return Err("need EDGES and OUT_POSITIONS".into());
+    };
+    let mut options = LayoutOptions::default();
+    tune_from_env(&mut options);
+    let mut iterations_only = None;
+    let mut flags = rest.iter();
+    while let Some(flag) = flags.next() {
+        let value = flags.next().ok_or(format!("{flag} needs a value"))?;
+        let number: u64 = value.parse().map_err(|_| format!("bad number {value}"))?;
+        match flag.as_str() {
+            "--seed" => options.seed = number,
+            "--iterations-only" => iterations_only = Some(number as usize),
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    let text = std::fs::read_to_string(edges_path).map_err(|e| format!("{edges_path}: {e}"))?;
+    let list = EdgeList::parse(&text).map_err(|e| format!("{edges_path}: {e}"))?;
+    let g = Csr::undirected(list.node_count, &list.edges);
+    let (wall, cpu) = (Instant::now(), cpu_seconds());
+    let positions = match iterations_only {
+        Some(k) => layout::plain_iterations(&g, &options, k),
+        None => layout::layout(&g, &options),
+    };
+    let (layout_s, layout_cpu_s) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+    write_positions(out_path, &positions).map_err(|e| format!("{out_path}: {e}"))?;
+    let (n, m) = (list.node_count, g.arc_count() / 2);
+    match iterations_only {
+        Some(k) => println!(
+            "ours_bh_iterations\tn={n}\tm={m}\titers={k}\tlayout_s={layout_s:.3}\tlayout_cpu_s={layout_cpu_s:.3}\tms_per_iter={:.2}",
+            layout_s * 1000.0 / k.max(1) as f64
+        ),
+        None => println!(
+            "ours_layout\tn={n}\tm={m}\tlayout_s={layout_s:.3}\tlayout_cpu_s={layout_cpu_s:.3}"
+        ),
+    }
+    Ok(())
+}
+
+/// `LAYOUT_THETA`, `LAYOUT_REPULSION`, `LAYOUT_POWER`, `LAYOUT_COARSEST`, `LAYOUT_LEVEL`,
+/// `LAYOUT_FINAL` override the defaults, for tuning experiments.
+fn tune_from_env(options: &mut LayoutOptions) {
+    let read = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
+    if let Some(v) = read("LAYOUT_THETA") {
+        options.theta = v as f32;
+    }
+    if let Some(v) = read("LAYOUT_REPULSION") {
+        options.repulsion = v as f32;
+    }
+    if let Some(v) = read("LAYOUT_POWER") {
+        options.attraction_power = v as f32;
+    }
+    if let Some(v) = read("LAYOUT_COARSEST") {
+        options.coarsest_iterations = v as usize;
+    }
+    if let Some(v) = read("LAYOUT_LEVEL") {
+        options.level_iterations = v as usize;
+    }
+    if let Some(v) = read("LAYOUT_FINAL") {
+        options.final_iterations = v as usize;
+    }
+}
+
+fn write_positions(path: &str, positions: &[[f32; 2]]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for p in positions {
+        writeln!(out, "{} {}", p[0], p[1])?;
+    }
+    out.flush()
+}
+
+/// User plus system CPU time of this process so far, from /proc/self/stat (Linux; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+        f.iter().filter_map(|x| x.parse::<f64>().ok()).sum()
+    });
+    ticks / clock_ticks_per_second()
+}
+
+/// USER_HZ is 100 on every mainstream Linux build; reading it would need libc's sysconf.
+fn clock_ticks_per_second() -> f64 {
+    100.0
+}
