@@ -1,4 +1,4 @@
-//! `bench-metrics EDGES [--membership FILE] [--seed N] [--samples N]`: times each metric on an
+//! `bench-metrics EDGES [--membership FILE] [--seed N] [--samples N] [--iterations N]`: times each metric on an
 //! edge-list file and prints one tab-separated line per task, in the format
 //! `scripts/bench_graph_peers.py` prints for the peers, e.g.
 //! `ours\tleiden\ttime_s=0.41\tcpu_s=0.41\tmodularity=0.84\tcommunities=2001`.
@@ -15,12 +15,13 @@ struct Args {
     membership: Option<String>,
     seed: u64,
     samples: usize,
+    iterations: usize,
 }
 
 fn main() {
     let args = parse_args().unwrap_or_else(|message| {
         eprintln!(
-            "{message}\nusage: bench-metrics EDGES [--membership FILE] [--seed N] [--samples N]"
+            "{message}\nusage: bench-metrics EDGES [--membership FILE] [--seed N] [--samples N] [--iterations N]"
         );
         std::process::exit(2);
     });
@@ -78,6 +79,7 @@ fn bench_leiden(g: &Csr, args: &Args) {
     let truth = args.membership.as_deref().map(read_membership);
     let options = LeidenOptions {
         seed: args.seed,
+        iterations: args.iterations,
         ..LeidenOptions::default()
     };
     timed(
@@ -169,6 +171,7 @@ fn parse_args() -> Result<Args, String> {
         membership: None,
         seed: 42,
         samples: 64,
+        iterations: LeidenOptions::default().iterations,
     };
     let mut rest = std::env::args().skip(1);
     while let Some(arg) = rest.next() {
@@ -176,6 +179,11 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--membership" => args.membership = Some(value()?),
             "--seed" => args.seed = value()?.parse().map_err(|_| "--seed takes an integer")?,
+            "--iterations" => {
+                args.iterations = value()?
+                    .parse()
+                    .map_err(|_| "--iterations takes an integer")?
+            }
             "--samples" => {
                 args.samples = value()?.parse().map_err(|_| "--samples takes an integer")?
             }

@@ -116,10 +116,10 @@ impl Communities {
 }
 
 /// Link weight from one node to each neighbouring community, in a dense array cleared after
-/// use through the list of touched slots (O(degree), not O(n), per node).
+/// use through the list of touched slots (O(degree), not O(n), per node). Link weights are
+/// positive, so a zero slot means "not touched yet" and no separate flag array is needed.
 pub(super) struct NeighbourWeights {
     weight: Vec<f64>,
-    seen: Vec<bool>,
     touched: Vec<u32>,
 }
 
@@ -127,18 +127,17 @@ impl NeighbourWeights {
     pub fn new(n: usize) -> Self {
         Self {
             weight: vec![0.0; n],
-            seen: vec![false; n],
             touched: Vec::new(),
         }
     }
 
     pub fn collect(&mut self, links: impl Iterator<Item = (u32, f64)>) {
         for (c, w) in links {
-            if !self.seen[c as usize] {
-                self.seen[c as usize] = true;
+            let slot = &mut self.weight[c as usize];
+            if *slot == 0.0 {
                 self.touched.push(c);
             }
-            self.weight[c as usize] += w;
+            *slot += w;
         }
     }
 
@@ -153,7 +152,6 @@ impl NeighbourWeights {
     pub fn clear(&mut self) {
         for &c in &self.touched {
             self.weight[c as usize] = 0.0;
-            self.seen[c as usize] = false;
         }
         self.touched.clear();
     }

@@ -9,8 +9,8 @@ use crate::Csr;
 #[derive(Clone, Debug)]
 pub(super) struct Network {
     offsets: Vec<u32>,
-    targets: Vec<u32>,
-    weights: Vec<f64>,
+    /// `(neighbour, weight)` side by side: one cache line per row instead of two arrays.
+    links: Vec<(u32, f64)>,
     /// Total degree (strength) of each node, internal links of an aggregate counted twice.
     pub node_weight: Vec<f64>,
     /// Twice the total link weight (`2m`), the same on every level.
@@ -25,8 +25,7 @@ impl Network {
             .collect();
         Self {
             offsets: offsets.to_vec(),
-            targets: targets.to_vec(),
-            weights: vec![1.0; targets.len()],
+            links: targets.iter().map(|&t| (t, 1.0)).collect(),
             node_weight,
             total_weight: targets.len() as f64,
         }
@@ -39,10 +38,7 @@ impl Network {
     /// `(neighbour, weight)` pairs of `node`.
     pub fn links(&self, node: u32) -> impl Iterator<Item = (u32, f64)> + '_ {
         let range = self.offsets[node as usize] as usize..self.offsets[node as usize + 1] as usize;
-        self.targets[range.clone()]
-            .iter()
-            .copied()
-            .zip(self.weights[range].iter().copied())
+        self.links[range].iter().copied()
     }
 
     /// The network with one node per group of `group` (dense ids `0..group_count`): links
@@ -63,11 +59,10 @@ impl Network {
             }
             builder.finish_row();
         }
-        let (offsets, targets, weights) = builder.into_parts();
+        let (offsets, links) = builder.into_parts();
         Self {
             offsets,
-            targets,
-            weights,
+            links,
             node_weight,
             total_weight: self.total_weight,
         }
@@ -106,8 +101,7 @@ impl Members {
 /// Accumulates one row at a time, merging repeated targets through a dense scratch array.
 struct RowBuilder {
     offsets: Vec<u32>,
-    targets: Vec<u32>,
-    weights: Vec<f64>,
+    links: Vec<(u32, f64)>,
     pending: Vec<f64>,
     touched: Vec<u32>,
 }
@@ -116,8 +110,7 @@ impl RowBuilder {
     fn new(node_count: usize) -> Self {
         Self {
             offsets: vec![0],
-            targets: Vec::new(),
-            weights: Vec::new(),
+            links: Vec::new(),
             pending: vec![0.0; node_count],
             touched: Vec::new(),
         }
@@ -133,16 +126,15 @@ impl RowBuilder {
 
     fn finish_row(&mut self) {
         for &t in &self.touched {
-            self.targets.push(t);
-            self.weights
-                .push(std::mem::take(&mut self.pending[t as usize]));
+            self.links
+                .push((t, std::mem::take(&mut self.pending[t as usize])));
         }
         self.touched.clear();
-        self.offsets.push(self.targets.len() as u32);
+        self.offsets.push(self.links.len() as u32);
     }
 
-    fn into_parts(self) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
-        (self.offsets, self.targets, self.weights)
+    fn into_parts(self) -> (Vec<u32>, Vec<(u32, f64)>) {
+        (self.offsets, self.links)
     }
 }
 
