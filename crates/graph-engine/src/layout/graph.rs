@@ -39,10 +39,6 @@ impl WeightedGraph {
             .map(|(&u, &w)| (u as usize, w))
     }
 
-    pub(crate) fn degree(&self, v: usize) -> usize {
-        (self.offsets[v + 1] - self.offsets[v]) as usize
-    }
-
     /// The graph of groups: `group[v]` names `v`'s coarse node (`0..group_count`), masses and
     /// parallel edge weights add up, edges inside a group disappear.
     pub(crate) fn contract(&self, group: &[u32], group_count: usize) -> Self {

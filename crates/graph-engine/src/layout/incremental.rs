@@ -81,16 +81,16 @@ impl Frame {
         let centre = placed.iter().fold([0.0f32; 2], |c, p| {
             [c[0] + p[0] / count, c[1] + p[1] / count]
         });
-        let mut lengths: Vec<f32> = g
-            .arcs()
-            .filter_map(|(u, v)| Some(distance(old[u as usize]?, old[v as usize]?)))
-            .filter(|&d| d > 0.0)
-            .collect();
-        lengths.sort_unstable_by(f32::total_cmp);
-        let median = lengths.get(lengths.len() / 2).copied().unwrap_or(1.0);
+        let mean_square = placed
+            .iter()
+            .map(|&p| distance(p, centre).powi(2))
+            .sum::<f32>()
+            / count;
+        let target = RMS_RADIUS_PER_SQRT_N * (g.node_count() as f32).sqrt();
+        let rms = mean_square.sqrt();
         Self {
             centre,
-            scale: MODEL_EDGE_LENGTH / median,
+            scale: if rms > 0.0 { target / rms } else { 1.0 },
         }
     }
 
@@ -109,8 +109,9 @@ impl Frame {
     }
 }
 
-/// The median edge length the default model settles to; previous layouts are scaled to it.
-const MODEL_EDGE_LENGTH: f32 = 1.0;
+/// The root-mean-square radius of a fresh layout is about this times `sqrt(n)` (the model's
+/// repulsion is normalised for it); previous layouts are scaled to it so forces balance as usual.
+const RMS_RADIUS_PER_SQRT_N: f32 = 0.3;
 
 /// Old nodes where they were; new nodes, in breadth-first rounds from the placed ones, at the
 /// centroid of their placed neighbours plus a small jitter; nodes with no placed node in reach

@@ -152,3 +152,6 @@ fn prolong(coarse: &[[f32; 2]], parent: &[u32], rng: &mut Rng) -> Vec<[f32; 2]> 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,203 @@
+//! Properties of the layout on small planted-partition graphs: determinism, separated clusters,
+//! a faithful Barnes-Hut approximation and a stable incremental mode.
+
+use super::graph::WeightedGraph;
+use super::quadtree::QuadTree;
+use super::rng::Rng;
+use super::*;
+
+/// `blocks` groups of `size` nodes, each node with about `inside` neighbours in its block and
+/// `across` elsewhere (the shape of shared/bench/gen_sbm.py, smaller).
+fn planted(blocks: usize, size: usize, inside: f32, across: f32, seed: u64) -> Vec<(u32, u32)> {
+    let n = blocks * size;
+    let mut rng = Rng::new(seed);
+    let p_in = inside / (size - 1) as f32;
+    let p_out = across / (n - size) as f32;
+    let mut edges = Vec::new();
+    for u in 0..n {
+        for v in u + 1..n {
+            let p = if u / size == v / size { p_in } else { p_out };
+            if rng.unit() < p {
+                edges.push((u as u32, v as u32));
+            }
+        }
+    }
+    edges
+}
+
+fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+fn fast_options() -> LayoutOptions {
+    LayoutOptions {
+        threads: 2,
+        ..LayoutOptions::default()
+    }
+}
+
+#[test]
+fn same_seed_gives_the_same_layout_whatever_the_thread_count() {
+    let g = Csr::undirected(600, &planted(12, 50, 5.0, 1.0, 7));
+    let two = layout(&g, &fast_options());
+    let one = layout(
+        &g,
+        &LayoutOptions {
+            threads: 1,
+            ..fast_options()
+        },
+    );
+    assert_eq!(one, two);
+    assert!(two.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+    let other = layout(
+        &g,
+        &LayoutOptions {
+            seed: 2,
+            ..fast_options()
+        },
+    );
+    assert_ne!(other, two);
+}
+
+#[test]
+fn planted_blocks_come_out_as_separate_clusters() {
+    let size = 50;
+    let g = Csr::undirected(1000, &planted(20, size, 6.0, 1.0, 3));
+    let pos = layout(&g, &fast_options());
+    let (mut intra, mut inter) = ((0.0f64, 0usize), (0.0f64, 0usize));
+    // Every 7th pair keeps this quick in debug builds while sampling all block pairs.
+    for u in (0..pos.len()).step_by(7) {
+        for v in (u + 1..pos.len()).step_by(3) {
+            let d = distance(pos[u], pos[v]) as f64;
+            let slot = if u / size == v / size {
+                &mut intra
+            } else {
+                &mut inter
+            };
+            slot.0 += d;
+            slot.1 += 1;
+        }
+    }
+    let (intra, inter) = (intra.0 / intra.1 as f64, inter.0 / inter.1 as f64);
+    assert!(intra < 0.35 * inter, "intra {intra} inter {inter}");
+}
+
+#[test]
+fn barnes_hut_matches_the_exact_sum_when_every_cell_is_opened_and_is_close_when_not() {
+    let mut rng = Rng::new(5);
+    let pos: Vec<[f32; 2]> = (0..500)
+        .map(|_| [rng.symmetric() * 10.0, rng.symmetric() * 10.0])
+        .collect();
+    let mass: Vec<f32> = (0..500).map(|i| 1.0 + (i % 3) as f32).collect();
+    let tree = QuadTree::build(&pos, &mass);
+    for &p in pos.iter().step_by(37) {
+        let mut exact = [0.0f32; 2];
+        for (q, &m) in pos.iter().zip(&mass) {
+            let (dx, dy) = (p[0] - q[0], p[1] - q[1]);
+            let d2 = dx * dx + dy * dy;
+            if d2 > 0.0 {
+                exact[0] += dx * m / d2;
+                exact[1] += dy * m / d2;
+            }
+        }
+        let opened = tree.repulsion(p, 0.0);
+        let approximate = tree.repulsion(p, 1.0);
+        let scale = distance(exact, [0.0; 2]).max(1.0);
+        assert!(distance(opened, exact) < 1e-3 * scale);
+        assert!(distance(approximate, exact) < 0.1 * scale);
+    }
+}
+
+#[test]
+fn coarsening_keeps_the_total_mass_and_shrinks_to_a_small_graph() {
+    let g = Csr::undirected(1000, &planted(20, 50, 5.0, 1.0, 11));
+    let fine = WeightedGraph::from_csr(&g);
+    let levels = coarsen::hierarchy(&fine, &mut Rng::new(1));
+    let coarsest = &levels.last().expect("1000 nodes coarsen").graph;
+    assert!(coarsest.node_count() <= 250, "{}", coarsest.node_count());
+    for level in &levels {
+        assert_eq!(level.graph.mass.iter().sum::<f32>(), 1000.0);
+    }
+}
+
+#[test]
+fn adding_two_percent_of_nodes_barely_moves_the_others_and_places_newcomers_by_their_neighbours() {
+    let edges = planted(20, 50, 5.0, 1.0, 13);
+    let n = 1000;
+    // The old snapshot lacks every 50th node (2 %), renumbered densely.
+    let kept: Vec<u32> = (0..n as u32).filter(|v| v % 50 != 49).collect();
+    let mut old_id = vec![u32::MAX; n];
+    for (i, &v) in kept.iter().enumerate() {
+        old_id[v as usize] = i as u32;
+    }
+    let old_edges: Vec<(u32, u32)> = edges
+        .iter()
+        .filter_map(|&(u, v)| {
+            let (a, b) = (old_id[u as usize], old_id[v as usize]);
+            (a != u32::MAX && b != u32::MAX).then_some((a, b))
+        })
+        .collect();
+    let options = fast_options();
+    let before = layout(&Csr::undirected(kept.len(), &old_edges), &options);
+    let previous: Vec<Option<[f32; 2]>> = (0..n)
+        .map(|v| (old_id[v] != u32::MAX).then(|| before[old_id[v] as usize]))
+        .collect();
+    let g = Csr::undirected(n, &edges);
+    let after = relayout(&g, &previous, &options);
+    let moved = mean_relative_displacement(&previous, &after);
+    assert!(moved < 0.01, "mean relative displacement {moved}");
+    let diameter = distance_extent(&after);
+    let mut worst_gap = 0.0f32;
+    for v in (0..n).filter(|v| previous[*v].is_none()) {
+        let nb = g.neighbours(v as u32);
+        if nb.is_empty() {
+            continue;
+        }
+        let c = nb.iter().fold([0.0f32; 2], |c, &u| {
+            let p = after[u as usize];
+            [c[0] + p[0] / nb.len() as f32, c[1] + p[1] / nb.len() as f32]
+        });
+        let gap = distance(after[v], c) / diameter;
+        assert!(gap < 0.1, "node {v} is {gap} diameters from its neighbours");
+        worst_gap = worst_gap.max(gap);
+    }
+    eprintln!(
+        "incremental: mean relative displacement {moved:.5}, worst newcomer gap {worst_gap:.4}"
+    );
+}
+
+fn distance_extent(pos: &[[f32; 2]]) -> f32 {
+    let lo = pos
+        .iter()
+        .fold([f32::INFINITY; 2], |a, p| [a[0].min(p[0]), a[1].min(p[1])]);
+    let hi = pos.iter().fold([f32::NEG_INFINITY; 2], |a, p| {
+        [a[0].max(p[0]), a[1].max(p[1])]
+    });
+    distance(lo, hi)
+}
+
+#[test]
+fn relayout_without_previous_positions_is_a_fresh_layout_and_keeps_a_given_frame() {
+    let g = Csr::undirected(300, &planted(6, 50, 5.0, 1.0, 17));
+    let options = fast_options();
+    assert_eq!(relayout(&g, &[], &options), layout(&g, &options));
+    // An unchanged graph given in a shifted, scaled frame stays in that frame.
+    let base = layout(&g, &options);
+    let shifted: Vec<Option<[f32; 2]>> = base
+        .iter()
+        .map(|p| Some([p[0] * 3.0 + 100.0, p[1] * 3.0 - 50.0]))
+        .collect();
+    let again = relayout(&g, &shifted, &options);
+    assert!(mean_relative_displacement(&shifted, &again) < 0.01);
+}
+
+#[test]
+fn displacement_is_relative_to_the_diagonal_and_ignores_new_nodes() {
+    let before = [Some([0.0, 0.0]), Some([3.0, 4.0]), None];
+    let after = [[0.0, 0.0], [3.0, 4.0], [1.0, 1.0]];
+    assert_eq!(mean_relative_displacement(&before, &after), 0.0);
+    let after = [[0.5, 0.0], [3.0, 4.0], [0.0, 0.0]];
+    let expected = (0.5 / 2.0) / 5.0;
+    assert!((mean_relative_displacement(&before, &after) - expected).abs() < 1e-6);
+    assert_eq!(mean_relative_displacement(&[None], &[[1.0, 1.0]]), 0.0);
+}
