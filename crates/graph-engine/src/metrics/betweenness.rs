@@ -3,6 +3,7 @@
 //! Exact betweenness needs one BFS per node (O(V·E): hours at 100k nodes); a few dozen random
 //! sources rank the bridges between clusters correctly, which is what the graph view uses it
 //! for. The sample sum is scaled by `n / samples`, an unbiased estimate of the full value.
+//! Sources run on all cores in fixed chunks, so the result does not depend on the core count.
 
 use super::rng::SplitMix64;
 use crate::Csr;
@@ -16,18 +17,64 @@ use crate::Csr;
 pub fn approximate_betweenness(g: &Csr, samples: usize, seed: u64) -> Vec<f64> {
     let n = g.node_count();
     let sources = sample_sources(n, samples, seed);
-    let mut state = Brandes::new(n);
-    let mut total = vec![0.0; n];
-    for &source in &sources {
+    if sources.is_empty() {
+        return vec![0.0; n];
+    }
+    let mut total = sum_in_chunks(g, &sources);
+    // Each unordered pair is seen from both ends when all nodes are sources, hence the half.
+    let scale = n as f64 / sources.len() as f64 / 2.0;
+    total.iter_mut().for_each(|b| *b *= scale);
+    total
+}
+
+/// Sources are cut into at most `CHUNKS` fixed chunks, each summed on its own and the chunk
+/// sums added in chunk order: the float additions, hence the result, are the same whatever
+/// the number of threads that computed the chunks.
+const CHUNKS: usize = 8;
+
+fn sum_in_chunks(g: &Csr, sources: &[u32]) -> Vec<f64> {
+    let chunks: Vec<&[u32]> = sources.chunks(sources.len().div_ceil(CHUNKS)).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(chunks.len());
+    let mut sums: Vec<(usize, Vec<f64>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let mine: Vec<(usize, &[u32])> = chunks
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .skip(t)
+                    .step_by(threads)
+                    .collect();
+                scope.spawn(move || {
+                    mine.into_iter()
+                        .map(|(i, chunk)| (i, dependencies(g, chunk)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("betweenness worker panicked"))
+            .collect()
+    });
+    sums.sort_unstable_by_key(|&(i, _)| i);
+    let mut chunk_sums = sums.into_iter().map(|(_, sum)| sum);
+    let first = chunk_sums.next().expect("at least one chunk");
+    chunk_sums.fold(first, |mut total, sum| {
+        total.iter_mut().zip(sum).for_each(|(t, s)| *t += s);
+        total
+    })
+}
+
+/// Sum over `sources` of every node's dependency on the source (Brandes' δ).
+fn dependencies(g: &Csr, sources: &[u32]) -> Vec<f64> {
+    let mut state = Brandes::new(g.node_count());
+    let mut total = vec![0.0; g.node_count()];
+    for &source in sources {
         state.accumulate_from(g, source, &mut total);
     }
-    // Each unordered pair is seen from both ends when all nodes are sources, hence the half.
-    let scale = if sources.is_empty() {
-        0.0
-    } else {
-        n as f64 / sources.len() as f64 / 2.0
-    };
-    total.iter_mut().for_each(|b| *b *= scale);
     total
 }
 
