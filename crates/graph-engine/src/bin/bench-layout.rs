@@ -73,6 +73,12 @@ fn tune_from_env(options: &mut LayoutOptions) {
     if let Some(v) = read("LAYOUT_LEVEL") {
         options.level_iterations = v as usize;
     }
+    if let Some(v) = read("LAYOUT_STEP") {
+        options.refine_step = v as f32;
+    }
+    if let Some(v) = read("LAYOUT_JITTER") {
+        options.jitter = v as f32;
+    }
     if let Some(v) = read("LAYOUT_FINAL") {
         options.final_iterations = v as usize;
     }

@@ -38,10 +38,18 @@ pub(crate) fn forces(
     out: &mut [[f32; 2]],
 ) {
     let tree = QuadTree::build(pos, &g.mass);
+    let mut in_tree_order = vec![[0.0f32; 2]; pos.len()];
+    parallel::fill(&mut in_tree_order, threads, |i| {
+        tree.repulsion(tree.point(i), model.theta)
+    });
+    let mut repulsion = vec![[0.0f32; 2]; pos.len()];
+    for (&v, &r) in tree.order().iter().zip(&in_tree_order) {
+        repulsion[v as usize] = r;
+    }
     parallel::fill(out, threads, |v| {
         let p = pos[v];
         let m = g.mass[v];
-        let r = tree.repulsion(p, model.theta);
+        let r = repulsion[v];
         let mut f = [r[0] * model.repulsion * m, r[1] * model.repulsion * m];
         for (u, w) in g.row(v) {
             let dx = pos[u][0] - p[0];

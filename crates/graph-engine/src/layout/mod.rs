@@ -39,6 +39,10 @@ pub struct LayoutOptions {
     pub level_iterations: usize,
     /// Extra iterations on the original graph.
     pub final_iterations: usize,
+    /// First step of a level's refinement, as a fraction of the coarser level's mean edge length.
+    pub refine_step: f32,
+    /// Spread of the children around their parent when a level is expanded, same unit.
+    pub jitter: f32,
 }
 
 impl Default for LayoutOptions {
@@ -50,8 +54,10 @@ impl Default for LayoutOptions {
             repulsion: 0.2,
             attraction_power: 0.0,
             coarsest_iterations: 300,
-            level_iterations: 30,
-            final_iterations: 30,
+            level_iterations: 15,
+            final_iterations: 60,
+            refine_step: 0.03,
+            jitter: 0.1,
         }
     }
 }
@@ -91,7 +97,14 @@ pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
     forces::relax(coarsest, &mut pos, &model, &schedule, None, threads);
     for k in (0..levels.len()).rev() {
         let finer = if k == 0 { &fine } else { &levels[k - 1].graph };
-        pos = prolong(&pos, &levels[k].parent_of_finer, &mut rng);
+        // Steps and jitter follow the current edge length, which grows with the graph's size.
+        let edge = mean_edge_length(&levels[k].graph, &pos);
+        pos = prolong(
+            &pos,
+            &levels[k].parent_of_finer,
+            options.jitter * edge,
+            &mut rng,
+        );
         let iterations = if k == 0 {
             options.level_iterations + options.final_iterations
         } else {
@@ -99,7 +112,7 @@ pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
         };
         let schedule = Schedule {
             iterations,
-            step: 0.5,
+            step: options.refine_step * edge,
             tolerance: 1e-3,
         };
         forces::relax(finer, &mut pos, &model, &schedule, None, threads);
@@ -138,16 +151,32 @@ fn random_square(g: &WeightedGraph, rng: &mut Rng) -> Vec<[f32; 2]> {
         .collect()
 }
 
+/// Mean length of `g`'s edges at `pos` (1 for a graph without edges).
+fn mean_edge_length(g: &WeightedGraph, pos: &[[f32; 2]]) -> f32 {
+    let mut total = 0.0f64;
+    for v in 0..g.node_count() {
+        for (u, _) in g.row(v) {
+            let (dx, dy) = (pos[u][0] - pos[v][0], pos[u][1] - pos[v][1]);
+            total += ((dx * dx + dy * dy) as f64).sqrt();
+        }
+    }
+    let arcs = g.targets.len();
+    if arcs == 0 || total == 0.0 {
+        1.0
+    } else {
+        (total / arcs as f64) as f32
+    }
+}
+
 /// Finer positions: each node starts at its coarse node, jittered so merged pairs can separate.
-fn prolong(coarse: &[[f32; 2]], parent: &[u32], rng: &mut Rng) -> Vec<[f32; 2]> {
-    const JITTER: f32 = 0.3;
+fn prolong(coarse: &[[f32; 2]], parent: &[u32], jitter: f32, rng: &mut Rng) -> Vec<[f32; 2]> {
     parent
         .iter()
         .map(|&c| {
             let p = coarse[c as usize];
             [
-                p[0] + JITTER * rng.symmetric(),
-                p[1] + JITTER * rng.symmetric(),
+                p[0] + jitter * rng.symmetric(),
+                p[1] + jitter * rng.symmetric(),
             ]
         })
         .collect()

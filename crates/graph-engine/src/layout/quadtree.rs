@@ -26,6 +26,8 @@ pub(crate) struct QuadTree {
     /// Points and masses in tree order (each leaf's points are contiguous).
     points: Vec<[f32; 2]>,
     masses: Vec<f32>,
+    /// `order[i]` is the node at tree position `i`.
+    order: Vec<u32>,
 }
 
 impl QuadTree {
@@ -36,11 +38,13 @@ impl QuadTree {
             cells: Vec::with_capacity(positions.len() / 2 + 1),
             points: Vec::new(),
             masses: Vec::new(),
+            order: Vec::new(),
         };
         tree.cells.push(Cell::default());
         tree.split(0, &mut order, 0, lo, size, 0, positions, masses);
         tree.points = order.iter().map(|&v| positions[v as usize]).collect();
         tree.masses = order.iter().map(|&v| masses[v as usize]).collect();
+        tree.order = order;
         tree
     }
 
@@ -109,6 +113,17 @@ impl QuadTree {
             count: children.len() as u32,
             leaf: false,
         };
+    }
+
+    /// Nodes in tree order: neighbouring positions are close in space, so querying in this
+    /// order reuses the cells just visited (cache locality).
+    pub(crate) fn order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// The position at tree position `i`.
+    pub(crate) fn point(&self, i: usize) -> [f32; 2] {
+        self.points[i]
     }
 
     /// `Σ m_u (p - q_u) / |p - q_u|²` over all points (a repulsion of strength `m_u / d`), far
