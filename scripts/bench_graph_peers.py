@@ -15,7 +15,7 @@ import time
 
 import igraph as ig
 
-ALL_TASKS = "pagerank,louvain,ig_leiden,graspologic_leiden,components,betweenness64"
+ALL_TASKS = "pagerank,pagerank_undirected,louvain,ig_leiden,graspologic_leiden,components,betweenness64"
 
 
 def read_edges(path):
@@ -55,6 +55,9 @@ def run(task, n, edges, truth, seed):
     if task == "pagerank":
         directed = ig.Graph(n=n, edges=edges, directed=True)
         _, wall, cpu = timed(lambda: directed.pagerank(damping=0.85))
+        emit("igraph", task, wall, cpu)
+    elif task == "pagerank_undirected":
+        _, wall, cpu = timed(lambda: undirected.pagerank(damping=0.85))
         emit("igraph", task, wall, cpu)
     elif task == "louvain":
         clusters, wall, cpu = timed(lambda: undirected.community_multilevel())
