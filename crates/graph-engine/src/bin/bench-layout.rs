@@ -1,5 +1,7 @@
-//! `bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K]`: times the layout on an
-//! edge-list file and writes `x y` per node, for `scripts/bench-graph` and quality.py.
+//! `bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K] [--incremental-percent P]`:
+//! times the layout on an edge-list file and writes `x y` per node, for `scripts/bench-graph` and
+//! quality.py. `--iterations-only K` times K plain Barnes-Hut iterations instead;
+//! `--incremental-percent P` times a relayout after adding P % of the nodes.
 
 use graph_engine::layout::{self, LayoutOptions};
 use graph_engine::{Csr, EdgeList};
@@ -9,7 +11,9 @@ use std::time::Instant;
 fn main() {
     if let Err(message) = run(std::env::args().skip(1).collect()) {
         eprintln!("bench-layout: {message}");
-        eprintln!("usage: bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K]");
+        eprintln!(
+            "usage: bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K] [--incremental-percent P]"
+        );
         std::process::exit(2);
     }
 }
@@ -21,6 +25,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut options = LayoutOptions::default();
     tune_from_env(&mut options);
     let mut iterations_only = None;
+    let mut incremental = None;
     let mut flags = rest.iter();
     while let Some(flag) = flags.next() {
         let value = flags.next().ok_or(format!("{flag} needs a value"))?;
@@ -28,12 +33,16 @@ fn run(args: Vec<String>) -> Result<(), String> {
         match flag.as_str() {
             "--seed" => options.seed = number,
             "--iterations-only" => iterations_only = Some(number as usize),
+            "--incremental-percent" => incremental = Some(number),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
     let text = std::fs::read_to_string(edges_path).map_err(|e| format!("{edges_path}: {e}"))?;
     let list = EdgeList::parse(&text).map_err(|e| format!("{edges_path}: {e}"))?;
     let g = Csr::undirected(list.node_count, &list.edges);
+    if let Some(percent) = incremental {
+        return incremental_check(&list, &g, percent, &options, out_path);
+    }
     let (wall, cpu) = (Instant::now(), cpu_seconds());
     let positions = match iterations_only {
         Some(k) => layout::plain_iterations(&g, &options, k),
@@ -52,6 +61,73 @@ fn run(args: Vec<String>) -> Result<(), String> {
         ),
     }
     Ok(())
+}
+
+/// Lays out the graph without every `100 / percent`-th node, then relayouts the whole graph from
+/// that and prints how far old nodes moved and how far new ones landed from their neighbours.
+fn incremental_check(
+    list: &EdgeList,
+    g: &Csr,
+    percent: u64,
+    options: &LayoutOptions,
+    out_path: &str,
+) -> Result<(), String> {
+    let n = list.node_count;
+    let every = (100 / percent.clamp(1, 100)) as usize;
+    let is_new = |v: usize| v % every == every - 1;
+    let mut old_id = vec![u32::MAX; n];
+    let mut kept = 0u32;
+    for v in (0..n).filter(|&v| !is_new(v)) {
+        old_id[v] = kept;
+        kept += 1;
+    }
+    let old_edges: Vec<(u32, u32)> = list
+        .edges
+        .iter()
+        .map(|&(u, v)| (old_id[u as usize], old_id[v as usize]))
+        .filter(|&(a, b)| a != u32::MAX && b != u32::MAX)
+        .collect();
+    let before = layout::layout(&Csr::undirected(kept as usize, &old_edges), options);
+    let previous: Vec<Option<[f32; 2]>> = (0..n)
+        .map(|v| (old_id[v] != u32::MAX).then(|| before[old_id[v] as usize]))
+        .collect();
+    let (wall, cpu) = (Instant::now(), cpu_seconds());
+    let after = layout::relayout(g, &previous, options);
+    let (relayout_s, relayout_cpu_s) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+    let moved = layout::mean_relative_displacement(&previous, &after);
+    let gaps = newcomer_gaps(g, &previous, &after);
+    write_positions(out_path, &after).map_err(|e| format!("{out_path}: {e}"))?;
+    println!(
+        "ours_relayout\tn={n}\tnew={}\trelayout_s={relayout_s:.3}\trelayout_cpu_s={relayout_cpu_s:.3}\tmean_rel_displacement={moved:.5}\tnew_to_neighbour_centroid_mean={:.4}\tmax={:.4}",
+        n - kept as usize,
+        gaps.iter().sum::<f32>() / gaps.len().max(1) as f32,
+        gaps.iter().copied().fold(0.0f32, f32::max)
+    );
+    Ok(())
+}
+
+/// Distance of each new node to its neighbours' centroid, relative to the layout's diagonal.
+fn newcomer_gaps(g: &Csr, previous: &[Option<[f32; 2]>], after: &[[f32; 2]]) -> Vec<f32> {
+    let dist = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+    let lo = after
+        .iter()
+        .fold([f32::INFINITY; 2], |a, p| [a[0].min(p[0]), a[1].min(p[1])]);
+    let hi = after.iter().fold([f32::NEG_INFINITY; 2], |a, p| {
+        [a[0].max(p[0]), a[1].max(p[1])]
+    });
+    let diameter = dist(lo, hi);
+    (0..g.node_count() as u32)
+        .filter(|&v| previous[v as usize].is_none() && g.degree(v) > 0)
+        .map(|v| {
+            let nb = g.neighbours(v);
+            let k = nb.len() as f32;
+            let c = nb.iter().fold([0.0f32; 2], |c, &u| {
+                let p = after[u as usize];
+                [c[0] + p[0] / k, c[1] + p[1] / k]
+            });
+            dist(after[v as usize], c) / diameter
+        })
+        .collect()
 }
 
 /// `LAYOUT_THETA`, `LAYOUT_REPULSION`, `LAYOUT_POWER`, `LAYOUT_COARSEST`, `LAYOUT_LEVEL`,

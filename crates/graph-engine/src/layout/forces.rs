@@ -29,15 +29,29 @@ pub(crate) struct Schedule {
     pub tolerance: f32,
 }
 
-/// Net force on every node for the current positions.
+/// Net force on every node for the current positions, or only on the `active` ones (the others
+/// get zero), for incremental layouts where most nodes stay put.
 pub(crate) fn forces(
     g: &WeightedGraph,
     pos: &[[f32; 2]],
     model: &Model,
     threads: usize,
+    active: Option<&[u32]>,
     out: &mut [[f32; 2]],
 ) {
     let tree = QuadTree::build(pos, &g.mass);
+    if let Some(nodes) = active {
+        let mut compact = vec![[0.0f32; 2]; nodes.len()];
+        parallel::fill(&mut compact, threads, |i| {
+            let v = nodes[i] as usize;
+            node_force(g, pos, model, v, tree.repulsion(pos[v], model.theta))
+        });
+        out.fill([0.0; 2]);
+        for (&v, &f) in nodes.iter().zip(&compact) {
+            out[v as usize] = f;
+        }
+        return;
+    }
     let mut in_tree_order = vec![[0.0f32; 2]; pos.len()];
     parallel::fill(&mut in_tree_order, threads, |i| {
         tree.repulsion(tree.point(i), model.theta)
@@ -46,28 +60,36 @@ pub(crate) fn forces(
     for (&v, &r) in tree.order().iter().zip(&in_tree_order) {
         repulsion[v as usize] = r;
     }
-    parallel::fill(out, threads, |v| {
-        let p = pos[v];
-        let m = g.mass[v];
-        let r = repulsion[v];
-        let mut f = [r[0] * model.repulsion * m, r[1] * model.repulsion * m];
-        for (u, w) in g.row(v) {
-            let dx = pos[u][0] - p[0];
-            let dy = pos[u][1] - p[1];
-            let d = (dx * dx + dy * dy).sqrt();
-            // (q - p) / d * w * d^power
-            let s = w * attraction_scale(d, model.attraction_power);
-            f[0] += dx * s;
-            f[1] += dy * s;
-        }
-        let d = (p[0] * p[0] + p[1] * p[1]).sqrt();
-        if d > 1e-6 {
-            let s = model.gravity * m / d;
-            f[0] -= p[0] * s;
-            f[1] -= p[1] * s;
-        }
-        f
-    });
+    parallel::fill(out, threads, |v| node_force(g, pos, model, v, repulsion[v]));
+}
+
+/// The force on `v` given its unscaled Barnes-Hut repulsion sum `r`.
+fn node_force(
+    g: &WeightedGraph,
+    pos: &[[f32; 2]],
+    model: &Model,
+    v: usize,
+    r: [f32; 2],
+) -> [f32; 2] {
+    let p = pos[v];
+    let m = g.mass[v];
+    let mut f = [r[0] * model.repulsion * m, r[1] * model.repulsion * m];
+    for (u, w) in g.row(v) {
+        let dx = pos[u][0] - p[0];
+        let dy = pos[u][1] - p[1];
+        let d = (dx * dx + dy * dy).sqrt();
+        // (q - p) / d * w * d^power
+        let s = w * attraction_scale(d, model.attraction_power);
+        f[0] += dx * s;
+        f[1] += dy * s;
+    }
+    let d = (p[0] * p[0] + p[1] * p[1]).sqrt();
+    if d > 1e-6 {
+        let s = model.gravity * m / d;
+        f[0] -= p[0] * s;
+        f[1] -= p[1] * s;
+    }
+    f
 }
 
 /// `d^(power - 1)`, with the common powers special-cased because `powf` dominates the loop.
@@ -99,8 +121,11 @@ pub(crate) fn relax(
     let mut step = schedule.step;
     let mut energy_before = f64::INFINITY;
     let mut progress = 0;
+    // Nodes that cannot move need no force.
+    let active: Option<Vec<u32>> =
+        mobility.map(|m| (0..n as u32).filter(|&v| m[v as usize] > 0.0).collect());
     for _ in 0..schedule.iterations {
-        forces(g, pos, model, threads, &mut force);
+        forces(g, pos, model, threads, active.as_deref(), &mut force);
         let (energy, moved) = apply(pos, &force, step, mobility);
         // Hu (2005): grow the step after five improving rounds in a row, shrink on any rise.
         if energy < energy_before {

@@ -39,7 +39,7 @@ pub fn relayout(g: &Csr, previous: &[Option<[f32; 2]>], options: &LayoutOptions)
     };
     forces::relax(&fine, &mut pos, &model, &settle, Some(&frozen), threads);
     // Phase 2: old nodes may yield a little so the newcomers' neighbourhood can make room.
-    let yielding: Vec<f32> = frozen.iter().map(|&m| m.max(OLD_MOBILITY)).collect();
+    let yielding = near_newcomers(g, &frozen);
     let adjust = Schedule {
         iterations: 15,
         step: 0.1,
@@ -47,6 +47,28 @@ pub fn relayout(g: &Csr, previous: &[Option<[f32; 2]>], options: &LayoutOptions)
     };
     forces::relax(&fine, &mut pos, &model, &adjust, Some(&yielding), threads);
     pos.iter().map(|&p| frame.to_outer(p)).collect()
+}
+
+/// Mobility for the settling phase: 1 for new nodes, `OLD_MOBILITY` for old nodes up to two
+/// hops from one, 0 (not even computed) elsewhere.
+fn near_newcomers(g: &Csr, mobility: &[f32]) -> Vec<f32> {
+    let mut out = mobility.to_vec();
+    let mut frontier: Vec<u32> = (0..g.node_count() as u32)
+        .filter(|&v| mobility[v as usize] > 0.0)
+        .collect();
+    for _ in 0..2 {
+        let mut next = Vec::new();
+        for &v in &frontier {
+            for &u in g.neighbours(v) {
+                if out[u as usize] == 0.0 {
+                    out[u as usize] = OLD_MOBILITY;
+                    next.push(u);
+                }
+            }
+        }
+        frontier = next;
+    }
+    out
 }
 
 /// Mean displacement of the nodes present in both `before` and `after`, divided by the diagonal
