@@ -24,6 +24,9 @@ pub(super) fn move_nodes(
     let mut scratch = NeighbourWeights::new(n);
     let mut moved = false;
     while let Some(v) = queue.pop_front() {
+        if let Some(&next) = queue.front() {
+            network.prefetch(next);
+        }
         queued[v as usize] = false;
         let target = state.best_move(network, membership, v, resolution, &mut scratch);
         if target == membership[v as usize] {

@@ -41,6 +41,22 @@ impl Network {
         self.links[range].iter().copied()
     }
 
+    /// Hints the CPU to start loading `node`'s row: the local-moving queue visits nodes in
+    /// random order, so without it nearly every row costs a cache miss.
+    #[inline]
+    pub fn prefetch(&self, node: u32) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let start = self.offsets[node as usize] as usize;
+            if let Some(first) = self.links.get(start) {
+                // SAFETY: SSE is part of the x86_64 baseline, and a prefetch is only a hint: it
+                // reads nothing the program sees and never faults, whatever the address.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>((first as *const (u32, f64)).cast()) };
+            }
+        }
+    }
+
     /// The network with one node per group of `group` (dense ids `0..group_count`): links
     /// between groups summed, links inside a group folded into its node weight.
     pub fn aggregate(&self, group: &[u32], group_count: usize) -> Self {

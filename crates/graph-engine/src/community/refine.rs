@@ -30,7 +30,10 @@ pub(super) fn refine(
     let mut order: Vec<u32> = (0..network.node_count() as u32).collect();
     rng.shuffle(&mut order);
     let mut scratch = NeighbourWeights::new(network.node_count());
-    for v in order {
+    for (i, &v) in order.iter().enumerate() {
+        if let Some(&next) = order.get(i + 1) {
+            network.prefetch(next);
+        }
         if state.can_leave(network, partition, v, params.resolution) {
             let target = state.choose(network, partition, v, params, rng, &mut scratch);
             if let Some((s, weight_to_s)) = target {
