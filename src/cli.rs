@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod graph;
+pub use graph::{
+    ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, ViewName,
+};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "notion-graph",
@@ -35,6 +40,9 @@ pub enum Command {
     Sync(SyncArgs),
     /// List connected workspaces with their page and edge counts and last sync.
     Workspaces,
+    /// Graph snapshots of an imported workspace, and views of them as D3 JSON, GEXF or GraphML.
+    #[command(subcommand)]
+    Graph(GraphCommand),
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,9 @@ use crate::modules::sync::service::{self, SyncError};
 use crate::modules::sync::{Progress, ProgressSnapshot};
 use crate::state::AppState;
 
+mod graph;
+pub use graph::graph;
+
 /// `notion links FILE`: one JSON object per link on stdout; status 2 when the file is not usable.
 pub fn print_links(file: &Path) -> ExitCode {
     let found = std::fs::read_to_string(file)

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Notion(_) => unreachable!("handled before the settings"),
         Command::Sync(args) => return runtime.block_on(commands::sync(settings, args)),
         Command::Workspaces => return runtime.block_on(commands::workspaces(settings)),
+        Command::Graph(command) => return runtime.block_on(commands::graph(settings, command)),
     };
     match runtime.block_on(run(settings, role)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! Vertical slices of the product; each exposes `configure` for its routes.
 
 pub mod auth;
+pub mod graph;
 pub mod jobs;
 pub mod notion;
 pub mod ops;
@@ -16,5 +17,7 @@ pub fn collections() -> Vec<&'static Collection> {
         &sync::ENTITIES,
         &sync::EDGES,
         &sync::CONNECTIONS,
+        &graph::SNAPSHOTS,
+        &graph::SNAPSHOT_CHUNKS,
     ]
 }

@@ -1,0 +1,234 @@
+//! `graph build`, `graph export` and `graph diff`. What the user named wrongly (a workspace, a
+//! page, a depth, an edge list) exits with status 2 and a message naming it.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use graph_engine::EdgeList;
+
+use crate::cli::{
+    ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, ViewName,
+};
+use crate::config::Settings;
+use crate::modules::graph::service::{self, resolve_workspace};
+use crate::modules::graph::{
+    BuildOptions, ExportRequest, Format, GraphError, GraphService, Neighbourhood, ViewRequest,
+    build, layout, metrics,
+};
+use crate::state::AppState;
+
+/// Runs one `graph` subcommand.
+pub async fn graph(settings: Settings, command: GraphCommand) -> ExitCode {
+    match command {
+        GraphCommand::Build(args) => build_snapshot(settings, args).await,
+        GraphCommand::Export(args) if args.edges.is_some() => export_edge_list(&args),
+        GraphCommand::Export(args) => export(settings, args).await,
+        GraphCommand::Diff(args) => diff(settings, args).await,
+    }
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("notion-graph: {message}");
+    ExitCode::from(code)
+}
+
+fn fail_with(error: &GraphError) -> ExitCode {
+    fail(
+        if error.is_bad_input() { 2 } else { 1 },
+        &format!("{error:#}"),
+    )
+}
+
+async fn open(settings: Settings, workspace: Option<&str>) -> Result<(AppState, String), ExitCode> {
+    let state = AppState::build(settings)
+        .await
+        .map_err(|e| fail(1, &format!("{e:#}")))?;
+    let workspace = resolve_workspace(&state, workspace)
+        .await
+        .map_err(|e| fail_with(&e))?;
+    Ok((state, workspace))
+}
+
+async fn build_snapshot(settings: Settings, args: GraphBuildArgs) -> ExitCode {
+    let (state, workspace) = match open(settings, args.workspace.as_deref()).await {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    let options = BuildOptions {
+        hierarchy: !args.no_hierarchy,
+        rows: !args.no_rows,
+        dangling: !args.no_dangling,
+        trashed: !args.no_trashed,
+    };
+    match GraphService::new(state.store.clone())
+        .build(&workspace, options)
+        .await
+    {
+        Ok(snapshot) => {
+            let m = &snapshot.meta;
+            let moved = m
+                .mean_displacement
+                .map(|d| format!(", mean displacement {d:.4}"))
+                .unwrap_or_default();
+            println!(
+                "{workspace}: snapshot {}: {} nodes, {} links, {} communities (modularity {:.3}), {} orphans, {} bytes in {} chunks{moved}",
+                m.version,
+                m.node_count,
+                m.link_count,
+                m.community_count,
+                m.modularity,
+                snapshot.metrics.orphans.len(),
+                m.stored_bytes,
+                m.chunk_count
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail_with(&error),
+    }
+}
+
+fn view_request(args: &GraphExportArgs) -> Result<ViewRequest, String> {
+    let root = || {
+        args.root
+            .clone()
+            .ok_or_else(|| "this view needs --root PAGE".to_owned())
+    };
+    Ok(match args.view {
+        ViewName::Full => ViewRequest::Full,
+        ViewName::Summary => ViewRequest::Summary { top: args.top },
+        ViewName::Neighbourhood => ViewRequest::Neighbourhood(Neighbourhood {
+            root: root()?,
+            depth: args.depth,
+            kinds: args.kind.clone(),
+            community: args.community,
+            text: args.text.clone(),
+        }),
+        ViewName::Path => ViewRequest::Path {
+            from: root()?,
+            to: args.to.clone().ok_or("a path needs --to PAGE")?,
+            directed: args.directed,
+        },
+        ViewName::Search => ViewRequest::Search {
+            text: args.text.clone().ok_or("a search needs --text TEXT")?,
+            limit: args.limit,
+        },
+    })
+}
+
+fn format_of(format: ExportFormat) -> Format {
+    match format {
+        ExportFormat::D3 => Format::D3,
+        ExportFormat::Gexf => Format::Gexf,
+        ExportFormat::Graphml => Format::Graphml,
+    }
+}
+
+fn write_out(out: Option<&Path>, bytes: &[u8]) -> ExitCode {
+    let written = match out {
+        Some(path) => {
+            std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(bytes)
+            .map_err(|e| format!("cannot write to stdout: {e}")),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(1, &message),
+    }
+}
+
+async fn export(settings: Settings, args: GraphExportArgs) -> ExitCode {
+    let view = match view_request(&args) {
+        Ok(view) => view,
+        Err(message) => return fail(2, &message),
+    };
+    let (state, workspace) = match open(settings, args.workspace.as_deref()).await {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    let request = ExportRequest {
+        view,
+        format: format_of(args.format),
+        by_id: args.ids,
+        version: args.version,
+    };
+    match GraphService::new(state.store.clone())
+        .export(&workspace, &request)
+        .await
+    {
+        Ok(bodies) => write_out(args.out.as_deref(), &bodies.plain),
+        Err(error) => fail_with(&error),
+    }
+}
+
+/// `--edges FILE`: the whole pipeline over a plain edge list, timed stage by stage.
+fn export_edge_list(args: &GraphExportArgs) -> ExitCode {
+    let path = args.edges.as_deref().expect("called with --edges");
+    let view = match view_request(args) {
+        Ok(view) => view,
+        Err(message) => return fail(2, &message),
+    };
+    let started = Instant::now();
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return fail(2, &format!("cannot read edge list {}: {e}", path.display())),
+    };
+    let list = match EdgeList::parse(&text) {
+        Ok(list) => list,
+        Err(e) => return fail(2, &format!("{} is not an edge list: {e}", path.display())),
+    };
+    let graph = build::from_edge_list(&list);
+    drop(text);
+    let build_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let measured = metrics::compute(&graph);
+    let metrics_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let (positions, _) = layout::positions(&graph, None);
+    let layout_s = started.elapsed().as_secs_f64();
+    let name = path.display().to_string();
+    let snapshot = service::assemble(
+        &name,
+        graph,
+        BuildOptions::default(),
+        measured,
+        positions,
+        None,
+    );
+    let started = Instant::now();
+    let rendered = service::render(&snapshot, &view, format_of(args.format), args.ids);
+    let json_s = started.elapsed().as_secs_f64();
+    let bytes = match rendered {
+        Ok(bytes) => bytes,
+        Err(error) => return fail(2, &error.to_string()),
+    };
+    eprintln!(
+        "build_s={build_s:.3} metrics_s={metrics_s:.3} layout_s={layout_s:.3} json_s={json_s:.3} nodes={} links={} bytes={}",
+        snapshot.graph.nodes.len(),
+        snapshot.graph.links.len(),
+        bytes.len()
+    );
+    write_out(args.out.as_deref(), &bytes)
+}
+
+async fn diff(settings: Settings, args: GraphDiffArgs) -> ExitCode {
+    let (state, workspace) = match open(settings, args.workspace.as_deref()).await {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    match GraphService::new(state.store.clone())
+        .diff(&workspace, args.from, args.to)
+        .await
+    {
+        Ok(diff) => {
+            let text = serde_json::to_string_pretty(&diff).expect("a diff serializes");
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail_with(&error),
+    }
+}
