@@ -141,3 +141,13 @@ fn greedy_refinement_and_higher_resolution_work_too() {
     assert!(fine.community_count >= greedy.community_count);
     assert_communities_connected(&g, &fine.membership);
 }
+
+#[test]
+fn starting_from_a_partition_keeps_a_good_one() {
+    let (g, truth) = planted(12, 25, 0.3, 0.005, 4);
+    let found = leiden_from(&g, &truth, &LeidenOptions::default());
+    assert!((normalized_mutual_information(&found.membership, &truth) - 1.0).abs() < 1e-9);
+    // A start with every node together still ends at the planted blocks.
+    let merged = leiden_from(&g, &vec![9; truth.len()], &LeidenOptions::default());
+    assert!(normalized_mutual_information(&merged.membership, &truth) > 0.95);
+}
