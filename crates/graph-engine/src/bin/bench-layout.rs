@@ -130,8 +130,9 @@ fn newcomer_gaps(g: &Csr, previous: &[Option<[f32; 2]>], after: &[[f32; 2]]) -> 
         .collect()
 }
 
-/// `LAYOUT_THETA`, `LAYOUT_REPULSION`, `LAYOUT_POWER`, `LAYOUT_COARSEST`, `LAYOUT_LEVEL`,
-/// `LAYOUT_FINAL` override the defaults, for tuning experiments.
+/// `LAYOUT_THETA`, `LAYOUT_REPULSION`, `LAYOUT_POWER`, `LAYOUT_CPOWER`, `LAYOUT_CMASS`,
+/// `LAYOUT_COARSEST`, `LAYOUT_LEVEL`, `LAYOUT_FINAL`, `LAYOUT_STEP` and `LAYOUT_JITTER`
+/// override the defaults, for tuning experiments.
 fn tune_from_env(options: &mut LayoutOptions) {
     let read = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
     if let Some(v) = read("LAYOUT_THETA") {
@@ -148,6 +149,12 @@ fn tune_from_env(options: &mut LayoutOptions) {
     }
     if let Some(v) = read("LAYOUT_LEVEL") {
         options.level_iterations = v as usize;
+    }
+    if let Some(v) = read("LAYOUT_CPOWER") {
+        options.coarse_attraction_power = v as f32;
+    }
+    if let Some(v) = read("LAYOUT_CMASS") {
+        options.coarse_mass = v as f32;
     }
     if let Some(v) = read("LAYOUT_STEP") {
         options.refine_step = v as f32;

@@ -33,6 +33,13 @@ pub struct LayoutOptions {
     pub repulsion: f32,
     /// Attraction grows as `distance^attraction_power` (2 spreads evenly, 1 clusters harder).
     pub attraction_power: f32,
+    /// Attraction power on coarse levels (see `coarse_mass`). Linear attraction there places
+    /// whole groups by graph distance (low stress); the LinLog-like `attraction_power` on the
+    /// finer levels then pulls each node's neighbours close (high neighbourhood preservation).
+    pub coarse_attraction_power: f32,
+    /// A level counts as coarse when its nodes stand for at least this many original nodes on
+    /// average.
+    pub coarse_mass: f32,
     /// Iterations on the coarsest level.
     pub coarsest_iterations: usize,
     /// Iterations on every finer level.
@@ -53,6 +60,8 @@ impl Default for LayoutOptions {
             theta: 1.0,
             repulsion: 0.2,
             attraction_power: 0.0,
+            coarse_attraction_power: 1.0,
+            coarse_mass: 40.0,
             coarsest_iterations: 300,
             level_iterations: 15,
             final_iterations: 60,
@@ -78,6 +87,21 @@ impl LayoutOptions {
     }
 }
 
+impl LayoutOptions {
+    /// `fine` with the coarse attraction power when `g` is a coarse level.
+    fn model_for_level(&self, fine: Model, g: &WeightedGraph) -> Model {
+        let mean_mass = g.mass.iter().sum::<f32>() / g.node_count().max(1) as f32;
+        if mean_mass >= self.coarse_mass {
+            Model {
+                attraction_power: self.coarse_attraction_power,
+                ..fine
+            }
+        } else {
+            fine
+        }
+    }
+}
+
 /// A complete 2-D layout of the undirected graph `g`, one position per node, deterministic for
 /// (graph, options) whatever the thread count or timing. Edges come out roughly unit length.
 pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
@@ -94,7 +118,15 @@ pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
         step: 0.1 * side,
         tolerance: 1e-3,
     };
-    forces::relax(coarsest, &mut pos, &model, &schedule, None, threads);
+    let pick = |g: &WeightedGraph| options.model_for_level(model, g);
+    forces::relax(
+        coarsest,
+        &mut pos,
+        &pick(coarsest),
+        &schedule,
+        None,
+        threads,
+    );
     for k in (0..levels.len()).rev() {
         let finer = if k == 0 { &fine } else { &levels[k - 1].graph };
         // Steps and jitter follow the current edge length, which grows with the graph's size.
@@ -115,7 +147,7 @@ pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
             step: options.refine_step * edge,
             tolerance: 1e-3,
         };
-        forces::relax(finer, &mut pos, &model, &schedule, None, threads);
+        forces::relax(finer, &mut pos, &pick(finer), &schedule, None, threads);
     }
     pos
 }
