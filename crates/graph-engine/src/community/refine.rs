@@ -117,25 +117,32 @@ impl Subcommunities {
         scratch: &mut NeighbourWeights,
     ) -> Option<(u32, f64)> {
         let c = partition[v as usize];
-        let kv = network.node_weight[v as usize];
         let inside = network
             .links(v)
             .filter(|&(u, _)| partition[u as usize] == c);
         scratch.collect(inside.map(|(u, w)| (self.label[u as usize], w)));
-        let penalty = params.resolution * kv / network.total_weight;
-        // Staying alone gains 0, so only subcommunities with a non-negative gain compete.
-        let candidates: Vec<(u32, f64, f64)> = scratch
+        let penalty = params.resolution * network.node_weight[v as usize] / network.total_weight;
+        let candidates: Vec<Candidate> = scratch
             .touched()
             .iter()
-            .map(|&s| (s, scratch.weight_to(s)))
-            .filter(|&(s, _)| {
-                let k = self.weight[s as usize];
-                self.well_connected(network, c, k, self.external[s as usize], params.resolution)
+            .filter(|&&s| {
+                let (k, external) = (self.weight[s as usize], self.external[s as usize]);
+                self.well_connected(network, c, k, external, params.resolution)
             })
-            .map(|(s, w)| (s, w, w - penalty * self.weight[s as usize]))
-            .filter(|&(_, _, gain)| gain >= 0.0)
+            .map(|&s| {
+                let weight_to = scratch.weight_to(s);
+                let gain = weight_to - penalty * self.weight[s as usize];
+                Candidate {
+                    label: s,
+                    weight_to,
+                    gain,
+                }
+            })
+            // Staying alone gains 0, so only subcommunities with a non-negative gain compete.
+            .filter(|candidate| candidate.gain >= 0.0)
             .collect();
-        pick(&candidates, params.randomness, rng).map(|(s, w, _)| (s, w))
+        let chosen = pick(&candidates, params.randomness, rng)?;
+        Some((chosen.label, chosen.weight_to))
     }
 
     fn merge(&mut self, network: &Network, v: u32, s: u32, weight_to_s: f64) {
@@ -150,40 +157,38 @@ impl Subcommunities {
     }
 }
 
+/// A subcommunity `v` may join: its label, `v`'s link weight to it and the modularity gain.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    label: u32,
+    weight_to: f64,
+    gain: f64,
+}
+
 /// Best gain when `randomness` is 0, else a draw ∝ exp(gain/θ) (the "stay alone" option with
 /// gain 0 included). Shifted by the best gain so the exponentials cannot overflow.
-fn pick(
-    candidates: &[(u32, f64, f64)],
-    randomness: f64,
-    rng: &mut SplitMix64,
-) -> Option<(u32, f64, f64)> {
-    let best =
-        candidates
-            .iter()
-            .copied()
-            .fold(None, |best: Option<(u32, f64, f64)>, c| match best {
-                Some(b) if b.2 >= c.2 => Some(b),
-                _ => Some(c),
-            })?;
+fn pick(candidates: &[Candidate], randomness: f64, rng: &mut SplitMix64) -> Option<Candidate> {
+    // On equal gains the first candidate wins, so the choice follows the (seeded) link order.
+    let best = candidates
+        .iter()
+        .copied()
+        .reduce(|b, c| if c.gain > b.gain { c } else { b })?;
     if randomness <= 0.0 {
         return Some(best);
     }
-    let top = best.2;
-    let stay = (-top / randomness).exp();
-    let total: f64 = stay
-        + candidates
-            .iter()
-            .map(|c| ((c.2 - top) / randomness).exp())
-            .sum::<f64>();
+    let weight = |gain: f64| ((gain - best.gain) / randomness).exp();
+    let stay = weight(0.0);
+    let total: f64 = stay + candidates.iter().map(|c| weight(c.gain)).sum::<f64>();
     let mut draw = rng.next_f64() * total - stay;
     if draw < 0.0 {
         return None;
     }
     for &candidate in candidates {
-        draw -= ((candidate.2 - top) / randomness).exp();
+        draw -= weight(candidate.gain);
         if draw < 0.0 {
             return Some(candidate);
         }
     }
+    // Only rounding can leave `draw` non-negative here.
     Some(best)
 }
