@@ -169,6 +169,68 @@ impl Brandes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Distances and shortest-path counts from `s` by plain BFS.
+    fn paths_from(g: &Csr, s: u32) -> (Vec<Option<u32>>, Vec<f64>) {
+        let n = g.node_count();
+        let (mut distance, mut count) = (vec![None; n], vec![0.0; n]);
+        distance[s as usize] = Some(0);
+        count[s as usize] = 1.0;
+        let mut frontier = vec![s];
+        while !frontier.is_empty() {
+            let mut next = Vec::new();
+            for &u in &frontier {
+                let du = distance[u as usize].unwrap();
+                for &v in g.neighbours(u) {
+                    if distance[v as usize].is_none() {
+                        distance[v as usize] = Some(du + 1);
+                        next.push(v);
+                    }
+                    if distance[v as usize] == Some(du + 1) {
+                        count[v as usize] += count[u as usize];
+                    }
+                }
+            }
+            frontier = next;
+        }
+        (distance, count)
+    }
+
+    /// Betweenness by definition: Σ over pairs s < t of σ_st(v) / σ_st.
+    fn by_definition(g: &Csr) -> Vec<f64> {
+        let n = g.node_count() as u32;
+        let from: Vec<_> = (0..n).map(|s| paths_from(g, s)).collect();
+        let mut result = vec![0.0; n as usize];
+        for s in 0..n {
+            for t in s + 1..n {
+                let (ds, cs) = &from[s as usize];
+                let Some(dst) = ds[t as usize] else { continue };
+                for v in (0..n).filter(|&v| v != s && v != t) {
+                    let (dt, ct) = &from[t as usize];
+                    let (a, b) = (ds[v as usize], dt[v as usize]);
+                    if a.zip(b).is_some_and(|(a, b)| a + b == dst) {
+                        result[v as usize] += cs[v as usize] * ct[v as usize] / cs[t as usize];
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    proptest! {
+        #[test]
+        fn all_sources_match_the_definition(
+            n in 1usize..10,
+            raw in proptest::collection::vec((0u32..10, 0u32..10), 0..25),
+        ) {
+            let edges: Vec<_> = raw.into_iter().filter(|&(u, v)| (u as usize) < n && (v as usize) < n).collect();
+            let g = Csr::undirected(n, &edges);
+            for (ours, truth) in approximate_betweenness(&g, n, 0).iter().zip(by_definition(&g)) {
+                prop_assert!((ours - truth).abs() < 1e-9, "{ours} vs {truth}");
+            }
+        }
+    }
 
     #[test]
     fn exact_on_a_path_when_every_node_is_a_source() {
