@@ -10,6 +10,7 @@ pub mod csr;
 pub mod edgelist;
 pub mod layout;
 pub mod metrics;
+pub mod quality;
 
 pub use csr::Csr;
 pub use edgelist::{EdgeList, EdgeListError};

@@ -201,3 +201,27 @@ fn displacement_is_relative_to_the_diagonal_and_ignores_new_nodes() {
     assert!((mean_relative_displacement(&before, &after) - expected).abs() < 1e-6);
     assert_eq!(mean_relative_displacement(&[None], &[[1.0, 1.0]]), 0.0);
 }
+
+#[test]
+fn planted_partition_layout_preserves_neighbourhoods_far_better_than_random() {
+    let g = Csr::undirected(1000, &planted(20, 50, 5.0, 1.0, 19));
+    let pos = layout(&g, &fast_options());
+    let mut rng = Rng::new(3);
+    let random: Vec<[f32; 2]> = (0..1000).map(|_| [rng.unit(), rng.unit()]).collect();
+    let pivots: Vec<u32> = (0..1000).step_by(20).collect();
+    let np = crate::quality::neighbourhood_preservation(&g, &pos);
+    let np_random = crate::quality::neighbourhood_preservation(&g, &random);
+    let stress = crate::quality::stress(&g, &pos, &pivots);
+    let stress_random = crate::quality::stress(&g, &random, &pivots);
+    eprintln!(
+        "planted 1000: NP {np:.3} (random {np_random:.3}), stress {stress:.3} (random {stress_random:.3})"
+    );
+    assert!(
+        np > 0.15 && np > 20.0 * np_random,
+        "NP {np} vs random {np_random}"
+    );
+    assert!(
+        stress < 0.95 * stress_random,
+        "stress {stress} vs random {stress_random}"
+    );
+}
