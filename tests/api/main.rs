@@ -3,6 +3,7 @@
 
 mod cache_contract;
 mod command_line;
+mod graph;
 mod health;
 mod helpers;
 mod http_platform;
@@ -12,3 +13,4 @@ mod notion_fixtures;
 mod shutdown;
 mod storage_contract;
 mod sync_import;
+mod sync_jobs;
