@@ -13,4 +13,3 @@ mod notion_fixtures;
 mod shutdown;
 mod storage_contract;
 mod sync_import;
-mod sync_jobs;
