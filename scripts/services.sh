@@ -57,6 +57,16 @@ wait_for_port() { # port name
   exit 1
 }
 
+ensure_xmllint() { # the graph tests validate GEXF and GraphML exports with it
+  command -v xmllint >/dev/null && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing libxml2-utils (xmllint)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils >/dev/null
+  else
+    log "xmllint is missing: install it (Debian/Ubuntu: sudo apt-get install libxml2-utils)"
+  fi
+}
+
 start_redis() { # exports REDIS_PORT
   ensure_redis
   REDIS_PORT=$(free_port)
