@@ -1,7 +1,8 @@
 //! `bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K] [--incremental-percent P]`:
 //! times the layout on an edge-list file and writes `x y` per node, for `scripts/bench-graph` and
 //! quality.py. `--iterations-only K` times K plain Barnes-Hut iterations instead;
-//! `--incremental-percent P` times a relayout after adding P % of the nodes.
+//! `--incremental-percent P` times a relayout after adding P % of the nodes; `--membership FILE`
+//! (one community label per line) uses `layout_with_communities`.
 
 use graph_engine::layout::{self, LayoutOptions};
 use graph_engine::{Csr, EdgeList};
@@ -12,7 +13,7 @@ fn main() {
     if let Err(message) = run(std::env::args().skip(1).collect()) {
         eprintln!("bench-layout: {message}");
         eprintln!(
-            "usage: bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K] [--incremental-percent P]"
+            "usage: bench-layout EDGES OUT_POSITIONS [--seed N] [--iterations-only K] [--incremental-percent P] [--membership FILE]"
         );
         std::process::exit(2);
     }
@@ -26,9 +27,14 @@ fn run(args: Vec<String>) -> Result<(), String> {
     tune_from_env(&mut options);
     let mut iterations_only = None;
     let mut incremental = None;
+    let mut membership_path = None;
     let mut flags = rest.iter();
     while let Some(flag) = flags.next() {
         let value = flags.next().ok_or(format!("{flag} needs a value"))?;
+        if flag == "--membership" {
+            membership_path = Some(value.clone());
+            continue;
+        }
         let number: u64 = value.parse().map_err(|_| format!("bad number {value}"))?;
         match flag.as_str() {
             "--seed" => options.seed = number,
@@ -43,10 +49,17 @@ fn run(args: Vec<String>) -> Result<(), String> {
     if let Some(percent) = incremental {
         return incremental_check(&list, &g, percent, &options, out_path);
     }
+    let membership = match &membership_path {
+        Some(path) => Some(read_membership(path, list.node_count)?),
+        None => None,
+    };
     let (wall, cpu) = (Instant::now(), cpu_seconds());
     let positions = match iterations_only {
         Some(k) => layout::plain_iterations(&g, &options, k),
-        None => layout::layout(&g, &options),
+        None => match &membership {
+            Some(labels) => layout::layout_with_communities(&g, labels, &options),
+            None => layout::layout(&g, &options),
+        },
     };
     let (layout_s, layout_cpu_s) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
     write_positions(out_path, &positions).map_err(|e| format!("{out_path}: {e}"))?;
@@ -57,7 +70,12 @@ fn run(args: Vec<String>) -> Result<(), String> {
             layout_s * 1000.0 / k.max(1) as f64
         ),
         None => println!(
-            "ours_layout\tn={n}\tm={m}\tlayout_s={layout_s:.3}\tlayout_cpu_s={layout_cpu_s:.3}"
+            "{}\tn={n}\tm={m}\tlayout_s={layout_s:.3}\tlayout_cpu_s={layout_cpu_s:.3}",
+            if membership.is_some() {
+                "ours_layout_communities"
+            } else {
+                "ours_layout"
+            }
         ),
     }
     Ok(())
@@ -165,6 +183,22 @@ fn tune_from_env(options: &mut LayoutOptions) {
     if let Some(v) = read("LAYOUT_FINAL") {
         options.final_iterations = v as usize;
     }
+}
+
+/// One community label per line, one line per node.
+fn read_membership(path: &str, node_count: usize) -> Result<Vec<u32>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let labels: Vec<u32> = text
+        .split_whitespace()
+        .map(|x| x.parse().map_err(|_| format!("{path}: bad label {x}")))
+        .collect::<Result<_, _>>()?;
+    if labels.len() != node_count {
+        return Err(format!(
+            "{path}: {} labels for {node_count} nodes",
+            labels.len()
+        ));
+    }
+    Ok(labels)
 }
 
 fn write_positions(path: &str, positions: &[[f32; 2]]) -> std::io::Result<()> {

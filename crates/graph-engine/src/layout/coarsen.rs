@@ -16,18 +16,36 @@ pub(crate) struct Level {
     pub parent_of_finer: Vec<u32>,
 }
 
-/// Coarser and coarser levels above `g` (finest first), possibly none for small graphs.
-pub(crate) fn hierarchy(g: &WeightedGraph, rng: &mut Rng) -> Vec<Level> {
+/// Coarser and coarser levels above `g` (finest first), possibly none for small graphs. With
+/// `communities` (one label per node of `g`), nodes merge only within their community until
+/// that stalls, so every community contracts to its own coarse nodes before any two mix.
+pub(crate) fn hierarchy(
+    g: &WeightedGraph,
+    communities: Option<&[u32]>,
+    rng: &mut Rng,
+) -> Vec<Level> {
     let mut levels: Vec<Level> = Vec::new();
+    let mut labels: Option<Vec<u32>> = communities.map(<[u32]>::to_vec);
     loop {
         let current = levels.last().map_or(g, |l| &l.graph);
         let n = current.node_count();
         if n <= COARSEST {
             break;
         }
-        let (group, count) = match_heavy_edges(current, rng);
-        if (n - count) as f32 <= MIN_SHRINK * n as f32 {
+        let (mut group, mut count) = match_heavy_edges(current, labels.as_deref(), rng);
+        if labels.is_some() && shrank_too_little(n, count) {
+            labels = None;
+            (group, count) = match_heavy_edges(current, None, rng);
+        }
+        if shrank_too_little(n, count) {
             break;
+        }
+        if let Some(old) = &labels {
+            let mut coarse = vec![0u32; count];
+            for (v, &c) in group.iter().enumerate() {
+                coarse[c as usize] = old[v];
+            }
+            labels = Some(coarse);
         }
         let graph = current.contract(&group, count);
         levels.push(Level {
@@ -38,10 +56,20 @@ pub(crate) fn hierarchy(g: &WeightedGraph, rng: &mut Rng) -> Vec<Level> {
     levels
 }
 
+fn shrank_too_little(before: usize, after: usize) -> bool {
+    (before - after) as f32 <= MIN_SHRINK * before as f32
+}
+
 /// Heavy-edge matching in a random visiting order. The tie strength `w / (m_u * m_v)` favours
 /// light partners, which keeps coarse masses balanced. A node left without a free partner joins
 /// its strongest neighbour's pair (at most three per group) so hub-and-leaves graphs still shrink.
-fn match_heavy_edges(g: &WeightedGraph, rng: &mut Rng) -> (Vec<u32>, usize) {
+/// With `labels`, only nodes of equal label merge.
+fn match_heavy_edges(
+    g: &WeightedGraph,
+    labels: Option<&[u32]>,
+    rng: &mut Rng,
+) -> (Vec<u32>, usize) {
+    let allowed = |v: usize, u: usize| labels.is_none_or(|l| l[u] == l[v]);
     const UNSET: u32 = u32::MAX;
     let n = g.node_count();
     let mut order: Vec<u32> = (0..n as u32).collect();
@@ -53,7 +81,7 @@ fn match_heavy_edges(g: &WeightedGraph, rng: &mut Rng) -> (Vec<u32>, usize) {
         if group[v] != UNSET {
             continue;
         }
-        let best = strongest(g, v, |u| group[u] == UNSET);
+        let best = strongest(g, v, |u| group[u] == UNSET && allowed(v, u));
         group[v] = size.len() as u32;
         if let Some(u) = best {
             group[u] = group[v];
@@ -68,7 +96,7 @@ fn match_heavy_edges(g: &WeightedGraph, rng: &mut Rng) -> (Vec<u32>, usize) {
         if size[group[v] as usize] != 1 {
             continue;
         }
-        if let Some(u) = strongest(g, v, |u| size[group[u] as usize] == 2) {
+        if let Some(u) = strongest(g, v, |u| size[group[u] as usize] == 2 && allowed(v, u)) {
             size[group[v] as usize] = 0;
             group[v] = group[u];
             size[group[u] as usize] = 3;

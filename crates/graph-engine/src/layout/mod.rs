@@ -105,9 +105,25 @@ impl LayoutOptions {
 /// A complete 2-D layout of the undirected graph `g`, one position per node, deterministic for
 /// (graph, options) whatever the thread count or timing. Edges come out roughly unit length.
 pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
+    multilevel(g, None, options)
+}
+
+/// Like [`layout`], but the coarsening merges nodes only within their community
+/// (`membership[v]`, e.g. Leiden's) until that stalls, so each community is laid out as one
+/// group from the start. Deterministic for (graph, membership, options).
+pub fn layout_with_communities(
+    g: &Csr,
+    membership: &[u32],
+    options: &LayoutOptions,
+) -> Vec<[f32; 2]> {
+    assert_eq!(membership.len(), g.node_count(), "one community per node");
+    multilevel(g, Some(membership), options)
+}
+
+fn multilevel(g: &Csr, membership: Option<&[u32]>, options: &LayoutOptions) -> Vec<[f32; 2]> {
     let fine = WeightedGraph::from_csr(g);
     let mut rng = Rng::new(options.seed);
-    let levels = coarsen::hierarchy(&fine, &mut rng);
+    let levels = coarsen::hierarchy(&fine, membership, &mut rng);
     let threads = parallel::thread_count(options.threads);
     let model = options.model(&fine);
     let coarsest = levels.last().map_or(&fine, |l| &l.graph);

@@ -112,7 +112,7 @@ fn barnes_hut_matches_the_exact_sum_when_every_cell_is_opened_and_is_close_when_
 fn coarsening_keeps_the_total_mass_and_shrinks_to_a_small_graph() {
     let g = Csr::undirected(1000, &planted(20, 50, 5.0, 1.0, 11));
     let fine = WeightedGraph::from_csr(&g);
-    let levels = coarsen::hierarchy(&fine, &mut Rng::new(1));
+    let levels = coarsen::hierarchy(&fine, None, &mut Rng::new(1));
     let coarsest = &levels.last().expect("1000 nodes coarsen").graph;
     assert!(coarsest.node_count() <= 250, "{}", coarsest.node_count());
     for level in &levels {
@@ -224,4 +224,34 @@ fn planted_partition_layout_preserves_neighbourhoods_far_better_than_random() {
         stress < 0.95 * stress_random,
         "stress {stress} vs random {stress_random}"
     );
+}
+
+#[test]
+fn community_aware_layout_is_deterministic_and_keeps_communities_together() {
+    let size = 50;
+    let g = Csr::undirected(1000, &planted(20, size, 5.0, 1.0, 23));
+    let membership: Vec<u32> = (0..1000).map(|v| (v / size) as u32).collect();
+    let options = fast_options();
+    let pos = layout_with_communities(&g, &membership, &options);
+    assert_eq!(pos, layout_with_communities(&g, &membership, &options));
+    let np = crate::quality::neighbourhood_preservation(&g, &pos);
+    assert!(np > 0.15, "NP {np}");
+    // Each community's spread around its centroid is small next to the distance between centroids.
+    let centroid = |c: usize| {
+        let members = &pos[c * size..(c + 1) * size];
+        members.iter().fold([0.0f32; 2], |a, p| {
+            [a[0] + p[0] / size as f32, a[1] + p[1] / size as f32]
+        })
+    };
+    let centres: Vec<[f32; 2]> = (0..20).map(centroid).collect();
+    let spread = (0..1000)
+        .map(|v| distance(pos[v], centres[v / size]))
+        .sum::<f32>()
+        / 1000.0;
+    let between = centres
+        .iter()
+        .flat_map(|a| centres.iter().map(|b| distance(*a, *b)))
+        .sum::<f32>()
+        / 380.0;
+    assert!(spread < 0.3 * between, "spread {spread} between {between}");
 }
