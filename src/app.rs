@@ -48,7 +48,11 @@ pub fn create_app(
         .wrap(from_fn(middleware::request_telemetry))
         .configure(modules::ops::configure)
         .configure(openapi::configure)
-        .service(web::scope("/api").configure(modules::jobs::configure))
+        .service(
+            web::scope("/api")
+                .configure(modules::jobs::configure)
+                .configure(modules::sync::configure),
+        )
         .default_service(web::to(no_route))
 }
 

@@ -56,6 +56,9 @@ pub struct SyncArgs {
     /// Requests per second to stay within (Notion allows about 3 per integration).
     #[arg(long, value_name = "RPS", default_value_t = 3.0, value_parser = positive_rate)]
     pub rate: f64,
+    /// Queue the sync for the job workers instead of running it here.
+    #[arg(long)]
+    pub enqueue: bool,
 }
 
 fn positive_rate(text: &str) -> Result<f64, String> {

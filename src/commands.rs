@@ -11,7 +11,8 @@ use secrecy::SecretString;
 use crate::cli::SyncArgs;
 use crate::config::Settings;
 use crate::modules::notion::links;
-use crate::modules::sync::service::{self, SyncError};
+use crate::modules::sync::SyncWorkspace;
+use crate::modules::sync::service::{self, Outcome, SyncError};
 use crate::modules::sync::{Progress, ProgressSnapshot};
 use crate::state::AppState;
 
@@ -39,36 +40,71 @@ fn failure(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// `sync`: imports the token's workspace, showing progress; Ctrl-C stops cleanly.
+/// `sync`: connects the token's workspace and syncs it here, showing progress (or, with
+/// `--enqueue`, leaves the sync to the workers). Ctrl-C stops cleanly; the next run resumes.
 pub async fn sync(settings: Settings, args: SyncArgs) -> ExitCode {
     let state = match AppState::build(settings).await {
         Ok(state) => state,
         Err(error) => return failure(1, &format!("{error:#}")),
     };
     let token = SecretString::from(args.token);
+    let connection =
+        match service::connect_with_token(&state, token, &args.notion_url, args.rate).await {
+            Ok(connection) => connection,
+            Err(SyncError::BadToken(reason)) => {
+                return failure(2, &format!("Notion refused the token: {reason}"));
+            }
+            Err(other) => return failure(1, &format!("{other:#}")),
+        };
+    if args.enqueue {
+        return enqueue(&state, &connection.id).await;
+    }
     let mut reporter = None;
-    let run = service::sync_with_token(&state, token, &args.notion_url, args.rate, |progress| {
-        reporter = Some(tokio::spawn(report(progress)));
-    });
-    let outcome = tokio::select! {
-        outcome = run => outcome,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("\nnotion-graph: stopped; what was imported is kept, and the next run imports again");
-            return ExitCode::from(130);
-        }
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
     };
+    let outcome = service::sync_connection(
+        &state,
+        &connection.id,
+        |progress| reporter = Some(tokio::spawn(report(progress))),
+        stop,
+    )
+    .await;
     if let Some(reporter) = reporter {
         reporter.abort();
     }
+    eprintln!();
+    describe_outcome(&connection.name, outcome)
+}
+
+async fn enqueue(state: &AppState, connection: &str) -> ExitCode {
+    let job = SyncWorkspace {
+        connection: connection.to_owned(),
+    };
+    match state.jobs.push(&job).await {
+        Ok(task) => {
+            println!("{connection}: sync queued as job {task}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => failure(1, &format!("{error:#}")),
+    }
+}
+
+fn describe_outcome(name: &str, outcome: Result<Outcome, SyncError>) -> ExitCode {
     match outcome {
-        Ok((connection, report)) => {
-            eprintln!();
+        Ok(Outcome::Done(kind, report)) => {
             println!(
-                "{}: {} pages and databases, {} links, {} unreadable targets",
-                connection.name, report.entities, report.edges, report.unshared
+                "{name}: {kind:?} sync done: {} pages and databases read, {} links, {} unreadable targets",
+                report.entities, report.edges, report.unshared
             );
             ExitCode::SUCCESS
         }
+        Ok(Outcome::Stopped) => {
+            eprintln!("notion-graph: stopped; what was imported is kept, and the next run resumes");
+            ExitCode::from(130)
+        }
+        Ok(Outcome::Busy) => failure(1, "another process is syncing this workspace now"),
+        Ok(Outcome::Inactive(status)) => failure(1, &format!("the connection is {status:?}")),
         Err(SyncError::BadToken(reason)) => {
             failure(2, &format!("Notion refused the token: {reason}"))
         }
@@ -143,7 +179,7 @@ pub async fn workspaces(settings: Settings) -> ExitCode {
                     );
                 println!(
                     "{}  {}  {} pages and databases  {} links  last sync {last}",
-                    summary.connection.bot_id,
+                    summary.connection.id,
                     summary.connection.name,
                     summary.entities,
                     summary.edges

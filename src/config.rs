@@ -60,8 +60,20 @@ pub struct Settings {
     /// Workers beat this often; a dead worker's jobs are re-enqueued after three missed beats.
     #[serde(deserialize_with = "parsed")]
     pub job_heartbeat_ms: u64,
-    /// When housekeeping runs: a cron expression with seconds (`sec min hour day month weekday`).
+    /// When housekeeping runs, and due workspace syncs are enqueued: a cron expression with
+    /// seconds (`sec min hour day month weekday`).
     pub housekeeping_cron: String,
+    /// Keys that seal Notion tokens at rest: `id:base64key[,id:base64key...]` (32-byte keys;
+    /// the first encrypts, all decrypt). Required with MongoDB; an embedded instance without
+    /// it keeps its own key in `data_dir/secret.key`.
+    pub encryption_keys: Option<SecretString>,
+    /// Minutes between scheduled incremental syncs of a new connection.
+    #[serde(deserialize_with = "parsed")]
+    pub sync_interval_minutes: u32,
+    /// How long a worker's hold on a workspace lasts unless renewed; a crashed worker's sync
+    /// is taken over after this.
+    #[serde(deserialize_with = "parsed")]
+    pub sync_lease_ms: u64,
 }
 
 impl Default for Settings {
@@ -91,6 +103,9 @@ impl Default for Settings {
             job_concurrency: 4,
             job_heartbeat_ms: 5000,
             housekeeping_cron: "0 * * * * *".into(),
+            encryption_keys: None,
+            sync_interval_minutes: 60,
+            sync_lease_ms: 30_000,
         }
     }
 }
@@ -191,6 +206,16 @@ impl Settings {
                 self.housekeeping_cron
             ))
         })?;
+        if self.mongodb_uri.is_some() && self.encryption_keys.is_none() {
+            return Err(ConfigError(
+                "key `encryption_keys`: required with `mongodb_uri`, so that every instance seals and opens tokens with the same keys".into(),
+            ));
+        }
+        if self.sync_interval_minutes == 0 || self.sync_lease_ms < 1000 {
+            return Err(ConfigError(
+                "keys `sync_interval_minutes` and `sync_lease_ms`: expected at least 1 minute and 1000 ms".into(),
+            ));
+        }
         if self.max_body_bytes == 0 {
             return Err(ConfigError(
                 "key `max_body_bytes`: expected a number of bytes above 0".into(),

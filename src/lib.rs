@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod modules;
 pub mod startup;

@@ -7,6 +7,7 @@ use secrecy::ExposeSecret;
 
 use crate::cache::{MemoryCache, RedisCache, SharedCache};
 use crate::config::Settings;
+use crate::crypto::Keyring;
 use crate::modules::jobs::JobQueue;
 use crate::modules::ops::{Lifecycle, Metrics};
 use crate::storage::{MongoStore, SqliteStore, Store};
@@ -19,6 +20,10 @@ pub struct AppState {
     pub jobs: JobQueue,
     pub metrics: Arc<Metrics>,
     pub lifecycle: Arc<Lifecycle>,
+    /// Seals third-party tokens at rest.
+    pub keys: Arc<Keyring>,
+    /// This process, as a lease holder.
+    pub instance: String,
 }
 
 impl AppState {
@@ -49,6 +54,7 @@ impl AppState {
                 )
             }
         };
+        let (settings_keys, data_dir) = (settings.encryption_keys.clone(), settings.data_dir.clone());
         Ok(Self {
             settings: Arc::new(settings),
             store,
@@ -56,6 +62,11 @@ impl AppState {
             jobs,
             metrics: Arc::new(Metrics::new()),
             lifecycle: Arc::new(Lifecycle::default()),
+            keys: Arc::new(Keyring::load(
+                settings_keys.as_ref(),
+                &data_dir,
+            )?),
+            instance: ulid::Ulid::generate().to_string(),
         })
     }
 }

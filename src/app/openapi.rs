@@ -6,12 +6,15 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::modules::{jobs, ops};
+use crate::modules::{jobs, ops, sync};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "notion-graph", description = "Maps how the pages of a Notion workspace connect."),
-    nest((path = "/api/admin/jobs", api = jobs::routes::JobsApi)),
+    nest(
+        (path = "/api/admin/jobs", api = jobs::routes::JobsApi),
+        (path = "/api", api = sync::webhooks::WebhooksApi),
+    ),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

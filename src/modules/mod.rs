@@ -17,6 +17,11 @@ pub fn collections() -> Vec<&'static Collection> {
         &sync::ENTITIES,
         &sync::EDGES,
         &sync::CONNECTIONS,
+        &sync::RUNS,
+        &sync::FRONTIER,
+        &sync::LEASES,
+        &sync::webhooks::SUBSCRIPTIONS,
+        &sync::webhooks::SEEN_EVENTS,
         &graph::SNAPSHOTS,
         &graph::SNAPSHOT_CHUNKS,
     ]

@@ -71,6 +71,15 @@ impl<T: Serialize + DeserializeOwned> Typed<T> {
         )
     }
 
+    /// Writes many values in one round trip (see [`super::DocumentStore::bulk_upsert`]).
+    pub async fn bulk_upsert(&self, values: &[(String, T)]) -> StoreResult<u64> {
+        let docs = values
+            .iter()
+            .map(|(id, value)| to_document(id, 0, value))
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.store.bulk_upsert(self.collection, docs).await
+    }
+
     pub async fn delete(&self, id: &str) -> StoreResult<bool> {
         self.store.delete(self.collection, id).await
     }

@@ -46,6 +46,9 @@ impl Mode {
     pub const ALL: [Mode; 2] = [Mode::Embedded, Mode::Production];
 }
 
+/// The sealing key every test instance and process shares (never a production key).
+pub const TEST_KEYS: &str = "test:dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE=";
+
 /// Settings for a test instance, or `None` when the mode's services are unavailable.
 pub fn test_settings(mode: Mode, data_dir: &Path) -> Option<Settings> {
     let mut settings = Settings {
@@ -56,6 +59,8 @@ pub fn test_settings(mode: Mode, data_dir: &Path) -> Option<Settings> {
         job_heartbeat_ms: 400,
         job_max_attempts: 3,
         housekeeping_cron: "* * * * * *".into(),
+        encryption_keys: Some(SecretString::from(TEST_KEYS)),
+        sync_lease_ms: 2000,
         shutdown_timeout_secs: 10,
         shutdown_drain_ms: 0,
         redis_prefix: unique("t"),
@@ -212,18 +217,24 @@ impl Process {
     /// `notion-graph serve` on a free port with `data_dir`, plus extra environment.
     pub fn serve(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let port = free_port();
+        let args = ["serve", "--port", &port.to_string()].map(String::from);
+        let mut process = Self::start(data_dir, &args, env);
+        process.address = format!("http://127.0.0.1:{port}");
+        process
+    }
+
+    /// The binary with `args`, the test timings (fast heartbeats, retries and lease expiry),
+    /// the embedded mode unless `env` names services, plus `env`.
+    pub fn start(data_dir: &Path, args: &[String], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(binary());
         command
-            .args([
-                "--data-dir",
-                data_dir.to_str().unwrap(),
-                "serve",
-                "--port",
-                &port.to_string(),
-            ])
+            .args(["--data-dir", data_dir.to_str().unwrap()])
+            .args(args)
             .env("NOTION_GRAPH_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("NOTION_GRAPH_JOB_HEARTBEAT_MS", "400")
             .env("NOTION_GRAPH_JOB_BACKOFF_MS", "20")
+            .env("NOTION_GRAPH_SYNC_LEASE_MS", "2000")
+            .env("NOTION_GRAPH_ENCRYPTION_KEYS", TEST_KEYS)
             .env("RUST_LOG", "warn")
             .env_remove("MONGODB_URI")
             .env_remove("REDIS_URL")
@@ -235,7 +246,7 @@ impl Process {
         let child = command.spawn().expect("the binary starts");
         Self {
             child,
-            address: format!("http://127.0.0.1:{port}"),
+            address: String::new(),
         }
     }
 

@@ -13,3 +13,4 @@ mod notion_fixtures;
 mod shutdown;
 mod storage_contract;
 mod sync_import;
+mod sync_jobs;

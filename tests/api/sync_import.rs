@@ -16,7 +16,7 @@ type EdgeSet = BTreeSet<(String, String, String)>;
 
 /// The edges a complete import must hold: those of readable, live pages. A synced reference to
 /// an original in an unreadable page cannot be resolved through the API, so it is left out.
-fn expected(truth: &Truth) -> (BTreeSet<String>, EdgeSet) {
+pub fn expected(truth: &Truth) -> (BTreeSet<String>, EdgeSet) {
     let pages: HashMap<_, _> = truth.pages.iter().map(|p| (p.id.as_str(), p)).collect();
     let live = |id: &str| pages.get(id).is_some_and(|p| p.shared && !p.trashed);
     let entities = truth
@@ -37,10 +37,10 @@ fn expected(truth: &Truth) -> (BTreeSet<String>, EdgeSet) {
     (entities, edges)
 }
 
-async fn stored(store: &Store) -> (BTreeSet<String>, EdgeSet) {
+pub async fn stored(store: &Store, connection: &str) -> (BTreeSet<String>, EdgeSet) {
     let entities = store::all(
         &store::entities(store),
-        CONNECTION,
+        connection,
         "kind",
         &EntityKind::ALL,
     )
@@ -53,7 +53,7 @@ async fn stored(store: &Store) -> (BTreeSet<String>, EdgeSet) {
         .collect();
     let edges = store::all(
         &store::edges(store),
-        CONNECTION,
+        connection,
         "kind",
         &notion_sim::EDGE_KINDS,
     )
@@ -67,7 +67,7 @@ async fn stored(store: &Store) -> (BTreeSet<String>, EdgeSet) {
     (live, edges)
 }
 
-fn assert_same<T: Ord + std::fmt::Debug>(what: &str, expected: &BTreeSet<T>, actual: &BTreeSet<T>) {
+pub fn assert_same<T: Ord + std::fmt::Debug>(what: &str, expected: &BTreeSet<T>, actual: &BTreeSet<T>) {
     let missing: Vec<_> = expected.difference(actual).take(8).collect();
     let extra: Vec<_> = actual.difference(expected).take(8).collect();
     assert!(
@@ -78,7 +78,7 @@ fn assert_same<T: Ord + std::fmt::Debug>(what: &str, expected: &BTreeSet<T>, act
     );
 }
 
-async fn empty_store() -> Store {
+pub async fn empty_store() -> Store {
     let dir = tempfile::tempdir().unwrap().keep();
     let store: Store = Arc::new(SqliteStore::open(&dir.join("import.sqlite")).await.unwrap());
     store
@@ -88,7 +88,7 @@ async fn empty_store() -> Store {
     store
 }
 
-fn importer(sim: &RunningSim, store: &Store) -> Arc<Importer> {
+pub fn importer(sim: &RunningSim, store: &Store) -> Arc<Importer> {
     let config = ClientConfig {
         base_url: sim.url.clone(),
         rate: RateLimit::new(5000.0, 200),
@@ -101,9 +101,14 @@ fn importer(sim: &RunningSim, store: &Store) -> Arc<Importer> {
 }
 
 async fn assert_store_equals_truth(sim: &RunningSim, store: &Store) {
+    assert_connection_equals_truth(sim, store, CONNECTION).await
+}
+
+/// What `connection` holds in `store` equals the simulator's ground truth.
+pub async fn assert_connection_equals_truth(sim: &RunningSim, store: &Store, connection: &str) {
     let truth = sim.truth();
     let (entities, edges) = expected(&truth);
-    let (stored_entities, mut stored_edges) = stored(store).await;
+    let (stored_entities, mut stored_edges) = stored(store, connection).await;
     // A reference whose original cannot be read stays as a dangling edge to the original
     // block; the truth names the unreadable page instead. Neither side can be compared.
     let pages: BTreeSet<&str> = truth.pages.iter().map(|p| p.id.as_str()).collect();
@@ -178,8 +183,6 @@ async fn edit(
 
 #[tokio::test]
 async fn one_incremental_sync_converges_after_every_kind_of_edit() {
-    use reqwest::Method;
-    use serde_json::json;
     let config = SimConfig {
         rate_limit: None,
         ..SimConfig::new(23, 600)
@@ -189,107 +192,7 @@ async fn one_incremental_sync_converges_after_every_kind_of_edit() {
     let started = chrono::Utc::now();
     importer(&sim, &store).run().await.unwrap();
 
-    let truth = sim.truth();
-    let live: Vec<_> = truth
-        .pages
-        .iter()
-        .filter(|p| p.shared && !p.trashed && p.kind == "page")
-        .collect();
-    let hidden = truth
-        .pages
-        .iter()
-        .find(|p| p.shared && !p.trashed && !p.in_search && p.kind == "page")
-        .unwrap();
-    let (a, b, c, d) = (&live[3].id, &live[7].id, &live[11].id, &live[15].id);
-    edit(
-        &sim,
-        Method::POST,
-        &format!("/pages/{a}/links"),
-        json!({ "target": b, "kind": "page_mention" }),
-    )
-    .await;
-    edit(
-        &sim,
-        Method::POST,
-        &format!("/pages/{}/links", hidden.id),
-        json!({ "target": c, "kind": "notion_url" }),
-    )
-    .await;
-    let mention = truth
-        .edges
-        .iter()
-        .find(|e| e.kind == "page_mention" && live.iter().any(|p| p.id == e.source))
-        .unwrap();
-    edit(
-        &sim,
-        Method::DELETE,
-        &format!("/pages/{}/links/{}", mention.source, mention.target),
-        json!({}),
-    )
-    .await;
-    edit(
-        &sim,
-        Method::PATCH,
-        &format!("/pages/{c}"),
-        json!({ "title": "Renamed" }),
-    )
-    .await;
-    edit(
-        &sim,
-        Method::PATCH,
-        &format!("/pages/{d}"),
-        json!({ "parent_id": a }),
-    )
-    .await;
-    edit(
-        &sim,
-        Method::PATCH,
-        &format!("/pages/{}", live[19].id),
-        json!({ "trashed": true }),
-    )
-    .await;
-    if let Some(trashed) = truth
-        .pages
-        .iter()
-        .find(|p| p.shared && p.trashed && p.kind == "page")
-    {
-        edit(
-            &sim,
-            Method::PATCH,
-            &format!("/pages/{}", trashed.id),
-            json!({ "trashed": false }),
-        )
-        .await;
-    }
-    let created = edit(
-        &sim,
-        Method::POST,
-        "/pages",
-        json!({ "parent_id": b, "title": "Fresh page" }),
-    )
-    .await;
-    edit(
-        &sim,
-        Method::POST,
-        &format!("/pages/{a}/links"),
-        json!({ "target": created["id"], "kind": "link_to_page" }),
-    )
-    .await;
-    let row = truth
-        .edges
-        .iter()
-        .find(|e| e.kind == "relation")
-        .unwrap()
-        .source
-        .clone();
-    let property = notion_property(&sim, &row).await;
-    edit(
-        &sim,
-        Method::POST,
-        &format!("/pages/{row}/relations"),
-        json!({ "property": property, "target": b }),
-    )
-    .await;
+    let truth = edit_every_kind(&sim).await;
 
     let before = sim.stats();
     importer(&sim, &store)
@@ -310,6 +213,117 @@ async fn one_incremental_sync_converges_after_every_kind_of_edit() {
         truth.pages.len()
     );
     sim.stop().await;
+}
+
+/// Applies one edit of every kind the sync must follow: add a link (also on a search-hidden
+/// page), remove a link, rename, move, trash, restore, a new page linked from another, a new
+/// relation. Returns the truth from before the edits.
+pub async fn edit_every_kind(sim: &RunningSim) -> Truth {
+    use reqwest::Method;
+    use serde_json::json;
+    let truth = sim.truth();
+    let live: Vec<_> = truth
+        .pages
+        .iter()
+        .filter(|p| p.shared && !p.trashed && p.kind == "page")
+        .collect();
+    let hidden = truth
+        .pages
+        .iter()
+        .find(|p| p.shared && !p.trashed && !p.in_search && p.kind == "page")
+        .unwrap();
+    let (a, b, c, d) = (&live[3].id, &live[7].id, &live[11].id, &live[15].id);
+    edit(
+        sim,
+        Method::POST,
+        &format!("/pages/{a}/links"),
+        json!({ "target": b, "kind": "page_mention" }),
+    )
+    .await;
+    edit(
+        sim,
+        Method::POST,
+        &format!("/pages/{}/links", hidden.id),
+        json!({ "target": c, "kind": "notion_url" }),
+    )
+    .await;
+    let mention = truth
+        .edges
+        .iter()
+        .find(|e| e.kind == "page_mention" && live.iter().any(|p| p.id == e.source))
+        .unwrap();
+    edit(
+        sim,
+        Method::DELETE,
+        &format!("/pages/{}/links/{}", mention.source, mention.target),
+        json!({}),
+    )
+    .await;
+    edit(
+        sim,
+        Method::PATCH,
+        &format!("/pages/{c}"),
+        json!({ "title": "Renamed" }),
+    )
+    .await;
+    edit(
+        sim,
+        Method::PATCH,
+        &format!("/pages/{d}"),
+        json!({ "parent_id": a }),
+    )
+    .await;
+    edit(
+        sim,
+        Method::PATCH,
+        &format!("/pages/{}", live[19].id),
+        json!({ "trashed": true }),
+    )
+    .await;
+    if let Some(trashed) = truth
+        .pages
+        .iter()
+        .find(|p| p.shared && p.trashed && p.kind == "page")
+    {
+        edit(
+            sim,
+            Method::PATCH,
+            &format!("/pages/{}", trashed.id),
+            json!({ "trashed": false }),
+        )
+        .await;
+    }
+    let created = edit(
+        sim,
+        Method::POST,
+        "/pages",
+        json!({ "parent_id": b, "title": "Fresh page" }),
+    )
+    .await;
+    edit(
+        sim,
+        Method::POST,
+        &format!("/pages/{a}/links"),
+        json!({ "target": created["id"], "kind": "link_to_page" }),
+    )
+    .await;
+    let row = truth
+        .edges
+        .iter()
+        .find(|e| e.kind == "relation")
+        .unwrap()
+        .source
+        .clone();
+    let property = notion_property(sim, &row).await;
+    edit(
+        sim,
+        Method::POST,
+        &format!("/pages/{row}/relations"),
+        json!({ "property": property, "target": b }),
+    )
+    .await;
+
+    truth
 }
 
 /// The name of a row's relation property, read through the API.

@@ -29,7 +29,11 @@ pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'sta
 }
 
 /// Every queue a worker serves; a dead letter can only be replayed onto one of these.
-pub const QUEUES: &[&str] = &[crate::modules::ops::Canary::QUEUE];
+pub const QUEUES: &[&str] = &[
+    crate::modules::ops::Canary::QUEUE,
+    crate::modules::sync::SyncWorkspace::QUEUE,
+    crate::modules::sync::WebhookRefresh::QUEUE,
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::configure(cfg);

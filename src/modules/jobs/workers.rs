@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{Job, dead_letter};
-use crate::modules::ops;
+use crate::modules::{ops, sync};
 use crate::state::AppState;
 
 /// How often an idle worker looks for new jobs.
@@ -53,6 +53,14 @@ impl Workers {
             (
                 format!("{}-{instance}", ops::Canary::QUEUE),
                 job_worker::<ops::Canary>(state),
+            ),
+            (
+                format!("{}-{instance}", sync::SyncWorkspace::QUEUE),
+                job_worker::<sync::SyncWorkspace>(state),
+            ),
+            (
+                format!("{}-{instance}", sync::WebhookRefresh::QUEUE),
+                job_worker::<sync::WebhookRefresh>(state),
             ),
             (
                 format!("housekeeping-{instance}"),
@@ -185,6 +193,9 @@ fn housekeeping_worker(state: &AppState, schedule: cron::Schedule) -> RunWorker 
     })
 }
 
+/// Each tick drops expired documents and enqueues the workspace syncs that are due.
 async fn housekeeping(_tick: Tick, state: Data<AppState>) -> Result<(), BoxDynError> {
-    ops::housekeeping(&state).await.map_err(Into::into)
+    ops::housekeeping(&state).await?;
+    sync::jobs::enqueue_due(&state).await?;
+    Ok(())
 }

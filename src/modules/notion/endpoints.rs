@@ -149,12 +149,21 @@ impl NotionClient {
         if let Some(object) = object {
             body["filter"] = json!({ "property": "object", "value": object });
         }
-        self.paginate(ListCall {
-            method: Method::POST,
-            path: "/v1/search".into(),
-            endpoint: "POST /v1/search",
-            body,
-        })
+        self.paginate(search_call(body))
+    }
+
+    /// One page of [`Self::search`] (all objects), for a caller that keeps the cursor itself
+    /// (to resume): the results and the next cursor, `None` at the end.
+    pub async fn search_page(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Object>, Option<String>), NotionError> {
+        let list = search_call(json!({
+            "sort": { "timestamp": "last_edited_time", "direction": "descending" }
+        }));
+        let page: List<Object> = self.list_page(&list, cursor).await?;
+        let next = page.next_cursor.filter(|_| page.has_more);
+        Ok((page.results, next))
     }
 
     pub async fn page(&self, id: &str) -> Result<Page, NotionError> {
@@ -285,4 +294,13 @@ fn encode(segment: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+fn search_call(body: Value) -> ListCall {
+    ListCall {
+        method: Method::POST,
+        path: "/v1/search".into(),
+        endpoint: "POST /v1/search",
+        body,
+    }
 }

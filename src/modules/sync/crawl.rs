@@ -9,39 +9,95 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use futures::stream::{FuturesUnordered, StreamExt, TryStreamExt};
+use futures::FutureExt;
+use futures::stream::{FuturesUnordered, StreamExt};
+use serde::{Deserialize, Serialize};
 
 use super::model::{Edge, Origin};
 use super::progress::Progress;
+use super::run::Checkpoint;
 use super::store;
-use crate::modules::notion::NotionClient;
+use crate::modules::notion::{NotionClient, NotionError};
 use crate::modules::notion::links::{Link, LinkKind};
 use crate::modules::notion::model::{DataSource, Object, Parent, RichText};
 use crate::storage::Store;
 
-/// Something to read.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) enum Task {
+/// Something to read, or (the last two) a fact a read found that the end of the import needs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "task", content = "of", rename_all = "snake_case")]
+pub enum Task {
     /// A page or row whose object we do not have yet.
     Page(String),
     /// A link target that may be a page or a database (Notion URLs and `link_to_page` name
     /// either).
     PageOrDatabase(String),
-    /// The block tree of a page whose object has been stored.
+    /// The block tree of a page whose object has been stored: its top level.
     Content(String),
+    /// A nested container of a page's block tree.
+    Blocks { page: String, container: String },
     Database(String),
     /// A known page that search did not return: re-read it if it changed.
     Check(String),
+    /// A page a webhook named: re-read it, and its old and new parents' content.
+    Refresh(String),
     /// A data source and its database, whose rows are to be queried.
     DataSource {
         id: String,
         title: String,
         database: Option<String>,
     },
+    /// A synced original block and the page holding it.
+    SyncedOriginal { block: String, page: String },
+    /// A page holding a reference to a synced original.
+    SyncedReference { page: String, original: String },
+}
+
+impl Task {
+    /// Unique per task within a run: its variant and ids.
+    pub fn key(&self) -> String {
+        match self {
+            Task::Page(id) => format!("page:{id}"),
+            Task::PageOrDatabase(id) => format!("page_or_database:{id}"),
+            Task::Content(id) => format!("content:{id}"),
+            Task::Blocks { container, .. } => format!("blocks:{container}"),
+            Task::Database(id) => format!("database:{id}"),
+            Task::Check(id) => format!("check:{id}"),
+            Task::Refresh(id) => format!("refresh:{id}"),
+            Task::DataSource { id, .. } => format!("data_source:{id}"),
+            Task::SyncedOriginal { block, .. } => format!("synced_original:{block}"),
+            Task::SyncedReference { page, original } => {
+                format!("synced_reference:{page}:{original}")
+            }
+        }
+    }
+
+    /// Facts are remembered, not run.
+    pub fn is_fact(&self) -> bool {
+        matches!(
+            self,
+            Task::SyncedOriginal { .. } | Task::SyncedReference { .. }
+        )
+    }
+
+    /// The entity a recorded task shows was claimed (a page's content implies its page).
+    pub(super) fn claimed_id(&self) -> Option<&str> {
+        match self {
+            Task::Page(id)
+            | Task::PageOrDatabase(id)
+            | Task::Content(id)
+            | Task::Database(id)
+            | Task::Check(id)
+            | Task::DataSource { id, .. } => Some(id),
+            Task::Blocks { .. }
+            | Task::Refresh(_)
+            | Task::SyncedOriginal { .. }
+            | Task::SyncedReference { .. } => None,
+        }
+    }
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     pub entities: u64,
     pub edges: u64,
@@ -62,6 +118,15 @@ pub struct Importer {
     pub(super) report: Mutex<ImportReport>,
     /// What an incremental sync found stored when it began (empty for a full import).
     pub(super) known: Mutex<HashMap<String, super::model::Entity>>,
+    /// Where a full import keeps its frontier, when it is to survive a crash.
+    checkpoint: Option<Checkpoint>,
+}
+
+/// What finished in the crawl loop.
+enum Step {
+    Visited(Task, anyhow::Result<Vec<Task>>),
+    /// One page of search results and the cursor of the next.
+    Searched(anyhow::Result<(Vec<Task>, Option<String>)>),
 }
 
 impl Importer {
@@ -73,13 +138,40 @@ impl Importer {
         connection: &str,
         concurrency: usize,
     ) -> Arc<Self> {
+        Arc::new(Self::build(client, store, connection, concurrency, None))
+    }
+
+    /// An importer whose full import records its frontier in `checkpoint` and resumes from it.
+    pub fn resumable(
+        client: NotionClient,
+        store: Store,
+        connection: &str,
+        concurrency: usize,
+        checkpoint: Checkpoint,
+    ) -> Arc<Self> {
+        Arc::new(Self::build(
+            client,
+            store,
+            connection,
+            concurrency,
+            Some(checkpoint),
+        ))
+    }
+
+    fn build(
+        client: NotionClient,
+        store: Store,
+        connection: &str,
+        concurrency: usize,
+        checkpoint: Option<Checkpoint>,
+    ) -> Self {
         let progress = Arc::new(Progress {
             started: Instant::now(),
             discovered: AtomicU64::new(0),
             fetched: AtomicU64::new(0),
             calls: client.counters(),
         });
-        Arc::new(Self {
+        Self {
             progress,
             client,
             store,
@@ -90,7 +182,8 @@ impl Importer {
             references: Mutex::default(),
             report: Mutex::default(),
             known: Mutex::default(),
-        })
+            checkpoint,
+        }
     }
 
     /// True the first time an id is claimed: each entity is read once per import.
@@ -114,49 +207,135 @@ impl Importer {
         self.progress.fetched.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The full import.
+    /// The full import: search seeds the crawl while traversal already runs. With a
+    /// checkpoint, it continues from what an interrupted run recorded.
     pub async fn run(self: &Arc<Self>) -> anyhow::Result<ImportReport> {
-        let seeds = self.seed().await?;
-        self.drain(seeds).await
+        let (pending, search_from) = match &self.checkpoint {
+            Some(checkpoint) => self.restore(checkpoint).await?,
+            None => (Vec::new(), Some(None)),
+        };
+        self.drain(pending, search_from).await
     }
 
-    /// Reads tasks, and the tasks they lead to, with up to `concurrency` in flight; then
-    /// resolves synced references.
-    pub(super) async fn drain(self: &Arc<Self>, seeds: Vec<Task>) -> anyhow::Result<ImportReport> {
+    /// Claims everything an interrupted run recorded; returns its unfinished tasks and where
+    /// its search stood.
+    async fn restore(
+        &self,
+        checkpoint: &Checkpoint,
+    ) -> anyhow::Result<(Vec<Task>, Option<Option<String>>)> {
+        let mut pending = Vec::new();
+        for (task, done) in checkpoint.restore().await? {
+            if let Some(id) = task.claimed_id() {
+                self.claim(id);
+            }
+            if done && !task.is_fact() {
+                self.fetched();
+            } else if !self.remember(&task) {
+                pending.push(task);
+            }
+        }
+        Ok((pending, checkpoint.search_from().await?))
+    }
+
+    /// Keeps a fact for the end of the import; false for a task to run.
+    fn remember(&self, task: &Task) -> bool {
+        match task {
+            Task::SyncedOriginal { block, page } => {
+                let mut originals = self.originals.lock().expect("poisoned");
+                originals.insert(block.clone(), page.clone());
+                true
+            }
+            Task::SyncedReference { page, original } => {
+                let mut references = self.references.lock().expect("poisoned");
+                references.push((page.clone(), original.clone()));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Runs tasks, and the tasks they lead to, with up to `concurrency` in flight, while
+    /// search (from `search_from`, when given) keeps adding seeds; then resolves synced
+    /// references.
+    pub(super) async fn drain(
+        self: &Arc<Self>,
+        seeds: Vec<Task>,
+        search_from: Option<Option<String>>,
+    ) -> anyhow::Result<ImportReport> {
         let mut queue: VecDeque<Task> = seeds.into();
         let mut running = FuturesUnordered::new();
+        if let Some(cursor) = search_from {
+            running.push(self.clone().search_step(cursor).boxed());
+        }
         loop {
             while running.len() < self.concurrency {
                 let Some(task) = queue.pop_front() else { break };
                 let this = self.clone();
-                running.push(async move { this.visit(task).await });
+                running.push(
+                    async move {
+                        let found = this.visit(task.clone()).await;
+                        Step::Visited(task, found)
+                    }
+                    .boxed(),
+                );
             }
-            match running.next().await {
-                Some(found) => queue.extend(found?),
+            let found = match running.next().await {
                 None => break,
-            }
+                Some(Step::Visited(task, found)) => self.finished(Some(&task), found?).await?,
+                Some(Step::Searched(page)) => {
+                    let (found, next) = page?;
+                    let found = self.finished(None, found).await?;
+                    if let Some(checkpoint) = &self.checkpoint {
+                        checkpoint.seeded_to(next.as_deref()).await?;
+                    }
+                    if let Some(next) = next {
+                        running.push(self.clone().search_step(Some(next)).boxed());
+                    }
+                    found
+                }
+            };
+            queue.extend(found);
         }
         self.resolve_synced().await?;
         Ok(self.report.lock().expect("report poisoned").clone())
     }
 
-    /// Everything search returns: pages and rows are stored at once; their content, and data
-    /// sources and their databases, are queued.
-    async fn seed(self: &Arc<Self>) -> anyhow::Result<Vec<Task>> {
-        let mut tasks = Vec::new();
-        let mut results = self.client.search("", None);
-        while let Some(object) = results.try_next().await? {
-            match object {
-                Object::Page(page) if self.claim(&page.id) => {
-                    tasks.extend(self.page_object(&page).await?)
-                }
-                Object::DataSource(source) if self.claim(&source.id) => {
-                    tasks.extend(self.searched_source(source))
-                }
-                _ => {}
-            }
+    /// Records a finished task's results (with a checkpoint) and keeps its facts; returns the
+    /// tasks to run.
+    async fn finished(&self, task: Option<&Task>, found: Vec<Task>) -> anyhow::Result<Vec<Task>> {
+        if let Some(checkpoint) = &self.checkpoint {
+            checkpoint.record(task, &found).await?;
         }
-        Ok(tasks)
+        Ok(found.into_iter().filter(|t| !self.remember(t)).collect())
+    }
+
+    /// One page of search results: pages and rows are stored at once; their content, and
+    /// data sources and their databases, become tasks. A cursor Notion no longer accepts (a
+    /// resumed run's) restarts the search; claims skip what was already seen.
+    async fn search_step(self: Arc<Self>, cursor: Option<String>) -> Step {
+        let page = match self.client.search_page(cursor.as_deref()).await {
+            Err(NotionError::InvalidCursor) if cursor.is_some() => {
+                self.client.search_page(None).await
+            }
+            other => other,
+        };
+        let result = async {
+            let (objects, next) = page?;
+            let mut tasks = Vec::new();
+            for object in objects {
+                match object {
+                    Object::Page(page) if self.claim(&page.id) => {
+                        tasks.extend(self.page_object(&page).await?)
+                    }
+                    Object::DataSource(source) if self.claim(&source.id) => {
+                        tasks.extend(self.searched_source(source))
+                    }
+                    _ => {}
+                }
+            }
+            Ok((tasks, next))
+        };
+        Step::Searched(result.await)
     }
 
     pub(super) fn searched_source(&self, source: DataSource) -> Vec<Task> {
@@ -178,13 +357,16 @@ impl Importer {
             Task::Page(id) => self.page(&id, false).await,
             Task::PageOrDatabase(id) => self.page(&id, true).await,
             Task::Content(id) => self.content(&id).await,
+            Task::Blocks { page, container } => self.blocks(&page, &container).await,
             Task::Check(id) => self.check(&id).await,
+            Task::Refresh(id) => self.refresh(&id).await,
             Task::Database(id) => self.database(&id).await,
             Task::DataSource {
                 id,
                 title,
                 database,
             } => self.data_source(&id, &title, database).await,
+            Task::SyncedOriginal { .. } | Task::SyncedReference { .. } => Ok(Vec::new()),
         }
     }
 
@@ -229,17 +411,24 @@ impl Importer {
         }
     }
 
+    /// Stores edges `owner` produced from `origin`: in place of all its earlier ones when
+    /// `replace`, else beside them.
     pub(super) async fn write_edges(
         &self,
         owner: &str,
         origin: Origin,
         mut edges: Vec<Edge>,
+        replace: bool,
     ) -> anyhow::Result<()> {
         edges.retain(|e| e.source != e.target);
         edges.sort_by_key(Edge::key);
         edges.dedup_by_key(|e| e.key());
         self.report.lock().expect("report poisoned").edges += edges.len() as u64;
-        store::replace_edges(&self.store, &self.connection, owner, origin, edges).await?;
+        if replace {
+            store::replace_edges(&self.store, &self.connection, owner, origin, edges).await?;
+        } else {
+            store::add_edges(&self.store, edges).await?;
+        }
         Ok(())
     }
 }

@@ -78,7 +78,7 @@ impl Importer {
                 _ => {}
             }
         }
-        self.drain(tasks).await
+        self.drain(tasks, None).await
     }
 
     /// Whether a page differs from what is stored, or was edited inside the overlap window.
@@ -139,6 +139,38 @@ impl Importer {
                     Ok(Vec::new())
                 }
             }
+            Err(NotionError::NotFound(_)) => self.unshared(id, EntityKind::Unknown).await,
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Re-reads the pages webhooks named, and whatever their reads lead to. Events carry ids
+    /// only and may arrive late, merged or out of order, so each page is read as it is now:
+    /// any order of re-reads ends in the same state.
+    pub async fn run_refresh(
+        self: &Arc<Self>,
+        pages: Vec<String>,
+        databases: Vec<String>,
+    ) -> anyhow::Result<ImportReport> {
+        let pages = pages.into_iter().map(Task::Refresh);
+        let databases = databases.into_iter().map(Task::Database);
+        let tasks = pages
+            .chain(databases)
+            .filter(|task| task.claimed_id().is_none_or(|id| self.claim(id)))
+            .collect();
+        self.drain(tasks, None).await
+    }
+
+    /// A page a webhook named: read it; a stored page that moved, was trashed or restored, or
+    /// is new also has its parents' content re-read.
+    pub(super) async fn refresh(&self, id: &str) -> anyhow::Result<Vec<Task>> {
+        let key = store::entity_id(&self.connection, id);
+        if let Some(stored) = store::entities(&self.store).get(&key).await? {
+            let mut known = self.known.lock().expect("known poisoned");
+            known.insert(id.to_owned(), stored.value);
+        }
+        match self.client.page(id).await {
+            Ok(page) => self.reread(&page).await,
             Err(NotionError::NotFound(_)) => self.unshared(id, EntityKind::Unknown).await,
             Err(other) => Err(other.into()),
         }

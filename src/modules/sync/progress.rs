@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::modules::notion::CallCounters;
 
@@ -17,7 +17,7 @@ pub struct Progress {
 }
 
 /// A moment of an import, as reported to the user.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProgressSnapshot {
     pub discovered: u64,
     pub fetched: u64,

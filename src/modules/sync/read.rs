@@ -72,7 +72,7 @@ impl Importer {
             .iter()
             .map(|l| self.edge(&page.id, l, Origin::Properties))
             .collect();
-        self.write_edges(&page.id, Origin::Properties, edges)
+        self.write_edges(&page.id, Origin::Properties, edges, true)
             .await?;
         tasks.push(Task::Content(page.id.clone()));
         Ok(tasks)
@@ -107,50 +107,44 @@ impl Importer {
         Ok(found)
     }
 
-    /// Reads a page's block tree, one level per call, and stores the links in it.
+    /// Reads the top level of a page's block tree and replaces the page's content edges
+    /// with its links; nested containers become tasks of their own (one call each, so that
+    /// they run in parallel and an interrupted import loses little), which add theirs.
     pub(super) async fn content(&self, page: &str) -> anyhow::Result<Vec<Task>> {
+        self.container(page, page).await
+    }
+
+    /// Reads one nested container of `page`'s block tree and adds its links.
+    pub(super) async fn blocks(&self, page: &str, container: &str) -> anyhow::Result<Vec<Task>> {
+        self.container(page, container).await
+    }
+
+    /// Synced originals and references a container holds come back as facts for the end of
+    /// the import.
+    async fn container(&self, page: &str, container: &str) -> anyhow::Result<Vec<Task>> {
+        let blocks: Vec<Block> = match self.client.block_children(container).try_collect().await {
+            Ok(blocks) => blocks,
+            // Deleted since its parent was read: its links are gone with it.
+            Err(NotionError::NotFound(_)) if page != container => return Ok(Vec::new()),
+            Err(NotionError::NotFound(_)) => Vec::new(),
+            Err(other) => return Err(other.into()),
+        };
         let mut found = Vec::new();
-        let mut containers = vec![page.to_owned()];
-        while let Some(container) = containers.pop() {
-            let blocks: Vec<Block> =
-                match self.client.block_children(&container).try_collect().await {
-                    Ok(blocks) => blocks,
-                    Err(NotionError::NotFound(_)) => continue,
-                    Err(other) => return Err(other.into()),
-                };
-            for block in blocks {
-                found.extend(links::from_block(&block));
-                match &block.kind {
-                    BlockKind::ChildPage { .. } | BlockKind::ChildDatabase { .. } => {}
-                    BlockKind::SyncedBlock {
-                        synced_from: Some(original),
-                    } => {
-                        self.references
-                            .lock()
-                            .expect("poisoned")
-                            .push((page.to_owned(), original.clone()));
-                    }
-                    kind => {
-                        if matches!(kind, BlockKind::SyncedBlock { synced_from: None }) {
-                            self.originals
-                                .lock()
-                                .expect("poisoned")
-                                .insert(block.id.clone(), page.to_owned());
-                        }
-                        if block.has_children {
-                            containers.push(block.id.clone());
-                        }
-                    }
-                }
-            }
+        let mut more = Vec::new();
+        for block in blocks {
+            found.extend(links::from_block(&block));
+            more.extend(nested(page, &block));
         }
         found.retain(|l| l.kind != LinkKind::SyncedBlock);
-        let tasks = self.targets(&found);
+        let mut tasks = self.targets(&found);
         let edges = found
             .iter()
             .map(|l| self.edge(page, l, Origin::Content))
             .collect();
-        self.write_edges(page, Origin::Content, edges).await?;
+        let whole_page = page == container;
+        self.write_edges(page, Origin::Content, edges, whole_page)
+            .await?;
+        tasks.extend(more);
         Ok(tasks)
     }
 
@@ -269,3 +263,29 @@ impl Importer {
 
 /// Deeper block nesting than Notion allows in practice.
 const MAX_NESTING: usize = 16;
+
+/// What a block leads to within its page: a synced original or reference (facts), or its
+/// children to read. Child pages and databases are pages of their own.
+fn nested(page: &str, block: &Block) -> Vec<Task> {
+    let children = block.has_children.then(|| Task::Blocks {
+        page: page.to_owned(),
+        container: block.id.clone(),
+    });
+    match &block.kind {
+        BlockKind::ChildPage { .. } | BlockKind::ChildDatabase { .. } => Vec::new(),
+        BlockKind::SyncedBlock {
+            synced_from: Some(original),
+        } => vec![Task::SyncedReference {
+            page: page.to_owned(),
+            original: original.clone(),
+        }],
+        BlockKind::SyncedBlock { synced_from: None } => {
+            let original = Task::SyncedOriginal {
+                block: block.id.clone(),
+                page: page.to_owned(),
+            };
+            std::iter::once(original).chain(children).collect()
+        }
+        _ => children.into_iter().collect(),
+    }
+}

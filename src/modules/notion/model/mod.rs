@@ -81,6 +81,17 @@ pub struct User {
     pub name: Option<String>,
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
+    /// For a bot: the workspace it belongs to.
+    #[serde(default)]
+    pub bot: Option<BotInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct BotInfo {
+    #[serde(default)]
+    pub workspace_name: Option<String>,
+    #[serde(default)]
+    pub workspace_id: Option<String>,
 }
 
 /// Notion's error body: `{"object":"error","status","code","message","request_id"}`.

@@ -1,0 +1,118 @@
+//! Workspace connections: which Notion workspace, whose it is, its tokens (sealed at rest), its
+//! status and sync settings, and when it was last synced.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{Binding, CryptoError, Keyring, Sealed};
+use crate::storage::{Collection, Filter, Index, Query, Store, StoreResult, Typed};
+
+pub static CONNECTIONS: Collection = Collection {
+    name: "notion_connections",
+    indexes: &[Index::on(&["status"]), Index::on(&["tenant", "name"])],
+    ttl_field: None,
+};
+
+/// Until accounts exist, everything belongs to the instance's one local tenant.
+pub const LOCAL_TENANT: &str = "local";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    /// Notion refused the token: the user must connect again.
+    NeedsReauthorisation,
+    Paused,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncSettings {
+    /// Minutes between scheduled incremental syncs.
+    pub interval_minutes: u32,
+    /// Requests per second this workspace may spend (Notion allows about 3).
+    pub rate: f64,
+}
+
+/// A connected workspace, keyed by the integration's bot id (unique per authorisation;
+/// `workspace_id` is not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    pub id: String,
+    pub tenant: String,
+    pub bot_id: String,
+    pub workspace_id: Option<String>,
+    pub name: String,
+    pub icon: Option<String>,
+    pub access_token: Sealed,
+    pub refresh_token: Option<Sealed>,
+    pub status: Status,
+    pub settings: SyncSettings,
+    pub notion_url: String,
+    /// Epoch milliseconds of the last completed sync.
+    pub last_sync_at: Option<i64>,
+    /// When that sync began: the next one re-reads what changed after this (less an overlap).
+    pub last_sync_started_at: Option<i64>,
+    pub last_calls: Option<u64>,
+    /// When the schedule next enqueues a sync; `None` while one is queued or running.
+    pub next_sync_at: Option<i64>,
+}
+
+pub const ACCESS_TOKEN: &str = "notion_access_token";
+pub const REFRESH_TOKEN: &str = "notion_refresh_token";
+
+impl Connection {
+    pub fn binding<'a>(&'a self, field: &'a str) -> Binding<'a> {
+        Binding {
+            tenant: &self.tenant,
+            field,
+        }
+    }
+
+    pub fn access_token(&self, keys: &Keyring) -> Result<SecretString, CryptoError> {
+        keys.open(&self.access_token, self.binding(ACCESS_TOKEN))
+    }
+}
+
+pub fn connections(store: &Store) -> Typed<Connection> {
+    Typed::new(store.clone(), &CONNECTIONS)
+}
+
+pub async fn get(store: &Store, id: &str) -> StoreResult<Option<Connection>> {
+    Ok(connections(store).get(id).await?.map(|r| r.value))
+}
+
+/// Every connection, page by page.
+pub async fn all(store: &Store) -> StoreResult<Vec<Connection>> {
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, next) = connections(store)
+            .find(&Query::new(Filter::all()).limit(200).after(after))
+            .await?;
+        found.extend(page.into_iter().map(|r| r.value));
+        match next {
+            Some(next) => after = Some(next),
+            None => return Ok(found),
+        }
+    }
+}
+
+/// Active connections whose next sync time has come.
+pub async fn due(store: &Store, now_ms: i64) -> StoreResult<Vec<Connection>> {
+    let active = Filter::all().eq("status", "active");
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let query = Query::new(active.clone()).limit(200).after(after);
+        let (page, next) = connections(store).find(&query).await?;
+        found.extend(
+            page.into_iter()
+                .map(|r| r.value)
+                .filter(|c| c.next_sync_at.is_some_and(|at| at <= now_ms)),
+        );
+        match next {
+            Some(next) => after = Some(next),
+            None => return Ok(found),
+        }
+    }
+}

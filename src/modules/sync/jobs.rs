@@ -1,0 +1,91 @@
+//! The sync jobs: a workspace sync (full, resumed or incremental, as the service decides) and
+//! the targeted re-reads webhooks ask for; and the schedule that enqueues due syncs.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::connection::{self, connections};
+use super::service::{self, Outcome, SyncError};
+use crate::modules::jobs::Job;
+use crate::state::AppState;
+
+/// Syncs one workspace. Idempotent: a second run finds nothing changed, or resumes the
+/// checkpoint the first left; the lease keeps two runs from overlapping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncWorkspace {
+    pub connection: String,
+}
+
+impl Job for SyncWorkspace {
+    const QUEUE: &'static str = "sync";
+
+    async fn run(self, state: &AppState) -> anyhow::Result<()> {
+        let outcome =
+            service::sync_connection(state, &self.connection, |_| {}, shutdown(state)).await;
+        match outcome {
+            Ok(Outcome::Stopped) => anyhow::bail!("stopped by shutdown; the next attempt resumes"),
+            Ok(outcome) => {
+                tracing::info!(connection = self.connection, ?outcome, "sync finished");
+                Ok(())
+            }
+            // The connection was removed: nothing left to do.
+            Err(SyncError::UnknownConnection(_)) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Re-reads the pages and databases webhooks named. Safe in any order: each is read as it is
+/// now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookRefresh {
+    pub connection: String,
+    pub pages: Vec<String>,
+    pub databases: Vec<String>,
+}
+
+impl Job for WebhookRefresh {
+    const QUEUE: &'static str = "sync_refresh";
+
+    async fn run(self, state: &AppState) -> anyhow::Result<()> {
+        match service::refresh(state, &self.connection, self.pages, self.databases).await {
+            Err(SyncError::UnknownConnection(_)) => Ok(()),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+}
+
+/// Resolves when the process begins to shut down, so a long import stops at a checkpoint
+/// instead of holding shutdown up.
+async fn shutdown(state: &AppState) {
+    while !state.lifecycle.is_draining() {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Enqueues a sync for every active connection whose time has come, moving its next time one
+/// interval on at once so that it is enqueued once (a sync that completes sets it again from
+/// its end). A job lost on the way is made good by the next interval.
+pub async fn enqueue_due(state: &AppState) -> anyhow::Result<usize> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut enqueued = 0;
+    for due in connection::due(&state.store, now).await? {
+        let mut mine = false;
+        connections(&state.store)
+            .update(&due.id, |c| {
+                mine = c.next_sync_at.is_some_and(|at| at <= now);
+                let later = now + i64::from(c.settings.interval_minutes) * 60_000;
+                mine.then(|| c.next_sync_at = Some(later))
+            })
+            .await?;
+        if mine {
+            let job = SyncWorkspace {
+                connection: due.id.clone(),
+            };
+            state.jobs.push(&job).await?;
+            enqueued += 1;
+        }
+    }
+    Ok(enqueued)
+}

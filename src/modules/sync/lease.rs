@@ -1,0 +1,102 @@
+//! A lease per workspace, so that two workers never sync the same workspace at once. It lives
+//! in the document store (one compare-and-set per acquire or renewal, the same on SQLite and
+//! MongoDB) and expires if its holder dies without releasing it.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::storage::{Collection, Record, Store, StoreError, StoreResult, Typed};
+
+pub static LEASES: Collection = Collection {
+    name: "sync_leases",
+    indexes: &[],
+    ttl_field: None,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Lease {
+    holder: String,
+    /// Epoch milliseconds after which anyone may take the lease.
+    expires_at: i64,
+}
+
+/// A lease held by this process; renew it well before it expires, release it when done.
+pub struct Held {
+    store: Store,
+    record: Record<Lease>,
+    ttl: Duration,
+}
+
+fn leases(store: &Store) -> Typed<Lease> {
+    Typed::new(store.clone(), &LEASES)
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn expiry(ttl: Duration) -> i64 {
+    now_ms() + ttl.as_millis() as i64
+}
+
+/// Takes the lease on `key` for `holder`, unless someone else holds it and has not let it
+/// expire. `None` means it is taken.
+pub async fn acquire(
+    store: &Store,
+    key: &str,
+    holder: &str,
+    ttl: Duration,
+) -> StoreResult<Option<Held>> {
+    let fresh = Lease {
+        holder: holder.to_owned(),
+        expires_at: expiry(ttl),
+    };
+    let written = match leases(store).get(key).await? {
+        None => leases(store).insert(key, &fresh).await,
+        Some(current) if current.value.holder == holder || current.value.expires_at < now_ms() => {
+            leases(store)
+                .replace(&Record {
+                    value: fresh,
+                    ..current
+                })
+                .await
+        }
+        Some(_) => return Ok(None),
+    };
+    match written {
+        Ok(record) => Ok(Some(Held {
+            store: store.clone(),
+            record,
+            ttl,
+        })),
+        // Someone else took it between our read and our write.
+        Err(StoreError::Conflict(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+impl Held {
+    /// Extends the lease; an error means it was lost (expired and taken by someone else) and
+    /// the holder must stop.
+    pub async fn renew(&mut self) -> StoreResult<()> {
+        let mut next = self.record.clone();
+        next.value.expires_at = expiry(self.ttl);
+        self.record = leases(&self.store).replace(&next).await?;
+        Ok(())
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Gives the lease up at once (only if it is still ours).
+    pub async fn release(self) -> StoreResult<()> {
+        let mut expired = self.record.clone();
+        expired.value.expires_at = 0;
+        match leases(&self.store).replace(&expired).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+}

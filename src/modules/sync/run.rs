@@ -1,0 +1,182 @@
+//! Sync runs and their checkpoints. A run records what kind of sync it is, who ran it, how it
+//! ended and its progress (the history a dashboard shows). A full import also keeps its
+//! frontier in the store: every task it discovered, marked done once its results (the tasks it
+//! led to) are recorded, and how far the search seed has got. A run that is killed resumes
+//! from there without re-reading finished pages.
+
+use serde::{Deserialize, Serialize};
+
+use super::crawl::{ImportReport, Task};
+use super::progress::ProgressSnapshot;
+use crate::storage::{Collection, Filter, Index, Order, Query, Store, StoreResult, Typed};
+
+pub static RUNS: Collection = Collection {
+    name: "sync_runs",
+    indexes: &[
+        Index::on(&["connection", "state"]),
+        Index::on(&["connection", "started_at"]),
+    ],
+    ttl_field: None,
+};
+
+pub static FRONTIER: Collection = Collection {
+    name: "sync_frontier",
+    indexes: &[Index::on(&["run", "done"])],
+    ttl_field: Some("expires_at"),
+};
+
+/// A finished run's frontier is only history; housekeeping drops it after this long.
+const FRONTIER_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Full,
+    Incremental,
+    /// Targeted re-reads of the pages webhooks named.
+    Webhook,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Running,
+    Completed,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub connection: String,
+    pub kind: RunKind,
+    pub state: RunState,
+    /// Epoch milliseconds.
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// The process that ran (or last resumed) it.
+    pub holder: String,
+    /// How many times it was resumed after an interruption.
+    pub resumed: u32,
+    /// The search seed's next cursor, and whether the seed is complete.
+    pub search_cursor: Option<String>,
+    pub seeded: bool,
+    pub progress: ProgressSnapshot,
+    pub report: Option<ImportReport>,
+    pub error: Option<String>,
+}
+
+pub fn runs(store: &Store) -> Typed<Run> {
+    Typed::new(store.clone(), &RUNS)
+}
+
+/// The connection's unfinished full import, if one was interrupted.
+pub async fn interrupted(store: &Store, connection: &str) -> StoreResult<Option<(String, Run)>> {
+    let filter = Filter::all()
+        .eq("connection", connection)
+        .eq("state", "running");
+    let (page, _) = runs(store).find(&Query::new(filter).limit(10)).await?;
+    Ok(page
+        .into_iter()
+        .find(|r| r.value.kind == RunKind::Full)
+        .map(|r| (r.id, r.value)))
+}
+
+/// The connection's runs, newest first.
+pub async fn history(store: &Store, connection: &str, limit: usize) -> StoreResult<Vec<Run>> {
+    let query = Query::new(Filter::all().eq("connection", connection))
+        .sort("started_at", Order::Desc)
+        .limit(limit);
+    Ok(runs(store).find(&query).await?.0.into_iter().map(|r| r.value).collect())
+}
+
+/// A full import's frontier in the store.
+#[derive(Clone)]
+pub struct Checkpoint {
+    store: Store,
+    run: String,
+    expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FrontierEntry {
+    run: String,
+    task: Task,
+    done: bool,
+    expires_at: i64,
+}
+
+impl Checkpoint {
+    pub fn new(store: Store, run: &str) -> Self {
+        Self {
+            store,
+            run: run.to_owned(),
+            expires_at: chrono::Utc::now().timestamp_millis() + FRONTIER_TTL_MS,
+        }
+    }
+
+    /// Records what `finished` led to, then `finished` itself as done, in one write: a crash
+    /// before it re-runs `finished` (tasks are idempotent); after it, nothing is lost.
+    pub async fn record(&self, finished: Option<&Task>, found: &[Task]) -> StoreResult<()> {
+        let pending = found.iter().map(|task| self.entry(task, task.is_fact()));
+        let entries: Vec<_> = pending
+            .chain(finished.map(|task| self.entry(task, true)))
+            .collect();
+        if !entries.is_empty() {
+            self.frontier().bulk_upsert(&entries).await?;
+        }
+        Ok(())
+    }
+
+    fn frontier(&self) -> Typed<FrontierEntry> {
+        Typed::new(self.store.clone(), &FRONTIER)
+    }
+
+    fn entry(&self, task: &Task, done: bool) -> (String, FrontierEntry) {
+        let entry = FrontierEntry {
+            run: self.run.clone(),
+            task: task.clone(),
+            done,
+            expires_at: self.expires_at,
+        };
+        (format!("{}:{}", self.run, task.key()), entry)
+    }
+
+    /// Every task recorded so far, with whether it is done.
+    pub async fn restore(&self) -> StoreResult<Vec<(Task, bool)>> {
+        let frontier = self.frontier();
+        let filter = Filter::all().eq("run", self.run.as_str());
+        let mut restored = Vec::new();
+        let mut after = None;
+        loop {
+            let query = Query::new(filter.clone()).limit(1000).after(after);
+            let (page, next) = frontier.find(&query).await?;
+            restored.extend(page.into_iter().map(|r| (r.value.task, r.value.done)));
+            match next {
+                Some(next) => after = Some(next),
+                None => return Ok(restored),
+            }
+        }
+    }
+
+    /// Remembers where the search seed stands.
+    pub async fn seeded_to(&self, cursor: Option<&str>) -> StoreResult<()> {
+        runs(&self.store)
+            .update(&self.run, |run| {
+                run.search_cursor = cursor.map(str::to_owned);
+                run.seeded = cursor.is_none();
+                Some(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Where the search seed should continue: `None` when it is complete.
+    pub async fn search_from(&self) -> StoreResult<Option<Option<String>>> {
+        let run = runs(&self.store).get(&self.run).await?;
+        Ok(match run {
+            Some(r) if r.value.seeded => None,
+            Some(r) => Some(r.value.search_cursor),
+            None => Some(None),
+        })
+    }
+}
