@@ -4,6 +4,16 @@
 //! is laid out globally, and each finer level starts from its parent's position and is refined
 //! with a few Barnes-Hut iterations. Dense groups merge early in the coarsening, so communities
 //! come out as clearly separated clusters, and the fine levels only fix local detail.
+//!
+//! Forces: repulsion `repulsion · m_u · m_v / d` between all pairs (Barnes-Hut), attraction
+//! `w · d^p` along edges with p = 1 on coarse levels (groups sit at distances that follow the
+//! graph, which keeps stress low) and p = 0 (LinLog) on fine ones (each node's neighbours end up
+//! nearest to it, which is what neighbourhood preservation measures), and a weak constant pull
+//! to the centre. Each node moves a global step along its force (Hu's adaptive step length).
+//!
+//! Files: `coarsen` (hierarchy), `graph` (weighted levels), `quadtree` (Barnes-Hut), `forces`
+//! (force model and iteration loop), `parallel` (deterministic threads), `incremental`
+//! (relayout), `rng` (seeded generator).
 
 mod coarsen;
 mod forces;
@@ -31,7 +41,8 @@ pub struct LayoutOptions {
     pub theta: f32,
     /// Repulsion strength relative to edge attraction.
     pub repulsion: f32,
-    /// Attraction grows as `distance^attraction_power` (2 spreads evenly, 1 clusters harder).
+    /// Attraction along an edge grows as `distance^attraction_power` on fine levels (2 spreads
+    /// evenly, 1 is ForceAtlas2, 0 is LinLog and clusters hardest).
     pub attraction_power: f32,
     /// Attraction power on coarse levels (see `coarse_mass`). Linear attraction there places
     /// whole groups by graph distance (low stress); the LinLog-like `attraction_power` on the
@@ -103,7 +114,9 @@ impl LayoutOptions {
 }
 
 /// A complete 2-D layout of the undirected graph `g`, one position per node, deterministic for
-/// (graph, options) whatever the thread count or timing. Edges come out roughly unit length.
+/// (graph, options) whatever the thread count or timing. The scale is arbitrary (about
+/// `0.3 · sqrt(n)` root-mean-square radius); isolated nodes and small components stay near the
+/// main one through a weak gravity.
 pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
     multilevel(g, None, options)
 }

@@ -255,3 +255,20 @@ fn community_aware_layout_is_deterministic_and_keeps_communities_together() {
         / 380.0;
     assert!(spread < 0.3 * between, "spread {spread} between {between}");
 }
+
+#[test]
+fn tiny_and_edgeless_graphs_get_finite_distinct_positions() {
+    assert!(layout(&Csr::undirected(0, &[]), &fast_options()).is_empty());
+    assert_eq!(layout(&Csr::undirected(1, &[]), &fast_options()).len(), 1);
+    let pos = layout(&Csr::undirected(5, &[(0, 1)]), &fast_options());
+    assert!(pos.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+    for (i, a) in pos.iter().enumerate() {
+        assert!(pos[i + 1..].iter().all(|b| distance(*a, *b) > 0.0));
+    }
+    let grown = relayout(
+        &Csr::undirected(6, &[(0, 1), (4, 5)]),
+        &[Some([0.0, 0.0])],
+        &fast_options(),
+    );
+    assert!(grown.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+}
