@@ -38,13 +38,21 @@ fn fast_options() -> LayoutOptions {
 
 #[test]
 fn same_seed_gives_the_same_layout_whatever_the_thread_count() {
-    let g = Csr::undirected(600, &planted(12, 50, 5.0, 1.0, 7));
-    let two = layout(&g, &fast_options());
+    // 1,500 nodes: enough for the finest level to be split across two threads.
+    // Few iterations: determinism does not need a converged layout.
+    let g = Csr::undirected(1500, &planted(30, 50, 5.0, 1.0, 7));
+    let short = LayoutOptions {
+        coarsest_iterations: 50,
+        level_iterations: 5,
+        final_iterations: 10,
+        ..fast_options()
+    };
+    let two = layout(&g, &short);
     let one = layout(
         &g,
         &LayoutOptions {
             threads: 1,
-            ..fast_options()
+            ..short.clone()
         },
     );
     assert_eq!(one, two);
@@ -53,7 +61,7 @@ fn same_seed_gives_the_same_layout_whatever_the_thread_count() {
         &g,
         &LayoutOptions {
             seed: 2,
-            ..fast_options()
+            ..short.clone()
         },
     );
     assert_ne!(other, two);
