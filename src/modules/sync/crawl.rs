@@ -31,6 +31,16 @@ pub enum Task {
     /// A link target that may be a page or a database (Notion URLs and `link_to_page` name
     /// either).
     PageOrDatabase(String),
+    /// A child page known from its `child_page` block. Search may return its page object;
+    /// if not, the block says enough (all but the icon) without a call.
+    ChildPage {
+        id: String,
+        title: String,
+        parent: String,
+        created_time: Option<String>,
+        last_edited_time: Option<String>,
+        in_trash: bool,
+    },
     /// The block tree of a page whose object has been stored: its top level.
     Content(String),
     /// A nested container of a page's block tree.
@@ -58,6 +68,7 @@ impl Task {
         match self {
             Task::Page(id) => format!("page:{id}"),
             Task::PageOrDatabase(id) => format!("page_or_database:{id}"),
+            Task::ChildPage { id, .. } => format!("child_page:{id}"),
             Task::Content(id) => format!("content:{id}"),
             Task::Blocks { container, .. } => format!("blocks:{container}"),
             Task::Database(id) => format!("database:{id}"),
@@ -84,6 +95,7 @@ impl Task {
         match self {
             Task::Page(id)
             | Task::PageOrDatabase(id)
+            | Task::ChildPage { id, .. }
             | Task::Content(id)
             | Task::Database(id)
             | Task::Check(id)
@@ -120,11 +132,62 @@ pub struct Importer {
     pub(super) known: Mutex<HashMap<String, super::model::Entity>>,
     /// Where a full import keeps its frontier, when it is to survive a crash.
     checkpoint: Option<Checkpoint>,
+    /// Reads of link targets held back while search runs, by id: search may return the page
+    /// itself, which saves the call.
+    awaiting: Mutex<HashMap<String, Task>>,
+}
+
+/// The tasks to run. While search is still seeding, reads of link targets wait (search may
+/// yet return those pages); everything else runs at once, so the budget is used from the
+/// start.
+struct Frontier {
+    ready: VecDeque<Task>,
+    held: Vec<String>,
+    seeding: bool,
+}
+
+impl Frontier {
+    fn new(seeding: bool) -> Self {
+        Self {
+            ready: VecDeque::new(),
+            held: Vec::new(),
+            seeding,
+        }
+    }
+
+    fn extend(&mut self, importer: &Importer, tasks: Vec<Task>) {
+        for task in tasks {
+            match &task {
+                Task::Page(id) | Task::PageOrDatabase(id) | Task::ChildPage { id, .. }
+                    if self.seeding =>
+                {
+                    self.held.push(id.clone());
+                    let mut awaiting = importer.awaiting.lock().expect("poisoned");
+                    awaiting.insert(id.clone(), task);
+                }
+                _ => self.ready.push_back(task),
+            }
+        }
+    }
+
+    /// Search is complete: the held reads search did not answer run now.
+    fn seeded(&mut self, importer: &Importer) {
+        self.seeding = false;
+        let mut awaiting = importer.awaiting.lock().expect("poisoned");
+        let held = std::mem::take(&mut self.held);
+        self.ready
+            .extend(held.iter().filter_map(|id| awaiting.remove(id)));
+    }
+
+    fn next(&mut self) -> Option<Task> {
+        self.ready.pop_front()
+    }
 }
 
 /// What finished in the crawl loop.
 enum Step {
-    Visited(Task, anyhow::Result<Vec<Task>>),
+    /// The tasks a finished task led to, recorded.
+    Visited(anyhow::Result<Vec<Task>>),
     /// One page of search results and the cursor of the next.
     Searched(anyhow::Result<(Vec<Task>, Option<String>)>),
 }
@@ -183,6 +246,7 @@ impl Importer {
             report: Mutex::default(),
             known: Mutex::default(),
             checkpoint,
+            awaiting: Mutex::default(),
         }
     }
 
@@ -262,42 +326,50 @@ impl Importer {
         seeds: Vec<Task>,
         search_from: Option<Option<String>>,
     ) -> anyhow::Result<ImportReport> {
-        let mut queue: VecDeque<Task> = seeds.into();
+        let mut queue = Frontier::new(search_from.is_some());
+        queue.extend(self, seeds);
         let mut running = FuturesUnordered::new();
         if let Some(cursor) = search_from {
             running.push(self.clone().search_step(cursor).boxed());
         }
         loop {
             while running.len() < self.concurrency {
-                let Some(task) = queue.pop_front() else { break };
+                let Some(task) = queue.next() else { break };
                 let this = self.clone();
                 running.push(
                     async move {
-                        let found = this.visit(task.clone()).await;
-                        Step::Visited(task, found)
+                        let found = match this.visit(task.clone()).await {
+                            Ok(found) => this.finished(Some(&task), found).await,
+                            Err(error) => Err(error),
+                        };
+                        Step::Visited(found)
                     }
                     .boxed(),
                 );
             }
-            let found = match running.next().await {
+            // Nothing but polling here: a future parked mid-write holds a store connection,
+            // so a write awaited in this loop could wait on them forever.
+            match running.next().await {
                 None => break,
-                Some(Step::Visited(task, found)) => self.finished(Some(&task), found?).await?,
+                Some(Step::Visited(found)) => queue.extend(self, found?),
                 Some(Step::Searched(page)) => {
                     let (found, next) = page?;
-                    let found = self.finished(None, found).await?;
-                    if let Some(checkpoint) = &self.checkpoint {
-                        checkpoint.seeded_to(next.as_deref()).await?;
+                    queue.extend(self, found);
+                    match next {
+                        Some(next) => running.push(self.clone().search_step(Some(next)).boxed()),
+                        None => queue.seeded(self),
                     }
-                    if let Some(next) = next {
-                        running.push(self.clone().search_step(Some(next)).boxed());
-                    }
-                    found
                 }
-            };
-            queue.extend(found);
+            }
         }
         self.resolve_synced().await?;
         Ok(self.report.lock().expect("report poisoned").clone())
+    }
+
+    /// A page search has just returned that a link also led to: search's copy is used, and
+    /// the waiting read (returned, to be marked done) is dropped.
+    fn arrived(&self, id: &str) -> Option<Task> {
+        self.awaiting.lock().expect("poisoned").remove(id)
     }
 
     /// Records a finished task's results (with a checkpoint) and keeps its facts; returns the
@@ -322,16 +394,28 @@ impl Importer {
         let result = async {
             let (objects, next) = page?;
             let mut tasks = Vec::new();
+            let mut taken = Vec::new();
             for object in objects {
                 match object {
                     Object::Page(page) if self.claim(&page.id) => {
                         tasks.extend(self.page_object(&page).await?)
+                    }
+                    Object::Page(page) => {
+                        if let Some(waiting) = self.arrived(&page.id) {
+                            tasks.extend(self.page_object(&page).await?);
+                            taken.push(waiting);
+                        }
                     }
                     Object::DataSource(source) if self.claim(&source.id) => {
                         tasks.extend(self.searched_source(source))
                     }
                     _ => {}
                 }
+            }
+            let tasks = self.finished(None, tasks).await?;
+            if let Some(checkpoint) = &self.checkpoint {
+                checkpoint.record_done(&taken).await?;
+                checkpoint.seeded_to(next.as_deref()).await?;
             }
             Ok((tasks, next))
         };
@@ -356,6 +440,7 @@ impl Importer {
         match task {
             Task::Page(id) => self.page(&id, false).await,
             Task::PageOrDatabase(id) => self.page(&id, true).await,
+            Task::ChildPage { .. } => self.child_page(task).await,
             Task::Content(id) => self.content(&id).await,
             Task::Blocks { page, container } => self.blocks(&page, &container).await,
             Task::Check(id) => self.check(&id).await,
@@ -383,7 +468,9 @@ impl Importer {
                 LinkKind::NotionUrl | LinkKind::LinkToPage => self
                     .claim(&link.target)
                     .then(|| Task::PageOrDatabase(link.target.clone())),
-                LinkKind::PageMention | LinkKind::ChildPage | LinkKind::Relation => self
+                // Claimed with what its block says (see `Task::ChildPage`).
+                LinkKind::ChildPage => None,
+                LinkKind::PageMention | LinkKind::Relation => self
                     .claim(&link.target)
                     .then(|| Task::Page(link.target.clone())),
             })

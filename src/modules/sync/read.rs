@@ -133,6 +133,7 @@ impl Importer {
         let mut more = Vec::new();
         for block in blocks {
             found.extend(links::from_block(&block));
+            more.extend(self.child_page_task(container, &block));
             more.extend(nested(page, &block));
         }
         found.retain(|l| l.kind != LinkKind::SyncedBlock);
@@ -146,6 +147,48 @@ impl Importer {
             .await?;
         tasks.extend(more);
         Ok(tasks)
+    }
+
+    /// A `child_page` block not seen before becomes a task to store the page it names.
+    fn child_page_task(&self, container: &str, block: &Block) -> Option<Task> {
+        let BlockKind::ChildPage { title } = &block.kind else {
+            return None;
+        };
+        self.claim(&block.id).then(|| Task::ChildPage {
+            id: block.id.clone(),
+            title: title.clone(),
+            parent: container.to_owned(),
+            created_time: block.created_time.clone(),
+            last_edited_time: block.last_edited_time.clone(),
+            in_trash: block.in_trash,
+        })
+    }
+
+    /// Stores a child page from its block (search did not return it) and queues its content.
+    pub(super) async fn child_page(&self, task: Task) -> anyhow::Result<Vec<Task>> {
+        let Task::ChildPage {
+            id,
+            title,
+            parent,
+            created_time,
+            last_edited_time,
+            in_trash,
+        } = task
+        else {
+            return Ok(Vec::new());
+        };
+        let entity = Entity {
+            title,
+            url: Some(format!("https://www.notion.so/{}", id.replace('-', ""))),
+            parent: Some(parent),
+            created_time,
+            last_edited_time,
+            in_trash,
+            ..Entity::blank(&self.connection, &id, EntityKind::Page)
+        }
+        .read();
+        self.keep(&entity).await?;
+        Ok(vec![Task::Content(id)])
     }
 
     pub(super) async fn database(&self, id: &str) -> anyhow::Result<Vec<Task>> {

@@ -127,6 +127,15 @@ impl Checkpoint {
         Ok(())
     }
 
+    /// Marks tasks done that were made unnecessary.
+    pub async fn record_done(&self, tasks: &[Task]) -> StoreResult<()> {
+        let entries: Vec<_> = tasks.iter().map(|task| self.entry(task, true)).collect();
+        if !entries.is_empty() {
+            self.frontier().bulk_upsert(&entries).await?;
+        }
+        Ok(())
+    }
+
     fn frontier(&self) -> Typed<FrontierEntry> {
         Typed::new(self.store.clone(), &FRONTIER)
     }

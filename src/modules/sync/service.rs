@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Serialize;
+use tokio::sync::oneshot;
 
 use super::connection::{
     self, ACCESS_TOKEN, Connection, LOCAL_TENANT, Status, SyncSettings, connections,
@@ -180,9 +181,11 @@ pub async fn sync_connection(
 /// Waits up to one lease lifetime for the lease: a crashed holder's lease expires by then.
 async fn wait_for_lease(state: &AppState, id: &str) -> Result<Option<Held>, SyncError> {
     let ttl = Duration::from_millis(state.settings.sync_lease_ms);
+    // One holder per sync, not per process: two syncs in one process exclude each other too.
+    let holder = format!("{}:{}", state.instance, ulid::Ulid::generate());
     let deadline = tokio::time::Instant::now() + ttl + Duration::from_millis(500);
     loop {
-        if let Some(held) = lease::acquire(&state.store, id, &state.instance, ttl).await? {
+        if let Some(held) = lease::acquire(&state.store, id, &holder, ttl).await? {
             return Ok(Some(held));
         }
         if tokio::time::Instant::now() >= deadline {
@@ -192,20 +195,39 @@ async fn wait_for_lease(state: &AppState, id: &str) -> Result<Option<Held>, Sync
     }
 }
 
-/// Runs `work` while renewing the lease; if the lease is lost, `work` is dropped.
+/// Runs `work` while a task of its own renews the lease (the renewals must not wait for
+/// `work` to be polled); if the lease is lost, `work` is dropped.
 async fn keep_lease<T>(
-    mut held: Held,
+    held: Held,
     work: impl Future<Output = Result<T, SyncError>>,
 ) -> (Option<Held>, Result<T, SyncError>) {
-    tokio::pin!(work);
+    let (stop, stopped) = oneshot::channel();
+    let (lost, lost_reason) = oneshot::channel();
+    let renewer = tokio::spawn(renew_until(held, stopped, lost));
+    let result = tokio::select! {
+        result = work => result,
+        Ok(reason) = lost_reason => Err(anyhow::anyhow!("the sync lease was lost: {reason}").into()),
+    };
+    let _ = stop.send(());
+    (renewer.await.ok().flatten(), result)
+}
+
+/// Renews every third of the lease's lifetime until told to stop; gives the lease back then,
+/// or reports why it was lost.
+async fn renew_until(
+    mut held: Held,
+    mut stop: oneshot::Receiver<()>,
+    lost: oneshot::Sender<String>,
+) -> Option<Held> {
     let mut renew = tokio::time::interval(held.ttl() / 3);
     renew.tick().await;
     loop {
         tokio::select! {
-            result = &mut work => return (Some(held), result),
+            _ = &mut stop => return Some(held),
             _ = renew.tick() => {
                 if let Err(error) = held.renew().await {
-                    return (None, Err(anyhow::anyhow!("the sync lease was lost: {error}").into()));
+                    let _ = lost.send(error.to_string());
+                    return None;
                 }
             }
         }
@@ -409,8 +431,8 @@ async fn fail_run(
     Ok(())
 }
 
-/// Runs `import` while publishing its progress every second and storing it with the run
-/// every few seconds; `None` when `stop` came first.
+/// Runs `import` while a task of its own publishes its progress every second and stores it
+/// with the run every few seconds; `None` when `stop` came first.
 async fn publishing<T>(
     state: &AppState,
     connection: &str,
@@ -419,29 +441,38 @@ async fn publishing<T>(
     import: impl Future<Output = anyhow::Result<T>>,
     stop: impl Future<Output = ()>,
 ) -> Option<anyhow::Result<T>> {
-    tokio::pin!(import, stop);
-    let channel = progress_channel(connection);
+    let publisher = tokio::spawn(publish(
+        state.clone(),
+        progress_channel(connection),
+        run_id.to_owned(),
+        progress,
+    ));
+    let result = tokio::select! {
+        result = import => Some(result),
+        () = stop => None,
+    };
+    publisher.abort();
+    result
+}
+
+async fn publish(state: AppState, channel: String, run_id: String, progress: Arc<Progress>) {
     let mut ticks = tokio::time::interval(PUBLISH_EVERY);
-    let mut count = 0u32;
-    loop {
-        tokio::select! {
-            result = &mut import => return Some(result),
-            () = &mut stop => return None,
-            _ = ticks.tick() => {
-                count += 1;
-                let now = progress.snapshot();
-                let message = serde_json::json!({ "run": run_id, "progress": now }).to_string();
-                if let Err(error) = state.cache.publish(&channel, &message).await {
-                    tracing::debug!(%error, "progress not published");
-                }
-                if count % STORE_EVERY == 0 {
-                    let stored = runs(&state.store)
-                        .update(run_id, |run| { run.progress = now.clone(); Some(()) })
-                        .await;
-                    if let Err(error) = stored {
-                        return Some(Err(error.into()));
-                    }
-                }
+    for count in 1u32.. {
+        ticks.tick().await;
+        let now = progress.snapshot();
+        let message = serde_json::json!({ "run": run_id, "progress": now }).to_string();
+        if let Err(error) = state.cache.publish(&channel, &message).await {
+            tracing::debug!(%error, "progress not published");
+        }
+        if count % STORE_EVERY == 0 {
+            let stored = runs(&state.store)
+                .update(&run_id, |run| {
+                    run.progress = now.clone();
+                    Some(())
+                })
+                .await;
+            if let Err(error) = stored {
+                tracing::warn!(%error, "progress not stored");
             }
         }
     }
