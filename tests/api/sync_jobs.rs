@@ -214,6 +214,7 @@ async fn uninterrupted_calls(seed: u64, pages: usize) -> u64 {
     let store = crate::sync_import::empty_store().await;
     crate::sync_import::importer(&sim, &store).run().await.unwrap();
     let calls = sim.stats().total;
+    eprintln!("uninterrupted by route {:?}", sim.stats().calls);
     sim.stop().await;
     calls
 }

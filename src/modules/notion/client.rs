@@ -86,6 +86,16 @@ pub struct CallCounters {
     pub calls: AtomicU64,
     pub rate_limited: AtomicU64,
     pub retries: AtomicU64,
+    /// Time spent in exchanges with Notion (not waiting on the rate limiter), in microseconds.
+    pub busy_micros: AtomicU64,
+}
+
+impl CallCounters {
+    /// Mean time one exchange takes, once there is one.
+    pub fn mean_latency(&self) -> Option<Duration> {
+        let calls = self.calls.load(Ordering::Relaxed);
+        (calls > 0).then(|| Duration::from_micros(self.busy_micros.load(Ordering::Relaxed) / calls))
+    }
 }
 
 /// One call: what to send, and the endpoint's name for metrics (`GET /v1/pages/{id}`).
@@ -138,6 +148,11 @@ impl NotionClient {
         self.counters.clone()
     }
 
+    /// Requests per second this client may make.
+    pub fn rate(&self) -> f64 {
+        self.config.rate.per_second
+    }
+
     pub(super) async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, NotionError> {
         let bytes = self.send(&call).await?;
         serde_json::from_slice(&bytes)
@@ -155,8 +170,11 @@ impl NotionClient {
             let token = self.credentials.access_token().await;
             let started = Instant::now();
             let outcome = self.exchange(call, &token).await;
+            let took = started.elapsed();
             self.counters.calls.fetch_add(1, Ordering::Relaxed);
-            self.record(call.endpoint, &outcome, started.elapsed());
+            let micros = took.as_micros() as u64;
+            self.counters.busy_micros.fetch_add(micros, Ordering::Relaxed);
+            self.record(call.endpoint, &outcome, took);
             match outcome {
                 Outcome::Done(bytes) => {
                     self.breaker.success();

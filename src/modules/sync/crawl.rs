@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -135,6 +135,9 @@ pub struct Importer {
     /// Reads of link targets held back while search runs, by id: search may return the page
     /// itself, which saves the call.
     awaiting: Mutex<HashMap<String, Task>>,
+    /// Time tasks spend storing what they read, and how many tasks finished.
+    storing_micros: AtomicU64,
+    tasks_done: AtomicU64,
 }
 
 /// The tasks to run. While search is still seeding, reads of link targets wait (search may
@@ -193,8 +196,8 @@ enum Step {
 }
 
 impl Importer {
-    /// `concurrency` is how many reads may wait on the rate limiter at once: enough to keep
-    /// the budget busy while responses are in flight.
+    /// `concurrency` is the most tasks ever under way at once; within it, the importer keeps
+    /// as many as the rate and the measured task time call for.
     pub fn new(
         client: NotionClient,
         store: Store,
@@ -247,6 +250,8 @@ impl Importer {
             known: Mutex::default(),
             checkpoint,
             awaiting: Mutex::default(),
+            storing_micros: AtomicU64::new(0),
+            tasks_done: AtomicU64::new(0),
         }
     }
 
@@ -333,7 +338,7 @@ impl Importer {
             running.push(self.clone().search_step(cursor).boxed());
         }
         loop {
-            while running.len() < self.concurrency {
+            while running.len() < self.in_flight_target() {
                 let Some(task) = queue.next() else { break };
                 let this = self.clone();
                 running.push(
@@ -366,6 +371,27 @@ impl Importer {
         Ok(self.report.lock().expect("report poisoned").clone())
     }
 
+    /// How many tasks to keep under way: by Little's law, enough to cover the rate for as
+    /// long as a task takes (one exchange with Notion plus storing its results), twice over.
+    /// More would only queue at the rate limiter or the store, and every task whose results
+    /// are not yet recorded is work an interrupted import does again.
+    fn in_flight_target(&self) -> usize {
+        let done = self.tasks_done.load(Ordering::Relaxed);
+        let Some(latency) = self.progress.calls.mean_latency().filter(|_| done > 0) else {
+            return self.concurrency.min(16);
+        };
+        let storing = Duration::from_micros(self.storing_micros.load(Ordering::Relaxed) / done);
+        let per_task = (latency + storing).as_secs_f64();
+        let target = (self.client.rate() * per_task * 2.0).ceil() as usize + 2;
+        target.clamp(2, self.concurrency)
+    }
+
+    /// Adds the time a task spent storing.
+    pub(super) fn stored_for(&self, started: Instant) {
+        let micros = started.elapsed().as_micros() as u64;
+        self.storing_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
     /// A page search has just returned that a link also led to: search's copy is used, and
     /// the waiting read (returned, to be marked done) is dropped.
     fn arrived(&self, id: &str) -> Option<Task> {
@@ -375,9 +401,12 @@ impl Importer {
     /// Records a finished task's results (with a checkpoint) and keeps its facts; returns the
     /// tasks to run.
     async fn finished(&self, task: Option<&Task>, found: Vec<Task>) -> anyhow::Result<Vec<Task>> {
+        let started = Instant::now();
         if let Some(checkpoint) = &self.checkpoint {
             checkpoint.record(task, &found).await?;
         }
+        self.stored_for(started);
+        self.tasks_done.fetch_add(1, Ordering::Relaxed);
         Ok(found.into_iter().filter(|t| !self.remember(t)).collect())
     }
 
@@ -511,11 +540,13 @@ impl Importer {
         edges.sort_by_key(Edge::key);
         edges.dedup_by_key(|e| e.key());
         self.report.lock().expect("report poisoned").edges += edges.len() as u64;
+        let started = Instant::now();
         if replace {
             store::replace_edges(&self.store, &self.connection, owner, origin, edges).await?;
         } else {
             store::add_edges(&self.store, edges).await?;
         }
+        self.stored_for(started);
         Ok(())
     }
 }

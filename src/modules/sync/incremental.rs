@@ -113,12 +113,26 @@ impl Importer {
         if placement_changed {
             let parents = [before.and_then(|b| b.parent), parent_of(page)];
             for parent in parents.into_iter().flatten() {
-                if self.claim(&format!("content:{parent}")) {
+                if self.is_page(&parent).await? && self.claim(&format!("content:{parent}")) {
                     tasks.push(Task::Content(parent));
                 }
             }
         }
         Ok(tasks)
+    }
+
+    /// Whether `id` is a stored page or row: only those have content holding child-page
+    /// blocks (a database's rows belong to it through their own properties).
+    async fn is_page(&self, id: &str) -> anyhow::Result<bool> {
+        let known = self.known.lock().expect("known poisoned").get(id).map(|e| e.kind);
+        let kind = match known {
+            Some(kind) => Some(kind),
+            None => store::entities(&self.store)
+                .get(&store::entity_id(&self.connection, id))
+                .await?
+                .map(|r| r.value.kind),
+        };
+        Ok(matches!(kind, Some(EntityKind::Page | EntityKind::Row)))
     }
 
     /// A known page search did not return: read it again; re-read it if it changed.

@@ -14,7 +14,9 @@ use crate::modules::notion::model::{Block, BlockKind, Database, Page, Parent, Pr
 impl Importer {
     /// Stores an entity and counts it, as read or as unreadable.
     async fn keep(&self, entity: &Entity) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
         store::save_entity(&self.store, entity).await?;
+        self.stored_for(started);
         self.fetched();
         let mut report = self.report.lock().expect("report poisoned");
         if entity.shared {
