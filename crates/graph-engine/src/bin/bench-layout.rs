@@ -166,11 +166,14 @@ fn newcomer_gaps(g: &Csr, previous: &[Option<[f32; 2]>], after: &[[f32; 2]]) -> 
         .collect()
 }
 
-/// `LAYOUT_THETA`, `LAYOUT_REPULSION`, `LAYOUT_POWER`, `LAYOUT_CPOWER`, `LAYOUT_CMASS`,
+/// `LAYOUT_GUESS` (0/1), `LAYOUT_THETA`, `LAYOUT_REPULSION`, `LAYOUT_POWER`, `LAYOUT_CPOWER`, `LAYOUT_CMASS`,
 /// `LAYOUT_COARSEST`, `LAYOUT_LEVEL`, `LAYOUT_FINAL`, `LAYOUT_STEP` and `LAYOUT_JITTER`
 /// override the defaults, for tuning experiments.
 fn tune_from_env(options: &mut LayoutOptions) {
     let read = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
+    if let Some(v) = read("LAYOUT_GUESS") {
+        options.guess_communities = v != 0.0;
+    }
     if let Some(v) = read("LAYOUT_THETA") {
         options.theta = v as f32;
     }

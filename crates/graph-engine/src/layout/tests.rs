@@ -280,3 +280,21 @@ fn tiny_and_edgeless_graphs_get_finite_distinct_positions() {
     );
     assert!(grown.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
 }
+
+#[test]
+fn label_propagation_finds_two_cliques_joined_by_one_edge() {
+    let mut edges = Vec::new();
+    for base in [0u32, 6] {
+        for u in base..base + 6 {
+            for v in u + 1..base + 6 {
+                edges.push((u, v));
+            }
+        }
+    }
+    edges.push((0, 6));
+    let g = WeightedGraph::from_csr(&Csr::undirected(12, &edges));
+    let labels = communities::label_propagation(&g, &mut Rng::new(4));
+    assert!(labels[..6].iter().all(|&l| l == labels[0]));
+    assert!(labels[6..].iter().all(|&l| l == labels[6]));
+    assert_ne!(labels[0], labels[6]);
+}
