@@ -292,5 +292,5 @@ pub async fn resolve_workspace(
 
 /// The id the import stores a workspace's pages and edges under.
 fn key(summary: &sync_service::WorkspaceSummary) -> &str {
-    &summary.connection.bot_id
+    &summary.connection.id
 }
