@@ -74,6 +74,10 @@ pub struct Settings {
     /// is taken over after this.
     #[serde(deserialize_with = "parsed")]
     pub sync_lease_ms: u64,
+    /// Hours between reconciliations: incremental syncs that also check every page search does
+    /// not return (deletions and hidden pages no webhook reported).
+    #[serde(deserialize_with = "parsed")]
+    pub reconcile_interval_hours: u32,
 }
 
 impl Default for Settings {
@@ -106,6 +110,7 @@ impl Default for Settings {
             encryption_keys: None,
             sync_interval_minutes: 60,
             sync_lease_ms: 30_000,
+            reconcile_interval_hours: 24,
         }
     }
 }

@@ -293,7 +293,7 @@ async fn a_diff_after_an_edit_and_a_resync_names_the_added_and_removed_links() {
     let path = format!("/pages/{}/links/{}", gone.source, gone.target);
     sim_edit(&sim, Method::DELETE, &path, serde_json::json!({})).await;
     importer(&sim, &store)
-        .run_incremental(started - chrono::TimeDelta::minutes(5))
+        .run_incremental(started - chrono::TimeDelta::minutes(5), true)
         .await
         .unwrap();
 

@@ -196,10 +196,18 @@ async fn one_incremental_sync_converges_after_every_kind_of_edit() {
 
     let before = sim.stats();
     importer(&sim, &store)
-        .run_incremental(started - chrono::TimeDelta::minutes(5))
+        .run_incremental(started - chrono::TimeDelta::minutes(5), true)
         .await
         .unwrap();
     assert_store_equals_truth(&sim, &store).await;
+    let reconciled = sim.stats();
+    let quiet_since = chrono::Utc::now() - chrono::TimeDelta::minutes(5);
+    importer(&sim, &store)
+        .run_incremental(quiet_since, false)
+        .await
+        .unwrap();
+    let searched = sim.stats().calls_to("POST /v1/search") - reconciled.calls_to("POST /v1/search");
+    assert_eq!(searched, 1, "search stops at the watermark");
     let after = sim.stats();
     let by_endpoint: Vec<_> = after
         .calls

@@ -221,7 +221,7 @@ async fn uninterrupted_calls(seed: u64, pages: usize) -> u64 {
 
 /// Waits until the simulator has served `calls`, then kills `process` outright.
 async fn kill_after(sim: &RunningSim, process: &mut Process, calls: u64) -> u64 {
-    eventually(Duration::from_secs(60), "the import to get going", || async {
+    eventually(Duration::from_secs(180), "the import to get going", || async {
         (sim.stats().total >= calls).then_some(())
     })
     .await;
@@ -321,7 +321,7 @@ async fn a_worker_killed_mid_import_is_taken_over_by_another_that_resumes() {
     let _second = start(data.path(), &["worker"], &env);
     let store = production_store(&env).await;
     let id = connect_probe(&sim).await;
-    eventually(Duration::from_secs(90), "the resumed import", || async {
+    eventually(Duration::from_secs(300), "the resumed import", || async {
         (!completed_runs(&store, &id).await.is_empty()).then_some(())
     })
     .await;

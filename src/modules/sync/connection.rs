@@ -53,6 +53,9 @@ pub struct Connection {
     /// When that sync began: the next one re-reads what changed after this (less an overlap).
     pub last_sync_started_at: Option<i64>,
     pub last_calls: Option<u64>,
+    /// When the last reconciliation (or full import) began.
+    #[serde(default)]
+    pub last_reconciled_at: Option<i64>,
     /// When the schedule next enqueues a sync; `None` while one is queued or running.
     pub next_sync_at: Option<i64>,
 }

@@ -138,6 +138,8 @@ pub struct Importer {
     /// Time tasks spend storing what they read, and how many tasks finished.
     storing_micros: AtomicU64,
     tasks_done: AtomicU64,
+    /// The connection's first import: nothing stored yet.
+    first: bool,
 }
 
 /// The tasks to run. While search is still seeding, reads of link targets wait (search may
@@ -208,20 +210,19 @@ impl Importer {
     }
 
     /// An importer whose full import records its frontier in `checkpoint` and resumes from it.
+    /// `first` says nothing was imported for the connection before: there are no earlier
+    /// edges to replace, which saves a query per page.
     pub fn resumable(
         client: NotionClient,
         store: Store,
         connection: &str,
         concurrency: usize,
         checkpoint: Checkpoint,
+        first: bool,
     ) -> Arc<Self> {
-        Arc::new(Self::build(
-            client,
-            store,
-            connection,
-            concurrency,
-            Some(checkpoint),
-        ))
+        let mut importer = Self::build(client, store, connection, concurrency, Some(checkpoint));
+        importer.first = first;
+        Arc::new(importer)
     }
 
     fn build(
@@ -252,6 +253,7 @@ impl Importer {
             awaiting: Mutex::default(),
             storing_micros: AtomicU64::new(0),
             tasks_done: AtomicU64::new(0),
+            first: false,
         }
     }
 
@@ -541,7 +543,7 @@ impl Importer {
         edges.dedup_by_key(|e| e.key());
         self.report.lock().expect("report poisoned").edges += edges.len() as u64;
         let started = Instant::now();
-        if replace {
+        if replace && !self.first {
             store::replace_edges(&self.store, &self.connection, owner, origin, edges).await?;
         } else {
             store::add_edges(&self.store, edges).await?;

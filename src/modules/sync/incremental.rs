@@ -1,11 +1,13 @@
 //! Incremental sync: re-read only what changed since the last sync.
 //!
-//! - One pass over search (⌈S/100⌉ calls) gives every searchable page's `last_edited_time`;
-//!   a page is re-read when its time, trash state or parent differs from what is stored, or
-//!   when its time falls inside the overlap window (`last_edited_time` is rounded to the
-//!   minute, so an edit in the same minute as the last read leaves it unchanged).
-//! - Known pages that search did not return (hidden from search, or trashed, which search
-//!   omits) are checked one call each.
+//! - Search, most recently edited first, stops at the watermark (`since`, which already
+//!   includes an overlap: `last_edited_time` is rounded to the minute); a page is re-read when
+//!   its time, trash state or parent differs from what is stored, or when its time falls
+//!   inside the overlap window.
+//! - A reconciliation (periodic: it costs a call per page search never returns) reads all of
+//!   search, then checks every known page search did not return (hidden from search, or
+//!   trashed, which search omits): that is how deletions and changes to hidden pages are found
+//!   when no webhook reported them.
 //! - Known data sources are queried for rows edited since the window opened.
 //! - A page that moved, was trashed or restored, or is new, also has its old and new parent's
 //!   content re-read, since that is where the child-page block appears or disappears.
@@ -24,10 +26,12 @@ use crate::modules::notion::NotionError;
 use crate::modules::notion::model::{Object, Page, Parent};
 
 impl Importer {
-    /// Brings the stored workspace up to date with what changed on or after `since`.
+    /// Brings the stored workspace up to date with what changed on or after `since`; with
+    /// `reconcile`, also with what search does not show (deletions, hidden pages).
     pub async fn run_incremental(
         self: &Arc<Self>,
         since: DateTime<Utc>,
+        reconcile: bool,
     ) -> anyhow::Result<ImportReport> {
         let stored = store::all(
             &store::entities(&self.store),
@@ -55,6 +59,9 @@ impl Importer {
         let mut searched = HashSet::new();
         let mut results = self.client.search("", None);
         while let Some(object) = results.try_next().await? {
+            if !reconcile && edited_before(&object, since) {
+                break;
+            }
             match object {
                 Object::Page(page) if searched.insert(page.id.clone()) => {
                     let is_known = kinds.contains_key(&page.id);
@@ -71,7 +78,7 @@ impl Importer {
         }
         for (id, kind) in &kinds {
             match kind {
-                EntityKind::Page | EntityKind::Row if !searched.contains(id) => {
+                EntityKind::Page | EntityKind::Row if reconcile && !searched.contains(id) => {
                     tasks.push(Task::Check(id.clone()))
                 }
                 EntityKind::DataSource => tasks.extend(self.rows_since(id, since).await?),
@@ -206,6 +213,19 @@ impl Importer {
             }
         }
     }
+}
+
+/// Whether a search result was last edited before `since`: search is sorted by that time, so
+/// nothing after it changed either.
+fn edited_before(object: &Object, since: DateTime<Utc>) -> bool {
+    let edited = match object {
+        Object::Page(page) => page.last_edited_time.as_deref(),
+        Object::DataSource(source) => source.info.last_edited_time.as_deref(),
+        _ => None,
+    };
+    edited
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| t < since)
 }
 
 /// Where a page hangs, as stored: the page, block or database (for rows) above it.

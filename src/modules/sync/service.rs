@@ -141,6 +141,7 @@ pub async fn connect_with_token(
         last_sync_at: None,
         last_sync_started_at: None,
         last_calls: None,
+        last_reconciled_at: None,
         next_sync_at: Some(now_ms()),
     });
     connection.access_token = state.keys.seal(&token, connection.binding(ACCESS_TOKEN));
@@ -296,7 +297,15 @@ async fn sync_leased(
     let importer = match kind {
         RunKind::Full => {
             let checkpoint = Checkpoint::new(state.store.clone(), &run_id);
-            Importer::resumable(client, state.store.clone(), &connection.id, concurrency, checkpoint)
+            let first = connection.last_sync_started_at.is_none();
+            Importer::resumable(
+                client,
+                state.store.clone(),
+                &connection.id,
+                concurrency,
+                checkpoint,
+                first,
+            )
         }
         _ => Importer::new(client, state.store.clone(), &connection.id, concurrency),
     };
@@ -304,9 +313,12 @@ async fn sync_leased(
     let since = connection
         .last_sync_started_at
         .and_then(chrono::DateTime::from_timestamp_millis);
+    let reconcile = kind == RunKind::Full || reconciliation_due(state, &connection);
     let import = async {
         match (kind, since) {
-            (RunKind::Incremental, Some(since)) => importer.run_incremental(since - OVERLAP).await,
+            (RunKind::Incremental, Some(since)) => {
+                importer.run_incremental(since - OVERLAP, reconcile).await
+            }
             _ => importer.run().await,
         }
     };
@@ -324,6 +336,9 @@ async fn sync_leased(
             connection.last_sync_at = Some(now_ms());
             connection.last_sync_started_at = Some(started);
             connection.last_calls = Some(progress.calls);
+            if reconcile {
+                connection.last_reconciled_at = Some(started);
+            }
             connection.next_sync_at =
                 Some(now_ms() + i64::from(connection.settings.interval_minutes) * 60_000);
             connections(&state.store).upsert(&connection.id, &connection).await?;
@@ -334,6 +349,13 @@ async fn sync_leased(
             Err(error.into())
         }
     }
+}
+
+fn reconciliation_due(state: &AppState, connection: &Connection) -> bool {
+    let interval = i64::from(state.settings.reconcile_interval_hours) * 3_600_000;
+    connection
+        .last_reconciled_at
+        .is_none_or(|at| now_ms() - at >= interval)
 }
 
 /// Resumes the connection's interrupted full import, or starts a run of the right kind.
