@@ -179,10 +179,7 @@ pub async fn workspaces(settings: Settings) -> ExitCode {
                     );
                 println!(
                     "{}  {}  {} pages and databases  {} links  last sync {last}",
-                    summary.connection.id,
-                    summary.connection.name,
-                    summary.entities,
-                    summary.edges
+                    summary.connection.id, summary.connection.name, summary.entities, summary.edges
                 );
             }
             ExitCode::SUCCESS

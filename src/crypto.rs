@@ -101,7 +101,11 @@ impl Keyring {
             aad: &binding.associated_data(),
         };
         let mut data = nonce.to_vec();
-        data.extend(cipher.encrypt(&nonce, payload).expect("encryption cannot fail"));
+        data.extend(
+            cipher
+                .encrypt(&nonce, payload)
+                .expect("encryption cannot fail"),
+        );
         Sealed {
             key_id: self.active.clone(),
             data: BASE64.encode(data),
@@ -113,7 +117,9 @@ impl Keyring {
             .keys
             .get(&sealed.key_id)
             .ok_or_else(|| CryptoError::UnknownKey(sealed.key_id.clone()))?;
-        let data = BASE64.decode(&sealed.data).map_err(|_| CryptoError::Corrupt)?;
+        let data = BASE64
+            .decode(&sealed.data)
+            .map_err(|_| CryptoError::Corrupt)?;
         if data.len() < 24 {
             return Err(CryptoError::Corrupt);
         }
@@ -198,8 +204,14 @@ mod tests {
     fn keys_rotate_new_values_use_the_first_old_ones_still_open() {
         let old = keyring(K1).seal(&TOKEN.to_owned().into(), at("t", "f"));
         let rotated = keyring(&format!("{K2},{K1}"));
-        assert_eq!(rotated.open(&old, at("t", "f")).unwrap().expose_secret(), TOKEN);
-        assert_eq!(rotated.seal(&TOKEN.to_owned().into(), at("t", "f")).key_id, "k2");
+        assert_eq!(
+            rotated.open(&old, at("t", "f")).unwrap().expose_secret(),
+            TOKEN
+        );
+        assert_eq!(
+            rotated.seal(&TOKEN.to_owned().into(), at("t", "f")).key_id,
+            "k2"
+        );
         assert!(matches!(
             keyring(K2).open(&old, at("t", "f")),
             Err(CryptoError::UnknownKey(id)) if id == "k1"
@@ -213,13 +225,24 @@ mod tests {
         let mut bytes = BASE64.decode(&sealed.data).unwrap();
         *bytes.last_mut().unwrap() ^= 1;
         sealed.data = BASE64.encode(bytes);
-        assert!(matches!(keys.open(&sealed, at("t", "f")), Err(CryptoError::Corrupt)));
+        assert!(matches!(
+            keys.open(&sealed, at("t", "f")),
+            Err(CryptoError::Corrupt)
+        ));
     }
 
     #[test]
     fn bad_key_text_is_refused_with_a_reason() {
-        for bad in ["", "k1", "k1:short", ":AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="] {
-            assert!(Keyring::parse(&SecretString::from(bad.to_owned())).is_err(), "{bad}");
+        for bad in [
+            "",
+            "k1",
+            "k1:short",
+            ":AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ] {
+            assert!(
+                Keyring::parse(&SecretString::from(bad.to_owned())).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -230,8 +253,14 @@ mod tests {
         let first = Keyring::load(None, dir.path()).unwrap();
         let sealed = first.seal(&TOKEN.to_owned().into(), at("t", "f"));
         let again = Keyring::load(None, dir.path()).unwrap();
-        assert_eq!(again.open(&sealed, at("t", "f")).unwrap().expose_secret(), TOKEN);
-        let mode = std::fs::metadata(dir.path().join("secret.key")).unwrap().permissions().mode();
+        assert_eq!(
+            again.open(&sealed, at("t", "f")).unwrap().expose_secret(),
+            TOKEN
+        );
+        let mode = std::fs::metadata(dir.path().join("secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }

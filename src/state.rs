@@ -54,7 +54,8 @@ impl AppState {
                 )
             }
         };
-        let (settings_keys, data_dir) = (settings.encryption_keys.clone(), settings.data_dir.clone());
+        let (settings_keys, data_dir) =
+            (settings.encryption_keys.clone(), settings.data_dir.clone());
         Ok(Self {
             settings: Arc::new(settings),
             store,
@@ -62,10 +63,7 @@ impl AppState {
             jobs,
             metrics: Arc::new(Metrics::new()),
             lifecycle: Arc::new(Lifecycle::default()),
-            keys: Arc::new(Keyring::load(
-                settings_keys.as_ref(),
-                &data_dir,
-            )?),
+            keys: Arc::new(Keyring::load(settings_keys.as_ref(), &data_dir)?),
             instance: ulid::Ulid::generate().to_string(),
         })
     }

@@ -67,7 +67,11 @@ pub async fn stored(store: &Store, connection: &str) -> (BTreeSet<String>, EdgeS
     (live, edges)
 }
 
-pub fn assert_same<T: Ord + std::fmt::Debug>(what: &str, expected: &BTreeSet<T>, actual: &BTreeSet<T>) {
+pub fn assert_same<T: Ord + std::fmt::Debug>(
+    what: &str,
+    expected: &BTreeSet<T>,
+    actual: &BTreeSet<T>,
+) {
     let missing: Vec<_> = expected.difference(actual).take(8).collect();
     let extra: Vec<_> = actual.difference(expected).take(8).collect();
     assert!(

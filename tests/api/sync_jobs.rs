@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use notion_graph::modules::sync::connection::{self, CONNECTIONS};
+use notion_graph::modules::sync::lease;
 use notion_graph::modules::sync::run::{self, RunKind, RunState};
 use notion_graph::modules::sync::service;
-use notion_graph::modules::sync::lease;
 use notion_graph::storage::{MongoStore, Store};
 use notion_sim::{RunningSim, SimConfig};
 use secrecy::{ExposeSecret, SecretString};
@@ -52,13 +52,27 @@ async fn converged(sim: &RunningSim, store: &Store, connection: &str) -> bool {
 
 #[tokio::test]
 async fn tokens_are_sealed_at_rest_and_open_only_for_their_connection() {
-    let Some(app) = spawn_app(Mode::Embedded).await else { return };
+    let Some(app) = spawn_app(Mode::Embedded).await else {
+        return;
+    };
     let sim = sim(41, 20, None, None).await;
     let id = connect(&app, &sim, 50.0).await;
-    let raw = app.state.store.get(&CONNECTIONS, &id).await.unwrap().unwrap();
+    let raw = app
+        .state
+        .store
+        .get(&CONNECTIONS, &id)
+        .await
+        .unwrap()
+        .unwrap();
     let stored = serde_json::to_string(&raw.body).unwrap();
-    assert!(!stored.contains(&sim.token), "the raw document holds the token");
-    let connection = connection::get(&app.state.store, &id).await.unwrap().unwrap();
+    assert!(
+        !stored.contains(&sim.token),
+        "the raw document holds the token"
+    );
+    let connection = connection::get(&app.state.store, &id)
+        .await
+        .unwrap()
+        .unwrap();
     let opened = connection.access_token(&app.state.keys).unwrap();
     assert_eq!(opened.expose_secret(), sim.token);
     let mut moved = connection.clone();
@@ -69,7 +83,9 @@ async fn tokens_are_sealed_at_rest_and_open_only_for_their_connection() {
 
 #[tokio::test]
 async fn a_new_connection_is_synced_by_the_schedule_with_progress_published_and_stored() {
-    let Some(app) = spawn_app(Mode::Embedded).await else { return };
+    let Some(app) = spawn_app(Mode::Embedded).await else {
+        return;
+    };
     let sim = sim(42, 300, Some(150.0), None).await;
     let token = SecretString::from(sim.token.clone());
     let bot = connect_probe(&sim).await;
@@ -94,7 +110,10 @@ async fn a_new_connection_is_synced_by_the_schedule_with_progress_published_and_
     assert!(message["progress"]["calls"].as_u64().is_some(), "{message}");
     let history = run::history(&app.state.store, &bot, 10).await.unwrap();
     assert_eq!(history.len(), 1, "{history:?}");
-    assert_eq!((history[0].kind, history[0].state), (RunKind::Full, RunState::Completed));
+    assert_eq!(
+        (history[0].kind, history[0].state),
+        (RunKind::Full, RunState::Completed)
+    );
     assert!(history[0].progress.calls >= sim.lower_bound().calls as u64 / 2);
     sim.stop().await;
 }
@@ -116,17 +135,31 @@ async fn connect_probe(sim: &RunningSim) -> String {
 
 #[tokio::test]
 async fn webhooks_keep_the_graph_equal_to_the_truth_and_bad_signatures_change_nothing() {
-    let Some(app) = spawn_app(Mode::Embedded).await else { return };
+    let Some(app) = spawn_app(Mode::Embedded).await else {
+        return;
+    };
     let hook = format!("{}/api/webhooks/notion", app.address);
     let sim = sim(43, 300, None, Some(hook.clone())).await;
-    let kept = format!("{}/api/admin/webhooks/notion/verification-token", app.address);
+    let kept = format!(
+        "{}/api/admin/webhooks/notion/verification-token",
+        app.address
+    );
     let token: serde_json::Value = eventually(Duration::from_secs(10), "the handshake", || async {
-        let response = app.client.get(&kept).bearer_auth(ADMIN_TOKEN).send().await.ok()?;
+        let response = app
+            .client
+            .get(&kept)
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .ok()?;
         response.status().is_success().then_some(())?;
         response.json().await.ok()
     })
     .await;
-    assert_eq!(token["verification_token"], sim.verification_token.clone().unwrap());
+    assert_eq!(
+        token["verification_token"],
+        sim.verification_token.clone().unwrap()
+    );
     let forged_handshake = app
         .client
         .post(&hook)
@@ -143,7 +176,14 @@ async fn webhooks_keep_the_graph_equal_to_the_truth_and_bad_signatures_change_no
     })
     .await;
 
-    let page = sim.truth().pages.iter().find(|p| p.shared).unwrap().id.clone();
+    let page = sim
+        .truth()
+        .pages
+        .iter()
+        .find(|p| p.shared)
+        .unwrap()
+        .id
+        .clone();
     let event = serde_json::json!({
         "id": "evt-1", "type": "page.content_updated", "workspace_id": workspace_of(&app, &id).await,
         "entity": { "id": page, "type": "page" },
@@ -152,10 +192,22 @@ async fn webhooks_keep_the_graph_equal_to_the_truth_and_bad_signatures_change_no
     let refused = post_event(&app, &hook, &event, "sha256=00").await;
     assert_eq!(refused.status(), 401);
     let body: serde_json::Value = refused.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("X-Notion-Signature"), "{body}");
-    let signature = notion_sim::webhooks::signature(sim.verification_token.as_deref().unwrap(), event.as_bytes());
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("X-Notion-Signature"),
+        "{body}"
+    );
+    let signature = notion_sim::webhooks::signature(
+        sim.verification_token.as_deref().unwrap(),
+        event.as_bytes(),
+    );
     for _ in 0..3 {
-        assert_eq!(post_event(&app, &hook, &event, &signature).await.status(), 200);
+        assert_eq!(
+            post_event(&app, &hook, &event, &signature).await.status(),
+            200
+        );
     }
     eventually(Duration::from_secs(10), "the re-read", || async {
         (webhook_runs(&app, &id).await == 1).then_some(())
@@ -163,16 +215,24 @@ async fn webhooks_keep_the_graph_equal_to_the_truth_and_bad_signatures_change_no
     .await;
 
     edit_every_kind(&sim).await;
-    eventually(Duration::from_secs(30), "webhooks to converge the graph", || async {
-        converged(&sim, &app.state.store, &id).await.then_some(())
-    })
+    eventually(
+        Duration::from_secs(30),
+        "webhooks to converge the graph",
+        || async { converged(&sim, &app.state.store, &id).await.then_some(()) },
+    )
     .await;
-    assert!(webhook_runs(&app, &id).await > 5, "the edits came through webhooks");
+    assert!(
+        webhook_runs(&app, &id).await > 5,
+        "the edits came through webhooks"
+    );
     sim.stop().await;
 }
 
 async fn workspace_of(app: &TestApp, id: &str) -> String {
-    let c = connection::get(&app.state.store, id).await.unwrap().unwrap();
+    let c = connection::get(&app.state.store, id)
+        .await
+        .unwrap()
+        .unwrap();
     c.workspace_id.unwrap()
 }
 
@@ -189,30 +249,56 @@ async fn post_event(app: &TestApp, hook: &str, body: &str, signature: &str) -> r
 
 async fn webhook_runs(app: &TestApp, id: &str) -> usize {
     let history = run::history(&app.state.store, id, 100).await.unwrap();
-    history.iter().filter(|r| r.kind == RunKind::Webhook).count()
+    history
+        .iter()
+        .filter(|r| r.kind == RunKind::Webhook)
+        .count()
 }
 
 #[tokio::test]
 async fn the_lease_goes_to_one_holder_at_a_time_and_to_another_once_expired() {
-    let Some(app) = spawn_app(Mode::Embedded).await else { return };
+    let Some(app) = spawn_app(Mode::Embedded).await else {
+        return;
+    };
     let store = app.state.store.clone();
     let ttl = Duration::from_millis(300);
     let attempts = (0..8).map(|i| {
         let store = store.clone();
-        async move { lease::acquire(&store, "w", &format!("holder-{i}"), ttl).await.unwrap() }
+        async move {
+            lease::acquire(&store, "w", &format!("holder-{i}"), ttl)
+                .await
+                .unwrap()
+        }
     });
-    let held: Vec<_> = futures::future::join_all(attempts).await.into_iter().flatten().collect();
+    let held: Vec<_> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(held.len(), 1, "exactly one holder");
-    assert!(lease::acquire(&store, "w", "late", ttl).await.unwrap().is_none());
+    assert!(
+        lease::acquire(&store, "w", "late", ttl)
+            .await
+            .unwrap()
+            .is_none()
+    );
     tokio::time::sleep(ttl + Duration::from_millis(100)).await;
-    assert!(lease::acquire(&store, "w", "late", ttl).await.unwrap().is_some());
+    assert!(
+        lease::acquire(&store, "w", "late", ttl)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 /// Calls an uninterrupted import of this workspace makes (same seed, so same workspace).
 async fn uninterrupted_calls(seed: u64, pages: usize) -> u64 {
     let sim = sim(seed, pages, None, None).await;
     let store = crate::sync_import::empty_store().await;
-    crate::sync_import::importer(&sim, &store).run().await.unwrap();
+    crate::sync_import::importer(&sim, &store)
+        .run()
+        .await
+        .unwrap();
     let calls = sim.stats().total;
     eprintln!("uninterrupted by route {:?}", sim.stats().calls);
     sim.stop().await;
@@ -221,9 +307,11 @@ async fn uninterrupted_calls(seed: u64, pages: usize) -> u64 {
 
 /// Waits until the simulator has served `calls`, then kills `process` outright.
 async fn kill_after(sim: &RunningSim, process: &mut Process, calls: u64) -> u64 {
-    eventually(Duration::from_secs(180), "the import to get going", || async {
-        (sim.stats().total >= calls).then_some(())
-    })
+    eventually(
+        Duration::from_secs(180),
+        "the import to get going",
+        || async { (sim.stats().total >= calls).then_some(()) },
+    )
     .await;
     process.signal("KILL");
     let _ = process.child.wait();
@@ -233,7 +321,9 @@ async fn kill_after(sim: &RunningSim, process: &mut Process, calls: u64) -> u64 
 /// After a restart, the import makes about the calls an uninterrupted one had left.
 fn assert_resumed_cheaply(total: u64, before: u64, after: u64) {
     let left = total.saturating_sub(before);
-    eprintln!("resume: {total} calls uninterrupted, {before} before the kill, {after} after ({left} were left)");
+    eprintln!(
+        "resume: {total} calls uninterrupted, {before} before the kill, {after} after ({left} were left)"
+    );
     // A few calls of slack: the restart's token check and the search page it continues from.
     assert!(
         after as f64 <= left as f64 * 1.05 + 5.0,
@@ -249,26 +339,46 @@ async fn an_import_killed_mid_way_resumes_without_rereading_finished_pages() {
     let total = uninterrupted_calls(RESUME_SEED, RESUME_PAGES).await;
     let sim = sim(RESUME_SEED, RESUME_PAGES, Some(300.0), None).await;
     let data = tempfile::tempdir().unwrap();
-    let args: Vec<String> = ["sync", "--token", &sim.token, "--notion-url", &sim.url, "--rate", "300"]
-        .map(String::from)
-        .to_vec();
+    let args: Vec<String> = [
+        "sync",
+        "--token",
+        &sim.token,
+        "--notion-url",
+        &sim.url,
+        "--rate",
+        "300",
+    ]
+    .map(String::from)
+    .to_vec();
     let mut first = Process::start(data.path(), &args, &[]);
     let before = kill_after(&sim, &mut first, total / 2).await;
     let at_kill = sim.stats().calls;
     let mut second = Process::start(data.path(), &args, &[]);
-    let status = tokio::task::spawn_blocking(move || second.child.wait().unwrap()).await.unwrap();
+    let status = tokio::task::spawn_blocking(move || second.child.wait().unwrap())
+        .await
+        .unwrap();
     assert!(status.success(), "the resumed import completes");
     let after = sim.stats().total - before;
-    let by_route: Vec<_> = sim.stats().calls.iter().map(|(k, v)| (k.clone(), v - at_kill.get(k).copied().unwrap_or(0))).collect();
+    let by_route: Vec<_> = sim
+        .stats()
+        .calls
+        .iter()
+        .map(|(k, v)| (k.clone(), v - at_kill.get(k).copied().unwrap_or(0)))
+        .collect();
     eprintln!("after restart by route {by_route:?}\nbefore {at_kill:?}");
     assert_resumed_cheaply(total, before, after);
     let settings = crate::helpers::test_settings(Mode::Embedded, data.path()).unwrap();
-    let state = notion_graph::state::AppState::build(settings).await.unwrap();
+    let state = notion_graph::state::AppState::build(settings)
+        .await
+        .unwrap();
     let id = connect_probe(&sim).await;
     assert_connection_equals_truth(&sim, &state.store, &id).await;
     let history = run::history(&state.store, &id, 10).await.unwrap();
     assert_eq!(history.len(), 1, "one run, resumed: {history:?}");
-    assert_eq!((history[0].state, history[0].resumed), (RunState::Completed, 1));
+    assert_eq!(
+        (history[0].state, history[0].resumed),
+        (RunState::Completed, 1)
+    );
     sim.stop().await;
 }
 
@@ -290,23 +400,40 @@ fn start(data: &std::path::Path, args: &[&str], env: &[(String, String)]) -> Pro
 
 async fn production_store(env: &[(String, String)]) -> Store {
     let value = |key: &str| env.iter().find(|(k, _)| k == key).unwrap().1.clone();
-    let store = MongoStore::connect(&value("MONGODB_URI"), &value("NOTION_GRAPH_MONGODB_DATABASE"))
-        .await
-        .unwrap();
+    let store = MongoStore::connect(
+        &value("MONGODB_URI"),
+        &value("NOTION_GRAPH_MONGODB_DATABASE"),
+    )
+    .await
+    .unwrap();
     Arc::new(store)
 }
 
 /// Enqueues the sync with the command line, as an operator would.
 async fn enqueue(data: &std::path::Path, sim: &RunningSim, env: &[(String, String)]) {
-    let args = ["sync", "--enqueue", "--token", &sim.token, "--notion-url", &sim.url, "--rate", "300"];
+    let args = [
+        "sync",
+        "--enqueue",
+        "--token",
+        &sim.token,
+        "--notion-url",
+        &sim.url,
+        "--rate",
+        "300",
+    ];
     let mut process = start(data, &args, env);
-    let status = tokio::task::spawn_blocking(move || process.child.wait().unwrap()).await.unwrap();
+    let status = tokio::task::spawn_blocking(move || process.child.wait().unwrap())
+        .await
+        .unwrap();
     assert!(status.success());
 }
 
 async fn completed_runs(store: &Store, id: &str) -> Vec<run::Run> {
     let history = run::history(store, id, 100).await.unwrap();
-    history.into_iter().filter(|r| r.state == RunState::Completed).collect()
+    history
+        .into_iter()
+        .filter(|r| r.state == RunState::Completed)
+        .collect()
 }
 
 #[tokio::test]
@@ -336,7 +463,10 @@ async fn two_workers_never_sync_the_same_workspace_at_once() {
     let Some(env) = production_env() else { return };
     let sim = sim(46, 400, Some(200.0), None).await;
     let data = tempfile::tempdir().unwrap();
-    let _workers = [start(data.path(), &["worker"], &env), start(data.path(), &["worker"], &env)];
+    let _workers = [
+        start(data.path(), &["worker"], &env),
+        start(data.path(), &["worker"], &env),
+    ];
     for _ in 0..3 {
         enqueue(data.path(), &sim, &env).await;
     }
@@ -352,7 +482,10 @@ async fn two_workers_never_sync_the_same_workspace_at_once() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     let mut history = run::history(&store, &id, 100).await.unwrap();
     history.sort_by_key(|r| r.started_at);
-    assert!(history.iter().all(|r| r.state == RunState::Completed), "{history:?}");
+    assert!(
+        history.iter().all(|r| r.state == RunState::Completed),
+        "{history:?}"
+    );
     for pair in history.windows(2) {
         assert!(
             pair[0].finished_at.unwrap() <= pair[1].started_at,
@@ -362,4 +495,3 @@ async fn two_workers_never_sync_the_same_workspace_at_once() {
     assert_connection_equals_truth(&sim, &store, &id).await;
     sim.stop().await;
 }
-

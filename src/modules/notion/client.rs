@@ -173,7 +173,9 @@ impl NotionClient {
             let took = started.elapsed();
             self.counters.calls.fetch_add(1, Ordering::Relaxed);
             let micros = took.as_micros() as u64;
-            self.counters.busy_micros.fetch_add(micros, Ordering::Relaxed);
+            self.counters
+                .busy_micros
+                .fetch_add(micros, Ordering::Relaxed);
             self.record(call.endpoint, &outcome, took);
             match outcome {
                 Outcome::Done(bytes) => {

@@ -131,7 +131,12 @@ impl Importer {
     /// Whether `id` is a stored page or row: only those have content holding child-page
     /// blocks (a database's rows belong to it through their own properties).
     async fn is_page(&self, id: &str) -> anyhow::Result<bool> {
-        let known = self.known.lock().expect("known poisoned").get(id).map(|e| e.kind);
+        let known = self
+            .known
+            .lock()
+            .expect("known poisoned")
+            .get(id)
+            .map(|e| e.kind);
         let kind = match known {
             Some(kind) => Some(kind),
             None => store::entities(&self.store)

@@ -68,7 +68,7 @@ async fn shutdown(state: &AppState) {
 /// interval on at once so that it is enqueued once (a sync that completes sets it again from
 /// its end). A job lost on the way is made good by the next interval.
 pub async fn enqueue_due(state: &AppState) -> anyhow::Result<usize> {
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = super::now_ms();
     let mut enqueued = 0;
     for due in connection::due(&state.store, now).await? {
         let mut mine = false;

@@ -2,10 +2,13 @@
 //! in the document store (one compare-and-set per acquire or renewal, the same on SQLite and
 //! MongoDB) and expires if its holder dies without releasing it.
 
+use std::future::Future;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 
+use super::now_ms;
 use crate::storage::{Collection, Record, Store, StoreError, StoreResult, Typed};
 
 pub static LEASES: Collection = Collection {
@@ -30,10 +33,6 @@ pub struct Held {
 
 fn leases(store: &Store) -> Typed<Lease> {
     Typed::new(store.clone(), &LEASES)
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 fn expiry(ttl: Duration) -> i64 {
@@ -97,6 +96,66 @@ impl Held {
         match leases(&self.store).replace(&expired).await {
             Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
             Err(other) => Err(other),
+        }
+    }
+}
+
+/// Waits up to one lease lifetime for the lease on `key`: a crashed holder's lease expires
+/// by then. `holder` must be unique per attempt (two syncs in one process exclude each other
+/// too).
+pub async fn wait_for(
+    store: &Store,
+    key: &str,
+    holder: &str,
+    ttl: Duration,
+) -> StoreResult<Option<Held>> {
+    let deadline = tokio::time::Instant::now() + ttl + Duration::from_millis(500);
+    loop {
+        if let Some(held) = acquire(store, key, holder, ttl).await? {
+            return Ok(Some(held));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep((ttl / 10).max(Duration::from_millis(50))).await;
+    }
+}
+
+/// Runs `work` while a task of its own renews the lease (the renewals must not wait for
+/// `work` to be polled); if the lease is lost, `work` is dropped.
+pub async fn keep<T, E: From<anyhow::Error>>(
+    held: Held,
+    work: impl Future<Output = Result<T, E>>,
+) -> (Option<Held>, Result<T, E>) {
+    let (stop, stopped) = oneshot::channel();
+    let (lost, lost_reason) = oneshot::channel();
+    let renewer = tokio::spawn(renew_until(held, stopped, lost));
+    let result = tokio::select! {
+        result = work => result,
+        Ok(reason) = lost_reason => Err(anyhow::anyhow!("the lease was lost: {reason}").into()),
+    };
+    let _ = stop.send(());
+    (renewer.await.ok().flatten(), result)
+}
+
+/// Renews every third of the lease's lifetime until told to stop; gives the lease back then,
+/// or reports why it was lost.
+async fn renew_until(
+    mut held: Held,
+    mut stop: oneshot::Receiver<()>,
+    lost: oneshot::Sender<String>,
+) -> Option<Held> {
+    let mut renew = tokio::time::interval(held.ttl() / 3);
+    renew.tick().await;
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Some(held),
+            _ = renew.tick() => {
+                if let Err(error) = held.renew().await {
+                    let _ = lost.send(error.to_string());
+                    return None;
+                }
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`service`]: a sync as jobs and the command line run it; [`jobs`]: the jobs and the
 //!   schedule; [`webhooks`]: Notion's webhook endpoint.
 
+mod connect;
 pub mod connection;
 pub mod crawl;
 mod incremental;
@@ -19,6 +20,7 @@ mod read;
 pub mod run;
 pub mod service;
 pub mod store;
+mod task;
 pub mod webhooks;
 
 use actix_web::web;
@@ -30,6 +32,11 @@ pub use lease::LEASES;
 pub use model::{EDGES, ENTITIES, Edge, Entity, EntityKind, Origin};
 pub use progress::{Progress, ProgressSnapshot};
 pub use run::{FRONTIER, RUNS};
+
+/// Epoch milliseconds, the unit every sync document stores times in.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     webhooks::configure(cfg);

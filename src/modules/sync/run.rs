@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::connection::Connection;
 use super::crawl::{ImportReport, Task};
 use super::progress::ProgressSnapshot;
 use crate::storage::{Collection, Filter, Index, Order, Query, Store, StoreResult, Typed};
@@ -86,7 +87,87 @@ pub async fn history(store: &Store, connection: &str, limit: usize) -> StoreResu
     let query = Query::new(Filter::all().eq("connection", connection))
         .sort("started_at", Order::Desc)
         .limit(limit);
-    Ok(runs(store).find(&query).await?.0.into_iter().map(|r| r.value).collect())
+    Ok(runs(store)
+        .find(&query)
+        .await?
+        .0
+        .into_iter()
+        .map(|r| r.value)
+        .collect())
+}
+
+/// Resumes the connection's interrupted full import, or starts a run of the right kind: full
+/// the first time, incremental afterwards.
+pub async fn begin(
+    store: &Store,
+    connection: &Connection,
+    holder: &str,
+    started: i64,
+) -> StoreResult<(String, RunKind)> {
+    if let Some((id, _)) = interrupted(store, &connection.id).await? {
+        runs(store)
+            .update(&id, |run| {
+                run.resumed += 1;
+                run.holder = holder.to_owned();
+                Some(())
+            })
+            .await?;
+        return Ok((id, RunKind::Full));
+    }
+    let kind = match connection.last_sync_started_at {
+        Some(_) => RunKind::Incremental,
+        None => RunKind::Full,
+    };
+    Ok((start(store, connection, kind, holder, started).await?, kind))
+}
+
+/// Records a new run; returns its id.
+pub async fn start(
+    store: &Store,
+    connection: &Connection,
+    kind: RunKind,
+    holder: &str,
+    started: i64,
+) -> StoreResult<String> {
+    let id = ulid::Ulid::generate().to_string();
+    let run = Run {
+        connection: connection.id.clone(),
+        kind,
+        state: RunState::Running,
+        started_at: started,
+        finished_at: None,
+        holder: holder.to_owned(),
+        resumed: 0,
+        search_cursor: None,
+        seeded: false,
+        progress: Default::default(),
+        report: None,
+        error: None,
+    };
+    runs(store).insert(&id, &run).await?;
+    Ok(id)
+}
+
+/// Records how a run ended (`Running` keeps a full import resumable).
+pub async fn finish(
+    store: &Store,
+    id: &str,
+    end: RunState,
+    report: Option<ImportReport>,
+    error: Option<String>,
+    progress: &ProgressSnapshot,
+) -> StoreResult<()> {
+    runs(store)
+        .update(id, |run| {
+            run.state = end;
+            run.finished_at = (end != RunState::Running).then(super::now_ms);
+            run.report = report.clone();
+            run.error = error.clone();
+            run.progress = progress.clone();
+            Some(())
+        })
+        .await?;
+    Ok(())
 }
 
 /// A full import's frontier in the store.
@@ -110,7 +191,7 @@ impl Checkpoint {
         Self {
             store,
             run: run.to_owned(),
-            expires_at: chrono::Utc::now().timestamp_millis() + FRONTIER_TTL_MS,
+            expires_at: super::now_ms() + FRONTIER_TTL_MS,
         }
     }
 

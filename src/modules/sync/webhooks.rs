@@ -41,7 +41,10 @@ const SUBSCRIPTION: &str = "notion";
 const TOKEN_FIELD: &str = "notion_webhook_verification_token";
 
 #[derive(OpenApi)]
-#[openapi(paths(receive, verification_token, clear_verification_token), components(schemas(VerificationToken)))]
+#[openapi(
+    paths(receive, verification_token, clear_verification_token),
+    components(schemas(VerificationToken))
+)]
 pub struct WebhooksApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -134,16 +137,22 @@ async fn handshake(state: &AppState, body: &[u8]) -> Result<(), AppError> {
             "an event without an X-Notion-Signature header",
         ));
     };
-    let sealed = state.keys.seal(
-        &SecretString::from(handshake.verification_token),
-        binding(),
-    );
+    let sealed = state
+        .keys
+        .seal(&SecretString::from(handshake.verification_token), binding());
     let kept = subscriptions(state)
-        .insert(SUBSCRIPTION, &Subscription { verification_token: sealed })
+        .insert(
+            SUBSCRIPTION,
+            &Subscription {
+                verification_token: sealed,
+            },
+        )
         .await;
     match kept {
         Ok(_) => {
-            tracing::info!("Notion webhook verification token received; an admin can read it at /api/admin/webhooks/notion/verification-token");
+            tracing::info!(
+                "Notion webhook verification token received; an admin can read it at /api/admin/webhooks/notion/verification-token"
+            );
             Ok(())
         }
         Err(StoreError::Conflict(_)) => Err(AppError::conflict(
@@ -159,7 +168,9 @@ async fn event(state: &AppState, signature: &str, body: &[u8]) -> Result<(), App
         .await?
         .ok_or_else(|| AppError::unauthorized("no webhook subscription is verified yet"))?;
     if !signature_matches(&token, signature, body) {
-        return Err(AppError::unauthorized("the X-Notion-Signature does not match the body"));
+        return Err(AppError::unauthorized(
+            "the X-Notion-Signature does not match the body",
+        ));
     }
     let event: Event = serde_json::from_slice(body)
         .map_err(|e| AppError::bad_request("invalid_event", format!("not a Notion event: {e}")))?;
@@ -200,10 +211,13 @@ fn signature_matches(token: &SecretString, signature: &str, body: &[u8]) -> bool
 /// True the first time an event id is seen.
 async fn first_delivery(state: &AppState, id: &str) -> Result<bool, AppError> {
     let seen = Seen {
-        expires_at: chrono::Utc::now().timestamp_millis() + SEEN_FOR_MS,
+        expires_at: super::now_ms() + SEEN_FOR_MS,
     };
     let key = format!("notion:{id}");
-    match Typed::new(state.store.clone(), &SEEN_EVENTS).insert(&key, &seen).await {
+    match Typed::new(state.store.clone(), &SEEN_EVENTS)
+        .insert(&key, &seen)
+        .await
+    {
         Ok(_) => Ok(true),
         Err(StoreError::Conflict(_)) => Ok(false),
         Err(other) => Err(other.into()),
@@ -233,8 +247,18 @@ async fn enqueue(state: &AppState, connection: &Connection, event: &Event) -> an
         databases,
     };
     match entity.kind.as_str() {
-        "page" => state.jobs.push(&refresh(vec![entity.id.clone()], vec![])).await?,
-        "database" => state.jobs.push(&refresh(vec![], vec![entity.id.clone()])).await?,
+        "page" => {
+            state
+                .jobs
+                .push(&refresh(vec![entity.id.clone()], vec![]))
+                .await?
+        }
+        "database" => {
+            state
+                .jobs
+                .push(&refresh(vec![], vec![entity.id.clone()]))
+                .await?
+        }
         "data_source" => {
             let sync = SyncWorkspace {
                 connection: connection.id.clone(),
@@ -298,7 +322,11 @@ mod tests {
         let body = b"what do ya want for nothing?";
         let good = "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
         assert!(signature_matches(&key, good, body));
-        assert!(!signature_matches(&key, good, b"what do ya want for nothing!"));
+        assert!(!signature_matches(
+            &key,
+            good,
+            b"what do ya want for nothing!"
+        ));
         assert!(!signature_matches(&key, &good.replace("sha256=", ""), body));
         assert!(!signature_matches(&key, "sha256=zz", body));
     }

@@ -1,0 +1,150 @@
+//! What the importer does, one call (or one paginated list) at a time, and the frontier of
+//! tasks still to run.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::crawl::Importer;
+
+/// Something to read, or (the last two) a fact a read found that the end of the import needs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "task", content = "of", rename_all = "snake_case")]
+pub enum Task {
+    /// A page or row whose object we do not have yet.
+    Page(String),
+    /// A link target that may be a page or a database (Notion URLs and `link_to_page` name
+    /// either).
+    PageOrDatabase(String),
+    /// A child page known from its `child_page` block. Search may return its page object;
+    /// if not, the block says enough (all but the icon) without a call.
+    ChildPage {
+        id: String,
+        title: String,
+        parent: String,
+        created_time: Option<String>,
+        last_edited_time: Option<String>,
+        in_trash: bool,
+    },
+    /// The block tree of a page whose object has been stored: its top level.
+    Content(String),
+    /// A nested container of a page's block tree.
+    Blocks {
+        page: String,
+        container: String,
+    },
+    Database(String),
+    /// A known page that search did not return: re-read it if it changed.
+    Check(String),
+    /// A page a webhook named: re-read it, and its old and new parents' content.
+    Refresh(String),
+    /// A data source and its database, whose rows are to be queried.
+    DataSource {
+        id: String,
+        title: String,
+        database: Option<String>,
+    },
+    /// A synced original block and the page holding it.
+    SyncedOriginal {
+        block: String,
+        page: String,
+    },
+    /// A page holding a reference to a synced original.
+    SyncedReference {
+        page: String,
+        original: String,
+    },
+}
+
+impl Task {
+    /// Unique per task within a run: its variant and ids.
+    pub fn key(&self) -> String {
+        match self {
+            Task::Page(id) => format!("page:{id}"),
+            Task::PageOrDatabase(id) => format!("page_or_database:{id}"),
+            Task::ChildPage { id, .. } => format!("child_page:{id}"),
+            Task::Content(id) => format!("content:{id}"),
+            Task::Blocks { container, .. } => format!("blocks:{container}"),
+            Task::Database(id) => format!("database:{id}"),
+            Task::Check(id) => format!("check:{id}"),
+            Task::Refresh(id) => format!("refresh:{id}"),
+            Task::DataSource { id, .. } => format!("data_source:{id}"),
+            Task::SyncedOriginal { block, .. } => format!("synced_original:{block}"),
+            Task::SyncedReference { page, original } => {
+                format!("synced_reference:{page}:{original}")
+            }
+        }
+    }
+
+    /// Facts are remembered, not run.
+    pub fn is_fact(&self) -> bool {
+        matches!(
+            self,
+            Task::SyncedOriginal { .. } | Task::SyncedReference { .. }
+        )
+    }
+
+    /// The entity a recorded task shows was claimed (a page's content implies its page).
+    pub(super) fn claimed_id(&self) -> Option<&str> {
+        match self {
+            Task::Page(id)
+            | Task::PageOrDatabase(id)
+            | Task::ChildPage { id, .. }
+            | Task::Content(id)
+            | Task::Database(id)
+            | Task::Check(id)
+            | Task::DataSource { id, .. } => Some(id),
+            Task::Blocks { .. }
+            | Task::Refresh(_)
+            | Task::SyncedOriginal { .. }
+            | Task::SyncedReference { .. } => None,
+        }
+    }
+}
+
+/// The tasks to run. While search is still seeding, reads of link targets wait (search may
+/// yet return those pages); everything else runs at once, so the budget is used from the
+/// start.
+pub(super) struct Frontier {
+    ready: VecDeque<Task>,
+    held: Vec<String>,
+    seeding: bool,
+}
+
+impl Frontier {
+    pub(super) fn new(seeding: bool) -> Self {
+        Self {
+            ready: VecDeque::new(),
+            held: Vec::new(),
+            seeding,
+        }
+    }
+
+    pub(super) fn extend(&mut self, importer: &Importer, tasks: Vec<Task>) {
+        for task in tasks {
+            match &task {
+                Task::Page(id) | Task::PageOrDatabase(id) | Task::ChildPage { id, .. }
+                    if self.seeding =>
+                {
+                    self.held.push(id.clone());
+                    let mut awaiting = importer.awaiting().lock().expect("poisoned");
+                    awaiting.insert(id.clone(), task);
+                }
+                _ => self.ready.push_back(task),
+            }
+        }
+    }
+
+    /// Search is complete: the held reads search did not answer run now.
+    pub(super) fn seeded(&mut self, importer: &Importer) {
+        self.seeding = false;
+        let mut awaiting = importer.awaiting().lock().expect("poisoned");
+        let held = std::mem::take(&mut self.held);
+        self.ready
+            .extend(held.iter().filter_map(|id| awaiting.remove(id)));
+    }
+
+    pub(super) fn next(&mut self) -> Option<Task> {
+        self.ready.pop_front()
+    }
+}
