@@ -338,10 +338,10 @@ pub async fn edit_every_kind(sim: &RunningSim) -> Truth {
     truth
 }
 
-/// The name of a row's relation property, read through the API.
-async fn notion_property(sim: &RunningSim, row: &str) -> String {
-    let response: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/v1/pages/{row}", sim.url))
+/// A GET on the simulator's Notion API with its token.
+pub async fn notion_get(sim: &RunningSim, path: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("{}/v1{path}", sim.url))
         .bearer_auth(&sim.token)
         .header("Notion-Version", "2025-09-03")
         .send()
@@ -349,7 +349,12 @@ async fn notion_property(sim: &RunningSim, row: &str) -> String {
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The name of a row's relation property, read through the API.
+async fn notion_property(sim: &RunningSim, row: &str) -> String {
+    let response = notion_get(sim, &format!("/pages/{row}")).await;
     let properties = response["properties"].as_object().unwrap();
     properties
         .iter()

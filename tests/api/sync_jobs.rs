@@ -15,7 +15,9 @@ use notion_sim::{RunningSim, SimConfig};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::helpers::{ADMIN_TOKEN, Mode, Process, TestApp, eventually, service, spawn_app, unique};
-use crate::sync_import::{assert_connection_equals_truth, edit_every_kind, expected, stored};
+use crate::sync_import::{
+    assert_connection_equals_truth, edit_every_kind, expected, notion_get, stored,
+};
 
 async fn sim(seed: u64, pages: usize, rate: Option<f64>, webhook: Option<String>) -> RunningSim {
     let config = SimConfig {
@@ -120,16 +122,7 @@ async fn a_new_connection_is_synced_by_the_schedule_with_progress_published_and_
 
 /// The bot id the simulator gives its token: the connection's id.
 async fn connect_probe(sim: &RunningSim) -> String {
-    let me: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/v1/users/me", sim.url))
-        .bearer_auth(&sim.token)
-        .header("Notion-Version", "2025-09-03")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = notion_get(sim, "/users/me").await;
     me["id"].as_str().unwrap().to_owned()
 }
 
@@ -331,6 +324,24 @@ fn assert_resumed_cheaply(total: u64, before: u64, after: u64) {
     );
 }
 
+/// `sync` against the simulator at 300 requests per second, queued for workers or run here.
+fn sync_args(sim: &RunningSim, enqueue: bool) -> Vec<String> {
+    let mut args = vec!["sync".to_owned()];
+    if enqueue {
+        args.push("--enqueue".into());
+    }
+    let flags = [
+        "--token",
+        &sim.token,
+        "--notion-url",
+        &sim.url,
+        "--rate",
+        "300",
+    ];
+    args.extend(flags.map(String::from));
+    args
+}
+
 const RESUME_SEED: u64 = 44;
 const RESUME_PAGES: usize = 1500;
 
@@ -339,17 +350,7 @@ async fn an_import_killed_mid_way_resumes_without_rereading_finished_pages() {
     let total = uninterrupted_calls(RESUME_SEED, RESUME_PAGES).await;
     let sim = sim(RESUME_SEED, RESUME_PAGES, Some(300.0), None).await;
     let data = tempfile::tempdir().unwrap();
-    let args: Vec<String> = [
-        "sync",
-        "--token",
-        &sim.token,
-        "--notion-url",
-        &sim.url,
-        "--rate",
-        "300",
-    ]
-    .map(String::from)
-    .to_vec();
+    let args = sync_args(&sim, false);
     let mut first = Process::start(data.path(), &args, &[]);
     let before = kill_after(&sim, &mut first, total / 2).await;
     let at_kill = sim.stats().calls;
@@ -411,16 +412,8 @@ async fn production_store(env: &[(String, String)]) -> Store {
 
 /// Enqueues the sync with the command line, as an operator would.
 async fn enqueue(data: &std::path::Path, sim: &RunningSim, env: &[(String, String)]) {
-    let args = [
-        "sync",
-        "--enqueue",
-        "--token",
-        &sim.token,
-        "--notion-url",
-        &sim.url,
-        "--rate",
-        "300",
-    ];
+    let args = sync_args(sim, true);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut process = start(data, &args, env);
     let status = tokio::task::spawn_blocking(move || process.child.wait().unwrap())
         .await
