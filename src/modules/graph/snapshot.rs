@@ -27,6 +27,10 @@ struct BodyRef<'a> {
 
 /// The compressed body of `snapshot`, cut into chunks of at most [`CHUNK_BYTES`].
 pub fn encode(snapshot: &Snapshot) -> anyhow::Result<Vec<Vec<u8>>> {
+    encode_in(snapshot, CHUNK_BYTES)
+}
+
+fn encode_in(snapshot: &Snapshot, chunk_bytes: usize) -> anyhow::Result<Vec<Vec<u8>>> {
     let body = BodyRef {
         graph: &snapshot.graph,
         metrics: &snapshot.metrics,
@@ -34,7 +38,7 @@ pub fn encode(snapshot: &Snapshot) -> anyhow::Result<Vec<Vec<u8>>> {
     };
     let plain = postcard::to_stdvec(&body)?;
     let packed = zstd::bulk::compress(&plain, ZSTD_LEVEL)?;
-    Ok(packed.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect())
+    Ok(packed.chunks(chunk_bytes).map(<[u8]>::to_vec).collect())
 }
 
 /// The graph, metrics and positions from chunks in order.
@@ -174,7 +178,8 @@ mod tests {
     #[test]
     fn a_body_survives_encoding_in_small_chunks() {
         let s = snapshot(1, &["a", "b", "c"], &[(0, 1), (1, 2)], &["c"]);
-        let chunks = encode(&s).unwrap();
+        let chunks = encode_in(&s, 16).unwrap();
+        assert!(chunks.len() > 2 && chunks.iter().all(|c| c.len() <= 16));
         let (graph, metrics, positions) = decode(&chunks).unwrap();
         assert_eq!(
             (graph, metrics, positions),
