@@ -206,8 +206,10 @@ fn export_edge_list(args: &GraphExportArgs) -> ExitCode {
         Ok(bytes) => bytes,
         Err(error) => return fail(2, &error.to_string()),
     };
+    let stored: usize = crate::modules::graph::snapshot::encode(&snapshot)
+        .map_or(0, |chunks| chunks.iter().map(Vec::len).sum());
     eprintln!(
-        "build_s={build_s:.3} metrics_s={metrics_s:.3} layout_s={layout_s:.3} json_s={json_s:.3} nodes={} links={} bytes={}",
+        "build_s={build_s:.3} metrics_s={metrics_s:.3} layout_s={layout_s:.3} json_s={json_s:.3} nodes={} links={} bytes={} snapshot_bytes={stored}",
         snapshot.graph.nodes.len(),
         snapshot.graph.links.len(),
         bytes.len()
