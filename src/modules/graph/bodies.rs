@@ -32,8 +32,14 @@ impl Encoding {
     pub fn negotiate(accept: &str) -> Self {
         let offered: Vec<&str> = accept
             .split(',')
-            .filter(|part| !part.contains("q=0") || part.contains("q=0."))
-            .map(|part| part.split(';').next().unwrap_or("").trim())
+            .filter_map(|part| {
+                let mut fields = part.split(';');
+                let name = fields.next()?.trim();
+                let q = fields
+                    .find_map(|f| f.trim().strip_prefix("q="))
+                    .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+                (q > 0.0).then_some(name)
+            })
             .collect();
         [Self::Zstd, Self::Brotli, Self::Gzip]
             .into_iter()
@@ -148,6 +154,10 @@ mod tests {
         assert_eq!(Encoding::negotiate("gzip, br"), Encoding::Brotli);
         assert_eq!(Encoding::negotiate("gzip, zstd;q=0"), Encoding::Gzip);
         assert_eq!(Encoding::negotiate("zstd;q=0.5, gzip"), Encoding::Zstd);
+        assert_eq!(
+            Encoding::negotiate("zstd;q=0.0, br;q=0"),
+            Encoding::Identity
+        );
         assert_eq!(Encoding::negotiate(""), Encoding::Identity);
     }
 

@@ -3,7 +3,11 @@
 //! snapshots, and rendered as D3 JSON, GEXF or GraphML views.
 //!
 //! The arithmetic lives in the `graph-engine` crate; this module is about the product: which
-//! pages, which snapshot, which view. [`service::GraphService`] is the one entry point.
+//! pages, which snapshot, which view. [`service::GraphService`] is the one entry point: a route
+//! keeps one (its caches live in it) and serves a view with one `export` call, choosing the body
+//! with [`Encoding::negotiate`].
+//!
+//! Not yet: HTTP routes (the embed issue), level of detail, deleting old snapshots.
 
 mod bodies;
 pub mod build;

@@ -36,7 +36,8 @@ pub enum ViewRequest {
     },
 }
 
-/// A page and what lies within `depth` links of it (either direction), filtered.
+/// A page and what lies within `depth` links of it (either direction), filtered: a node the
+/// filters reject is neither shown nor passed through (the root always is).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Neighbourhood {
     pub root: String,
