@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
+use futures::future::try_join_all;
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
 
@@ -297,16 +298,15 @@ impl Importer {
         };
         let result = async {
             let (objects, next) = page?;
+            let mut pages = Vec::new();
             let mut tasks = Vec::new();
             let mut taken = Vec::new();
             for object in objects {
                 match object {
-                    Object::Page(page) if self.claim(&page.id) => {
-                        tasks.extend(self.page_object(&page).await?)
-                    }
+                    Object::Page(page) if self.claim(&page.id) => pages.push(page),
                     Object::Page(page) => {
                         if let Some(waiting) = self.arrived(&page.id) {
-                            tasks.extend(self.page_object(&page).await?);
+                            pages.push(page);
                             taken.push(waiting);
                         }
                     }
@@ -316,6 +316,9 @@ impl Importer {
                     _ => {}
                 }
             }
+            // Stored side by side: the next search page waits for these.
+            let stored = try_join_all(pages.iter().map(|page| self.page_object(page))).await?;
+            tasks.extend(stored.into_iter().flatten());
             let tasks = self.finished(None, tasks).await?;
             if let Some(checkpoint) = &self.checkpoint {
                 checkpoint.record_done(&taken).await?;
