@@ -284,14 +284,16 @@ async fn the_lease_goes_to_one_holder_at_a_time_and_to_another_once_expired() {
     );
 }
 
-/// Calls an uninterrupted import of this workspace makes (same seed, so same workspace).
+/// Calls the same import makes uninterrupted: the command line against a simulator with the
+/// same seed (so the same workspace) and rate.
 async fn uninterrupted_calls(seed: u64, pages: usize) -> u64 {
-    let sim = sim(seed, pages, None, None).await;
-    let store = crate::sync_import::empty_store().await;
-    crate::sync_import::importer(&sim, &store)
-        .run()
+    let sim = sim(seed, pages, Some(300.0), None).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut process = Process::start(data.path(), &sync_args(&sim, false), &[]);
+    let status = tokio::task::spawn_blocking(move || process.child.wait().unwrap())
         .await
         .unwrap();
+    assert!(status.success());
     let calls = sim.stats().total;
     eprintln!("uninterrupted by route {:?}", sim.stats().calls);
     sim.stop().await;

@@ -191,6 +191,8 @@ impl Importer {
                 references.push((page.clone(), original.clone()));
                 true
             }
+            // Only the checkpoint needs it.
+            Task::Answered(_) => true,
             _ => false,
         }
     }
@@ -211,7 +213,7 @@ impl Importer {
         }
         loop {
             while running.len() < self.in_flight_target() {
-                let Some(task) = queue.next() else { break };
+                let Some(task) = queue.next(self) else { break };
                 let this = self.clone();
                 running.push(
                     async move {
@@ -268,10 +270,11 @@ impl Importer {
         &self.awaiting
     }
 
-    /// A page search has just returned that a link also led to: search's copy is used, and
-    /// the waiting read (returned, to be marked done) is dropped.
-    fn arrived(&self, id: &str) -> Option<Task> {
-        self.awaiting.lock().expect("poisoned").remove(id)
+    /// A page search, a data source or a parent block has just brought that a link also led
+    /// to: that copy is used, and the waiting read (returned, to be marked done) is dropped.
+    pub(super) fn arrived(&self, id: &str) -> Option<Task> {
+        let waiting = self.awaiting.lock().expect("poisoned").remove(id)?;
+        Some(Task::Answered(Box::new(waiting)))
     }
 
     /// Records a finished task's results (with a checkpoint) and keeps its facts; returns the
@@ -300,14 +303,13 @@ impl Importer {
             let (objects, next) = page?;
             let mut pages = Vec::new();
             let mut tasks = Vec::new();
-            let mut taken = Vec::new();
             for object in objects {
                 match object {
                     Object::Page(page) if self.claim(&page.id) => pages.push(page),
                     Object::Page(page) => {
-                        if let Some(waiting) = self.arrived(&page.id) {
+                        if let Some(answered) = self.arrived(&page.id) {
                             pages.push(page);
-                            taken.push(waiting);
+                            tasks.push(answered);
                         }
                     }
                     Object::DataSource(source) if self.claim(&source.id) => {
@@ -321,7 +323,6 @@ impl Importer {
             tasks.extend(stored.into_iter().flatten());
             let tasks = self.finished(None, tasks).await?;
             if let Some(checkpoint) = &self.checkpoint {
-                checkpoint.record_done(&taken).await?;
                 checkpoint.seeded_to(next.as_deref()).await?;
             }
             Ok((tasks, next))
@@ -358,7 +359,9 @@ impl Importer {
                 title,
                 database,
             } => self.data_source(&id, &title, database).await,
-            Task::SyncedOriginal { .. } | Task::SyncedReference { .. } => Ok(Vec::new()),
+            Task::SyncedOriginal { .. } | Task::SyncedReference { .. } | Task::Answered(_) => {
+                Ok(Vec::new())
+            }
         }
     }
 

@@ -9,7 +9,9 @@ use super::model::{Entity, EntityKind, Origin};
 use super::store;
 use crate::modules::notion::NotionError;
 use crate::modules::notion::links::{self, Link, LinkKind};
-use crate::modules::notion::model::{Block, BlockKind, Database, Page, Parent, PropertyValue};
+use crate::modules::notion::model::{
+    Block, BlockKind, Database, LinkTarget, Page, Parent, PropertyValue,
+};
 
 impl Importer {
     /// Stores an entity and counts it, as read or as unreadable.
@@ -135,7 +137,7 @@ impl Importer {
         let mut more = Vec::new();
         for block in blocks {
             found.extend(links::from_block(&block));
-            more.extend(self.child_page_task(container, &block));
+            more.extend(self.block_task(container, &block));
             more.extend(nested(page, &block));
         }
         found.retain(|l| l.kind != LinkKind::SyncedBlock);
@@ -151,19 +153,38 @@ impl Importer {
         Ok(tasks)
     }
 
-    /// A `child_page` block not seen before becomes a task to store the page it names.
-    fn child_page_task(&self, container: &str, block: &Block) -> Option<Task> {
-        let BlockKind::ChildPage { title } = &block.kind else {
-            return None;
-        };
-        self.claim(&block.id).then(|| Task::ChildPage {
-            id: block.id.clone(),
-            title: title.clone(),
-            parent: container.to_owned(),
-            created_time: block.created_time.clone(),
-            last_edited_time: block.last_edited_time.clone(),
-            in_trash: block.in_trash,
-        })
+    /// A block that says what it leads to, not seen before, becomes the right task at once: a
+    /// `child_page` block names its page well enough to store it, and a `link_to_page` block
+    /// says whether it points at a database (a Notion URL does not).
+    fn block_task(&self, container: &str, block: &Block) -> Vec<Task> {
+        match &block.kind {
+            BlockKind::ChildPage { title } => {
+                let (fresh, answered) = self.brought(&block.id);
+                let child = fresh.then(|| Task::ChildPage {
+                    id: block.id.clone(),
+                    title: title.clone(),
+                    parent: container.to_owned(),
+                    created_time: block.created_time.clone(),
+                    last_edited_time: block.last_edited_time.clone(),
+                    in_trash: block.in_trash,
+                });
+                child.into_iter().chain(answered).collect()
+            }
+            BlockKind::LinkToPage(LinkTarget::Database(id)) if self.claim(id) => {
+                vec![Task::Database(id.clone())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether `id` is to be stored from what was just read: it was never seen, or only a
+    /// waiting read of it was queued (which is dropped, and comes back answered).
+    fn brought(&self, id: &str) -> (bool, Option<Task>) {
+        if self.claim(id) {
+            return (true, None);
+        }
+        let answered = self.arrived(id);
+        (answered.is_some(), answered)
     }
 
     /// Stores a child page from its block (search did not return it) and queues its content.
@@ -246,7 +267,9 @@ impl Importer {
         let mut tasks = Vec::new();
         let mut rows = self.client.query_data_source(id, None);
         while let Some(row) = rows.try_next().await? {
-            if self.claim(&row.id) {
+            let (fresh, answered) = self.brought(&row.id);
+            tasks.extend(answered);
+            if fresh {
                 tasks.extend(self.page_object(&row).await?);
             }
         }

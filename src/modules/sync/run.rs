@@ -196,21 +196,16 @@ impl Checkpoint {
     }
 
     /// Records what `finished` led to, then `finished` itself as done, in one write: a crash
-    /// before it re-runs `finished` (tasks are idempotent); after it, nothing is lost.
+    /// before it re-runs `finished` (tasks are idempotent); after it, nothing is lost. Facts
+    /// are recorded done; an answered read marks the read itself done.
     pub async fn record(&self, finished: Option<&Task>, found: &[Task]) -> StoreResult<()> {
-        let pending = found.iter().map(|task| self.entry(task, task.is_fact()));
+        let pending = found.iter().map(|task| match task {
+            Task::Answered(read) => self.entry(read, true),
+            task => self.entry(task, task.is_fact()),
+        });
         let entries: Vec<_> = pending
             .chain(finished.map(|task| self.entry(task, true)))
             .collect();
-        if !entries.is_empty() {
-            self.frontier().bulk_upsert(&entries).await?;
-        }
-        Ok(())
-    }
-
-    /// Marks tasks done that were made unnecessary.
-    pub async fn record_done(&self, tasks: &[Task]) -> StoreResult<()> {
-        let entries: Vec<_> = tasks.iter().map(|task| self.entry(task, true)).collect();
         if !entries.is_empty() {
             self.frontier().bulk_upsert(&entries).await?;
         }

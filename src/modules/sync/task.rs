@@ -54,6 +54,8 @@ pub enum Task {
         page: String,
         original: String,
     },
+    /// A waiting read that something else answered: done without a call.
+    Answered(Box<Task>),
 }
 
 impl Task {
@@ -73,6 +75,7 @@ impl Task {
             Task::SyncedReference { page, original } => {
                 format!("synced_reference:{page}:{original}")
             }
+            Task::Answered(read) => format!("answered:{}", read.key()),
         }
     }
 
@@ -80,7 +83,7 @@ impl Task {
     pub fn is_fact(&self) -> bool {
         matches!(
             self,
-            Task::SyncedOriginal { .. } | Task::SyncedReference { .. }
+            Task::SyncedOriginal { .. } | Task::SyncedReference { .. } | Task::Answered(_)
         )
     }
 
@@ -97,17 +100,22 @@ impl Task {
             Task::Blocks { .. }
             | Task::Refresh(_)
             | Task::SyncedOriginal { .. }
-            | Task::SyncedReference { .. } => None,
+            | Task::SyncedReference { .. }
+            | Task::Answered(_) => None,
         }
     }
 }
 
-/// The tasks to run. While search is still seeding, reads of link targets wait (search may
-/// yet return those pages); everything else runs at once, so the budget is used from the
-/// start.
+/// The tasks to run. Reads of link targets (a page or database by id, one call that the bound
+/// on calls does not count) wait until nothing else is ready: by then search, data source
+/// queries or a parent's `child_page` block may have brought the page for free. While search
+/// is still seeding, child pages wait too (search's copy of a page has its icon). Everything
+/// else runs at once, so the budget is used from the start.
 pub(super) struct Frontier {
     ready: VecDeque<Task>,
-    held: Vec<String>,
+    /// Ids of waiting tasks, oldest first; the tasks are in the importer's `awaiting` map,
+    /// where whoever brings the page takes them out.
+    held: VecDeque<String>,
     seeding: bool,
 }
 
@@ -115,36 +123,58 @@ impl Frontier {
     pub(super) fn new(seeding: bool) -> Self {
         Self {
             ready: VecDeque::new(),
-            held: Vec::new(),
+            held: VecDeque::new(),
             seeding,
         }
     }
 
     pub(super) fn extend(&mut self, importer: &Importer, tasks: Vec<Task>) {
         for task in tasks {
-            match &task {
-                Task::Page(id) | Task::PageOrDatabase(id) | Task::ChildPage { id, .. }
-                    if self.seeding =>
-                {
-                    self.held.push(id.clone());
+            let waits = match &task {
+                Task::Page(id) | Task::PageOrDatabase(id) => Some(id.clone()),
+                Task::ChildPage { id, .. } if self.seeding => Some(id.clone()),
+                _ => None,
+            };
+            match waits {
+                Some(id) => {
+                    self.held.push_back(id.clone());
                     let mut awaiting = importer.awaiting().lock().expect("poisoned");
-                    awaiting.insert(id.clone(), task);
+                    awaiting.insert(id, task);
                 }
-                _ => self.ready.push_back(task),
+                None => self.ready.push_back(task),
             }
         }
     }
 
-    /// Search is complete: the held reads search did not answer run now.
+    /// Search is complete: held child pages it did not return are stored from their blocks.
     pub(super) fn seeded(&mut self, importer: &Importer) {
         self.seeding = false;
         let mut awaiting = importer.awaiting().lock().expect("poisoned");
-        let held = std::mem::take(&mut self.held);
-        self.ready
-            .extend(held.iter().filter_map(|id| awaiting.remove(id)));
+        self.held.retain(|id| match awaiting.get(id) {
+            Some(Task::ChildPage { .. }) => {
+                self.ready.extend(awaiting.remove(id));
+                false
+            }
+            Some(_) => true,
+            None => false,
+        });
     }
 
-    pub(super) fn next(&mut self) -> Option<Task> {
-        self.ready.pop_front()
+    /// The next task: a ready one, else (once search is done) the oldest waiting read that
+    /// nothing has answered.
+    pub(super) fn next(&mut self, importer: &Importer) -> Option<Task> {
+        if let Some(task) = self.ready.pop_front() {
+            return Some(task);
+        }
+        if self.seeding {
+            return None;
+        }
+        let mut awaiting = importer.awaiting().lock().expect("poisoned");
+        while let Some(id) = self.held.pop_front() {
+            if let Some(task) = awaiting.remove(&id) {
+                return Some(task);
+            }
+        }
+        None
     }
 }
