@@ -338,18 +338,23 @@ pub async fn edit_every_kind(sim: &RunningSim) -> Truth {
     truth
 }
 
-/// A GET on the simulator's Notion API with its token.
+/// A GET on the simulator's Notion API with its token, waiting out its rate limit (an import
+/// may be spending the same token's budget).
 pub async fn notion_get(sim: &RunningSim, path: &str) -> serde_json::Value {
-    reqwest::Client::new()
-        .get(format!("{}/v1{path}", sim.url))
-        .bearer_auth(&sim.token)
-        .header("Notion-Version", "2025-09-03")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    for _ in 0..100 {
+        let response = reqwest::Client::new()
+            .get(format!("{}/v1{path}", sim.url))
+            .bearer_auth(&sim.token)
+            .header("Notion-Version", "2025-09-03")
+            .send()
+            .await
+            .unwrap();
+        if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return response.json().await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{path}: still rate-limited after 10 s")
 }
 
 /// The name of a row's relation property, read through the API.

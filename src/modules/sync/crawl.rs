@@ -5,7 +5,7 @@
 //! edges stay, dangling.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -57,6 +57,8 @@ pub struct Importer {
     tasks_done: AtomicU64,
     /// The connection's first import: nothing stored yet.
     first: bool,
+    /// Follow links only to entities not stored yet (targeted re-reads).
+    pub(super) new_only: AtomicBool,
 }
 
 /// What finished in the crawl loop.
@@ -124,6 +126,7 @@ impl Importer {
             storing_micros: AtomicU64::new(0),
             tasks_done: AtomicU64::new(0),
             first: false,
+            new_only: AtomicBool::new(false),
         }
     }
 
@@ -286,7 +289,32 @@ impl Importer {
         }
         self.stored_for(started);
         self.tasks_done.fetch_add(1, Ordering::Relaxed);
-        Ok(found.into_iter().filter(|t| !self.remember(t)).collect())
+        let found = found.into_iter().filter(|t| !self.remember(t)).collect();
+        if self.new_only.load(Ordering::Relaxed) {
+            return self.not_stored(found).await;
+        }
+        Ok(found)
+    }
+
+    /// Drops reads of entities already stored: a targeted re-read follows links only to what
+    /// it has never seen (the rest is current, or has its own webhook event coming).
+    async fn not_stored(&self, found: Vec<Task>) -> anyhow::Result<Vec<Task>> {
+        let entities = store::entities(&self.store);
+        let mut kept = Vec::with_capacity(found.len());
+        for task in found {
+            let reads_entity = !matches!(task, Task::Content(_) | Task::Blocks { .. });
+            let stored = match task.claimed_id().filter(|_| reads_entity) {
+                Some(id) => entities
+                    .get(&store::entity_id(&self.connection, id))
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+            if !stored {
+                kept.push(task);
+            }
+        }
+        Ok(kept)
     }
 
     /// One page of search results: pages and rows are stored at once; their content, and

@@ -15,6 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
 use futures::stream::TryStreamExt;
@@ -118,11 +119,8 @@ impl Importer {
             .as_ref()
             .is_none_or(|b| b.parent != parent_of(page) || b.in_trash != page.in_trash);
         if placement_changed {
-            let parents = [before.and_then(|b| b.parent), parent_of(page)];
-            for parent in parents.into_iter().flatten() {
-                if self.is_page(&parent).await? && self.claim(&format!("content:{parent}")) {
-                    tasks.push(Task::Content(parent));
-                }
+            for parent in [before.and_then(|b| b.parent), parent_of(page)] {
+                tasks.extend(self.parent_content(parent).await?);
             }
         }
         Ok(tasks)
@@ -178,6 +176,7 @@ impl Importer {
         pages: Vec<String>,
         databases: Vec<String>,
     ) -> anyhow::Result<ImportReport> {
+        self.new_only.store(true, Ordering::Relaxed);
         let pages = pages.into_iter().map(Task::Refresh);
         let databases = databases.into_iter().map(Task::Database);
         let tasks = pages
@@ -196,10 +195,25 @@ impl Importer {
             known.insert(id.to_owned(), stored.value);
         }
         match self.client.page(id).await {
-            Ok(page) => self.reread(&page).await,
+            Ok(page) => {
+                let mut tasks = self.reread(&page).await?;
+                // The event may be a creation another re-read already stored the page for:
+                // its parent's child-page block is read either way.
+                tasks.extend(self.parent_content(parent_of(&page)).await?);
+                Ok(tasks)
+            }
             Err(NotionError::NotFound(_)) => self.unshared(id, EntityKind::Unknown).await,
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// A re-read of `parent`'s content, once per run, when it is a page.
+    async fn parent_content(&self, parent: Option<String>) -> anyhow::Result<Option<Task>> {
+        let Some(parent) = parent else {
+            return Ok(None);
+        };
+        let read = self.is_page(&parent).await? && self.claim(&format!("content:{parent}"));
+        Ok(read.then_some(Task::Content(parent)))
     }
 
     /// Rows of a data source edited on or after `since` that have not been read this sync.

@@ -50,8 +50,10 @@ impl Job for WebhookRefresh {
 
     async fn run(self, state: &AppState) -> anyhow::Result<()> {
         match service::refresh(state, &self.connection, self.pages, self.databases).await {
-            Err(SyncError::UnknownConnection(_)) => Ok(()),
-            other => other.map(|_| ()).map_err(Into::into),
+            // A long sync holds the workspace: try again later, with the job's backoff.
+            Ok(Outcome::Busy) => anyhow::bail!("the workspace is being synced; retrying later"),
+            Ok(_) | Err(SyncError::UnknownConnection(_)) => Ok(()),
+            Err(error) => Err(error.into()),
         }
     }
 }

@@ -85,6 +85,36 @@ pub async fn sync_connection(
     watch: impl FnOnce(Arc<Progress>),
     stop: impl Future<Output = ()>,
 ) -> Result<Outcome, SyncError> {
+    with_lease(state, id, |connection| {
+        sync_leased(state, connection, watch, stop)
+    })
+    .await
+}
+
+/// Re-reads what webhooks named, recorded as a run of its own. It holds the workspace's lease
+/// too: re-reads one after another end in the state of the last, whatever order their events
+/// came in, while two at once could let an older read overwrite a newer one.
+pub async fn refresh(
+    state: &AppState,
+    id: &str,
+    pages: Vec<String>,
+    databases: Vec<String>,
+) -> Result<Outcome, SyncError> {
+    with_lease(state, id, |connection| {
+        refresh_leased(state, connection, pages, databases)
+    })
+    .await
+}
+
+/// Runs `work` on an active connection while holding its lease.
+async fn with_lease<Work>(
+    state: &AppState,
+    id: &str,
+    work: impl FnOnce(Connection) -> Work,
+) -> Result<Outcome, SyncError>
+where
+    Work: Future<Output = Result<Outcome, SyncError>>,
+{
     let connection = connection::get(&state.store, id)
         .await?
         .ok_or_else(|| SyncError::UnknownConnection(id.to_owned()))?;
@@ -96,8 +126,7 @@ pub async fn sync_connection(
     let Some(held) = lease::wait_for(&state.store, id, &holder, ttl).await? else {
         return Ok(Outcome::Busy);
     };
-    let work = sync_leased(state, connection, watch, stop);
-    let (held, outcome) = lease::keep(held, work).await;
+    let (held, outcome) = lease::keep(held, work(connection)).await;
     match held {
         Some(held) => held.release().await?,
         None => tracing::warn!(connection = id, "sync lease lost; the sync stopped"),
@@ -105,29 +134,15 @@ pub async fn sync_connection(
     outcome
 }
 
-/// Re-reads what webhooks named, recorded as a run of its own. No lease: re-reads are safe
-/// beside a running sync, in any order.
-pub async fn refresh(
+async fn refresh_leased(
     state: &AppState,
-    id: &str,
+    mut connection: Connection,
     pages: Vec<String>,
     databases: Vec<String>,
-) -> Result<ImportReport, SyncError> {
-    let connection = connection::get(&state.store, id)
-        .await?
-        .ok_or_else(|| SyncError::UnknownConnection(id.to_owned()))?;
-    if connection.status != Status::Active {
-        return Ok(ImportReport::default());
-    }
+) -> Result<Outcome, SyncError> {
     let client = client_for(state, &connection)?;
-    let run_id = run::start(
-        &state.store,
-        &connection,
-        RunKind::Webhook,
-        &state.instance,
-        now_ms(),
-    )
-    .await?;
+    let kind = RunKind::Webhook;
+    let run_id = run::start(&state.store, &connection, kind, &state.instance, now_ms()).await?;
     let importer = Importer::new(client, state.store.clone(), &connection.id, 8);
     let result = importer.run_refresh(pages, databases).await;
     let progress = importer.progress().snapshot();
@@ -143,19 +158,10 @@ pub async fn refresh(
                 &progress,
             )
             .await?;
-            Ok(report)
+            Ok(Outcome::Done(kind, report))
         }
         Err(error) => {
-            let mut connection = connection;
-            fail_run(
-                state,
-                &mut connection,
-                &run_id,
-                RunKind::Webhook,
-                &error,
-                &progress,
-            )
-            .await?;
+            fail_run(state, &mut connection, &run_id, kind, &error, &progress).await?;
             Err(error.into())
         }
     }
