@@ -421,6 +421,15 @@ mod tests {
         assert_eq!(settings.job_max_attempts, 3);
     }
 
+    const KEYS: &str = "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    #[test]
+    fn mongodb_without_sealing_keys_is_refused_by_key() {
+        let refused = Settings::load(None, env(&[("MONGODB_URI", "mongodb://h/")]), &[]);
+        let message = refused.unwrap_err().to_string();
+        assert!(message.contains("`encryption_keys`"), "{message}");
+    }
+
     #[test]
     fn conventional_service_urls_select_production_mode() {
         let settings = Settings::load(
@@ -428,6 +437,7 @@ mod tests {
             env(&[
                 ("MONGODB_URI", "mongodb://u:pw@h/"),
                 ("REDIS_URL", "redis://h/"),
+                ("NOTION_GRAPH_ENCRYPTION_KEYS", KEYS),
             ]),
             &[],
         )
