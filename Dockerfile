@@ -6,6 +6,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY src src
 COPY benches benches
 COPY tools tools
+COPY crates crates
 RUN cargo build --release --locked --bin notion-graph
 
 FROM debian:bookworm-slim
