@@ -6,31 +6,23 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::process::Command;
 use std::sync::Arc;
 
-use notion_graph::cache::{MemoryCache, RateLimit};
 use notion_graph::modules::graph::{
     BuildOptions, Encoding, ExportRequest, Format, GraphService, LinkKind, Neighbourhood,
     ViewRequest, build,
 };
-use notion_graph::modules::notion::{ClientConfig, Credentials, NotionClient};
-use notion_graph::modules::sync::{EntityKind, Importer, store as sync_store};
-use notion_graph::storage::{MongoStore, SqliteStore, Store};
+use notion_graph::modules::sync::{EntityKind, store as sync_store};
+use notion_graph::storage::{MongoStore, Store};
 use notion_sim::{RunningSim, SimConfig};
-use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::helpers::{binary, service, unique};
+use crate::sync_import::importer_for;
 
 const CONNECTION: &str = "conn-graph";
 const PAGES: usize = 200;
 
 async fn sqlite_store() -> Store {
-    let dir = tempfile::tempdir().unwrap().keep();
-    let store: Store = Arc::new(SqliteStore::open(&dir.join("graph.sqlite")).await.unwrap());
-    store
-        .prepare(&notion_graph::modules::collections())
-        .await
-        .unwrap();
-    store
+    crate::sync_import::empty_store().await
 }
 
 async fn mongo_store() -> Option<Store> {
@@ -51,22 +43,10 @@ async fn simulator(seed: u64) -> RunningSim {
     notion_sim::start(config, "127.0.0.1:0").await.unwrap()
 }
 
-fn importer(sim: &RunningSim, store: &Store) -> Arc<Importer> {
-    let config = ClientConfig {
-        base_url: sim.url.clone(),
-        rate: RateLimit::new(5000.0, 200),
-        backoff_base: std::time::Duration::from_millis(5),
-        ..ClientConfig::default()
-    };
-    let token = Credentials::Token(SecretString::from(sim.token.clone()));
-    let client = NotionClient::new(config, CONNECTION, token, Arc::new(MemoryCache::default()));
-    Importer::new(client, store.clone(), CONNECTION, 16)
-}
-
 /// A simulated workspace imported into `store`.
 async fn imported(seed: u64, store: &Store) -> RunningSim {
     let sim = simulator(seed).await;
-    importer(&sim, store).run().await.unwrap();
+    importer_for(&sim, store, CONNECTION).run().await.unwrap();
     sim
 }
 
@@ -292,7 +272,7 @@ async fn a_diff_after_an_edit_and_a_resync_names_the_added_and_removed_links() {
         .unwrap();
     let path = format!("/pages/{}/links/{}", gone.source, gone.target);
     sim_edit(&sim, Method::DELETE, &path, serde_json::json!({})).await;
-    importer(&sim, &store)
+    importer_for(&sim, &store, CONNECTION)
         .run_incremental(started - chrono::TimeDelta::minutes(5), true)
         .await
         .unwrap();

@@ -60,7 +60,7 @@ pub fn test_settings(mode: Mode, data_dir: &Path) -> Option<Settings> {
         job_max_attempts: 3,
         housekeeping_cron: "* * * * * *".into(),
         encryption_keys: Some(SecretString::from(TEST_KEYS)),
-        sync_lease_ms: 2000,
+        sync_lease_ms: 5000,
         shutdown_timeout_secs: 10,
         shutdown_drain_ms: 0,
         redis_prefix: unique("t"),
@@ -233,7 +233,7 @@ impl Process {
             .env("NOTION_GRAPH_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("NOTION_GRAPH_JOB_HEARTBEAT_MS", "400")
             .env("NOTION_GRAPH_JOB_BACKOFF_MS", "20")
-            .env("NOTION_GRAPH_SYNC_LEASE_MS", "2000")
+            .env("NOTION_GRAPH_SYNC_LEASE_MS", "5000")
             .env("NOTION_GRAPH_ENCRYPTION_KEYS", TEST_KEYS)
             .env("RUST_LOG", "warn")
             .env_remove("MONGODB_URI")

@@ -93,6 +93,11 @@ pub async fn empty_store() -> Store {
 }
 
 pub fn importer(sim: &RunningSim, store: &Store) -> Arc<Importer> {
+    importer_for(sim, store, CONNECTION)
+}
+
+/// An importer for `connection` with a rate no test waits on.
+pub fn importer_for(sim: &RunningSim, store: &Store, connection: &str) -> Arc<Importer> {
     let config = ClientConfig {
         base_url: sim.url.clone(),
         rate: RateLimit::new(5000.0, 200),
@@ -100,8 +105,8 @@ pub fn importer(sim: &RunningSim, store: &Store) -> Arc<Importer> {
         ..ClientConfig::default()
     };
     let token = Credentials::Token(SecretString::from(sim.token.clone()));
-    let client = NotionClient::new(config, CONNECTION, token, Arc::new(MemoryCache::default()));
-    Importer::new(client, store.clone(), CONNECTION, 16)
+    let client = NotionClient::new(config, connection, token, Arc::new(MemoryCache::default()));
+    Importer::new(client, store.clone(), connection, 16)
 }
 
 async fn assert_store_equals_truth(sim: &RunningSim, store: &Store) {

@@ -467,7 +467,8 @@ async fn a_worker_killed_mid_import_is_taken_over_by_another_that_resumes() {
         "worker resume: {total} calls uninterrupted, {before} before the kill, {after} after"
     );
     assert_connection_equals_truth(&sim, &store, &id).await;
-    assert_eq!(completed_runs(&store, &id).await[0].resumed, 1);
+    // Once by the second worker, more if a slow store made a renewal miss and a retry resumed.
+    assert!(completed_runs(&store, &id).await[0].resumed >= 1);
     sim.stop().await;
 }
 
