@@ -1,27 +1,26 @@
 //! The graph of an imported workspace: what a build takes from the store, its metrics, stored
-//! snapshots and their diffs, every view as D3 JSON (plain and compressed), GEXF and GraphML,
-//! and the `graph` commands of the binary.
+//! snapshots and their diffs, and every view as D3 JSON (plain and compressed). GEXF, GraphML
+//! and the `graph` commands of the binary are in `graph_exports`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::process::Command;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use notion_graph::modules::graph::{
     BuildOptions, Encoding, ExportRequest, Format, GraphService, LinkKind, Neighbourhood,
     ViewRequest, build,
 };
-use notion_graph::modules::sync::{EntityKind, store as sync_store};
+use notion_graph::modules::sync::EntityKind;
 use notion_graph::storage::{MongoStore, Store};
 use notion_sim::{RunningSim, SimConfig};
 use serde_json::Value;
 
-use crate::helpers::{binary, service, unique};
-use crate::sync_import::importer_for;
+use crate::helpers::{service, unique};
+use crate::sync_import::{all_edges, all_entities, edit, importer_for};
 
-const CONNECTION: &str = "conn-graph";
+pub const CONNECTION: &str = "conn-graph";
 const PAGES: usize = 200;
 
-async fn sqlite_store() -> Store {
+pub async fn sqlite_store() -> Store {
     crate::sync_import::empty_store().await
 }
 
@@ -35,7 +34,7 @@ async fn mongo_store() -> Option<Store> {
     Some(store)
 }
 
-async fn simulator(seed: u64) -> RunningSim {
+pub async fn simulator(seed: u64) -> RunningSim {
     let config = SimConfig {
         rate_limit: None,
         ..SimConfig::new(seed, PAGES)
@@ -44,25 +43,18 @@ async fn simulator(seed: u64) -> RunningSim {
 }
 
 /// A simulated workspace imported into `store`.
-async fn imported(seed: u64, store: &Store) -> RunningSim {
+pub async fn imported(seed: u64, store: &Store) -> RunningSim {
     let sim = simulator(seed).await;
     importer_for(&sim, store, CONNECTION).run().await.unwrap();
     sim
 }
 
 /// Node ids and (source, target, kind) links a build with `options` must hold, from the store.
-async fn expected(
+pub async fn expected(
     store: &Store,
     options: BuildOptions,
 ) -> (BTreeSet<String>, Vec<(String, String, String)>) {
-    let entities = sync_store::all(
-        &sync_store::entities(store),
-        CONNECTION,
-        "kind",
-        &EntityKind::ALL,
-    )
-    .await
-    .unwrap();
+    let entities = all_entities(store, CONNECTION).await;
     let keeps = |e: &notion_graph::modules::sync::Entity| {
         (options.rows || e.kind != EntityKind::Row)
             && (options.dangling || e.shared)
@@ -78,17 +70,10 @@ async fn expected(
         .filter(|e| keeps(e))
         .map(|e| e.notion_id.clone())
         .collect();
-    let edges = sync_store::all(
-        &sync_store::edges(store),
-        CONNECTION,
-        "kind",
-        &notion_sim::EDGE_KINDS,
-    )
-    .await
-    .unwrap();
+    let edges = all_edges(store, CONNECTION).await;
     let mut links = Vec::new();
     for e in edges {
-        let hierarchy = LinkKind::parse(&e.kind).is_hierarchy();
+        let hierarchy = LinkKind::parse(&e.kind).is_some_and(LinkKind::is_hierarchy);
         let usable =
             |id: &String| !excluded.contains(id) && (options.dangling || nodes.contains(id));
         if (hierarchy && !options.hierarchy) || !usable(&e.source) || !usable(&e.target) {
@@ -219,20 +204,6 @@ async fn snapshots_round_trip_through_mongodb_with_increasing_versions() {
     }
 }
 
-async fn sim_edit(sim: &RunningSim, method: reqwest::Method, path: &str, body: Value) {
-    let response = reqwest::Client::new()
-        .request(method, format!("{}/_sim{path}", sim.url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-}
-
 #[tokio::test]
 async fn a_diff_after_an_edit_and_a_resync_names_the_added_and_removed_links() {
     use reqwest::Method;
@@ -262,7 +233,7 @@ async fn a_diff_after_an_edit_and_a_resync_names_the_added_and_removed_links() {
         .find(|(a, b)| a.id != b.id && !linked.contains(&(a.id.as_str(), b.id.as_str())))
         .unwrap();
     let body = serde_json::json!({ "target": b.id, "kind": "page_mention" });
-    sim_edit(&sim, Method::POST, &format!("/pages/{}/links", a.id), body).await;
+    edit(&sim, Method::POST, &format!("/pages/{}/links", a.id), body).await;
     let gone = truth
         .edges
         .iter()
@@ -271,7 +242,7 @@ async fn a_diff_after_an_edit_and_a_resync_names_the_added_and_removed_links() {
         })
         .unwrap();
     let path = format!("/pages/{}/links/{}", gone.source, gone.target);
-    sim_edit(&sim, Method::DELETE, &path, serde_json::json!({})).await;
+    edit(&sim, Method::DELETE, &path, serde_json::json!({})).await;
     importer_for(&sim, &store, CONNECTION)
         .run_incremental(started - chrono::TimeDelta::minutes(5), true)
         .await
@@ -297,7 +268,7 @@ async fn a_diff_after_an_edit_and_a_resync_names_the_added_and_removed_links() {
 }
 
 /// Every link of a D3 document names an existing node, by index or by id.
-fn assert_valid_d3(document: &Value, by_id: bool) -> usize {
+pub fn assert_valid_d3(document: &Value, by_id: bool) -> usize {
     let nodes = document["nodes"].as_array().expect("nodes");
     let links = document["links"].as_array().expect("links");
     let ids: HashSet<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
@@ -426,240 +397,4 @@ async fn every_view_is_valid_d3_json_and_its_compressed_bodies_match() {
         snapshot.graph.links.len()
     );
     sim.stop().await;
-}
-
-/// Runs `xmllint` on `document`; against `schema` when given.
-fn xmllint(document: &[u8], schema: Option<&std::path::Path>) -> std::process::Output {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("graph.xml");
-    std::fs::write(&file, document).unwrap();
-    let mut command = Command::new("xmllint");
-    command.arg("--noout");
-    if let Some(schema) = schema {
-        command.arg("--schema").arg(schema);
-    }
-    command
-        .arg(&file)
-        .output()
-        .expect("xmllint runs (Debian: libxml2-utils)")
-}
-
-/// The schemas to check a format against: ours, written from the specifications (always
-/// here), and the official ones when a checkout has them (see
-/// tests/fixtures/schemas/README.md).
-fn schemas(written: &str, official: &str) -> Vec<std::path::PathBuf> {
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas");
-    let base = std::env::var_os("GRAPH_XSD_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| fixtures.clone());
-    let official = base.join(official);
-    let mut found = vec![fixtures.join("from-spec").join(written)];
-    if official.exists() {
-        found.push(official);
-    } else {
-        eprintln!("official schema {} is not here", official.display());
-    }
-    found
-}
-
-/// Whether `xmllint` is here; under `scripts/test` (which installs it) it must be.
-fn has_xmllint() -> bool {
-    let found = Command::new("xmllint").arg("--version").output().is_ok();
-    if !found && std::env::var("TEST_SERVICES").as_deref() == Ok("required") {
-        panic!("xmllint is missing but TEST_SERVICES=required");
-    }
-    if !found {
-        eprintln!("skipped: xmllint is missing (Debian: libxml2-utils; scripts/test installs it)");
-    }
-    found
-}
-
-#[tokio::test]
-async fn gexf_and_graphml_exports_are_well_formed_and_schema_valid() {
-    if !has_xmllint() {
-        return;
-    }
-    let store = sqlite_store().await;
-    let sim = imported(56, &store).await;
-    let service = GraphService::new(store.clone());
-    service
-        .build(CONNECTION, BuildOptions::default())
-        .await
-        .unwrap();
-    let cases = [
-        (Format::Gexf, schemas("gexf-1.3.xsd", "gexf-1.3/gexf.xsd")),
-        (
-            Format::Graphml,
-            schemas("graphml-1.0.xsd", "graphml-1.0/graphml.xsd"),
-        ),
-    ];
-    for (format, xsds) in cases {
-        for view in [ViewRequest::Full, ViewRequest::Summary { top: 5 }] {
-            let request = ExportRequest {
-                view,
-                format,
-                by_id: false,
-                version: None,
-            };
-            let bodies = service.export(CONNECTION, &request).await.unwrap();
-            for xsd in &xsds {
-                let output = xmllint(&bodies.plain, Some(xsd));
-                assert!(
-                    output.status.success(),
-                    "{format:?} against {}: {}",
-                    xsd.display(),
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-        }
-    }
-    sim.stop().await;
-}
-
-fn run(data: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(binary())
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("MONGODB_URI")
-        .env_remove("REDIS_URL")
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn assert_refused(output: &std::process::Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
-}
-
-#[tokio::test]
-async fn the_binary_builds_and_exports_a_synced_workspace_and_refuses_bad_input_with_status_2() {
-    let sim = simulator(57).await;
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().to_owned();
-    let sync = {
-        let (dir, url, token) = (dir.clone(), sim.url.clone(), sim.token.clone());
-        let args = [
-            "sync",
-            "--token",
-            &token,
-            "--notion-url",
-            &url,
-            "--rate",
-            "500",
-        ]
-        .map(str::to_owned);
-        tokio::task::spawn_blocking(move || {
-            run(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
-        })
-        .await
-        .unwrap()
-    };
-    assert!(
-        sync.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sync.stderr)
-    );
-    let blocking = |args: Vec<String>| {
-        let dir = dir.clone();
-        tokio::task::spawn_blocking(move || {
-            run(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
-        })
-    };
-    let argv = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
-
-    let built = blocking(argv("graph build")).await.unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    assert!(String::from_utf8_lossy(&built.stdout).contains("snapshot 1"));
-
-    let out = dir.join("graph.json");
-    let export = blocking(argv(&format!(
-        "graph export --format d3 --ids --out {}",
-        out.display()
-    )))
-    .await
-    .unwrap();
-    assert!(
-        export.status.success(),
-        "{}",
-        String::from_utf8_lossy(&export.stderr)
-    );
-    let document: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    assert_valid_d3(&document, true);
-    let root = document["nodes"][0]["id"].as_str().unwrap().to_owned();
-
-    let near = blocking(argv(&format!(
-        "graph export --view neighbourhood --root {root} --depth 2"
-    )))
-    .await
-    .unwrap();
-    assert!(
-        near.status.success(),
-        "{}",
-        String::from_utf8_lossy(&near.stderr)
-    );
-    let near: Value = serde_json::from_slice(&near.stdout).unwrap();
-    assert_valid_d3(&near, false);
-    assert_eq!(near["meta"]["root"], root.as_str());
-
-    let gexf = blocking(argv("graph export --format gexf")).await.unwrap();
-    assert!(gexf.status.success() && gexf.stdout.starts_with(b"<?xml"));
-
-    let refused = [
-        ("graph export --workspace nowhere", "no workspace `nowhere`"),
-        ("graph build --workspace nowhere", "no workspace `nowhere`"),
-        (
-            "graph export --view neighbourhood --root no-such-page",
-            "no page `no-such-page`",
-        ),
-        (
-            &format!("graph export --view neighbourhood --root {root} --depth 7"),
-            "depth 7",
-        ),
-        ("graph export --view neighbourhood", "--root"),
-        ("graph diff --from 9", "no snapshot 9"),
-    ];
-    for (args, needle) in refused {
-        assert_refused(&blocking(argv(args)).await.unwrap(), needle);
-    }
-    let bad = dir.join("bad.edges");
-    std::fs::write(&bad, "0 1\n1 two\n").unwrap();
-    let edges = blocking(argv(&format!("graph export --edges {}", bad.display())))
-        .await
-        .unwrap();
-    assert_refused(&edges, "line 2");
-    sim.stop().await;
-}
-
-#[test]
-fn an_edge_list_exports_with_a_timing_breakdown() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("ring.edges");
-    let ring: String = (0..50).map(|i| format!("{i} {}\n", (i + 1) % 50)).collect();
-    std::fs::write(&file, ring).unwrap();
-    let output = run(
-        dir.path(),
-        &["graph", "export", "--edges", file.to_str().unwrap()],
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    for stage in ["build_s=", "metrics_s=", "layout_s=", "json_s="] {
-        assert!(stderr.contains(stage), "{stderr}");
-    }
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(assert_valid_d3(&document, false), 50);
-    assert_eq!(document["links"].as_array().unwrap().len(), 50);
-    let by_index: HashMap<u64, u64> = document["links"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| (l["source"].as_u64().unwrap(), l["target"].as_u64().unwrap()))
-        .collect();
-    assert_eq!(by_index[&49], 0);
 }

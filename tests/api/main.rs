@@ -4,6 +4,7 @@
 mod cache_contract;
 mod command_line;
 mod graph;
+mod graph_exports;
 mod health;
 mod helpers;
 mod http_platform;
@@ -14,3 +15,4 @@ mod shutdown;
 mod storage_contract;
 mod sync_import;
 mod sync_jobs;
+mod sync_workers;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use notion_graph::cache::{MemoryCache, RateLimit};
 use notion_graph::modules::notion::{ClientConfig, Credentials, NotionClient};
-use notion_graph::modules::sync::{EntityKind, Importer, store};
+use notion_graph::modules::sync::{Edge, Entity, EntityKind, Importer, store};
 use notion_graph::storage::{SqliteStore, Store};
 use notion_sim::{Fault, RunningSim, SimConfig, Truth};
 use secrecy::SecretString;
@@ -37,29 +37,39 @@ pub fn expected(truth: &Truth) -> (BTreeSet<String>, EdgeSet) {
     (entities, edges)
 }
 
-pub async fn stored(store: &Store, connection: &str) -> (BTreeSet<String>, EdgeSet) {
-    let entities = store::all(
+/// Every entity stored for `connection`.
+pub async fn all_entities(store: &Store, connection: &str) -> Vec<Entity> {
+    store::all(
         &store::entities(store),
         connection,
         "kind",
         &EntityKind::ALL,
     )
     .await
-    .unwrap();
-    let live: BTreeSet<String> = entities
-        .iter()
-        .filter(|e| e.shared && !e.in_trash)
-        .map(|e| e.notion_id.clone())
-        .collect();
-    let edges = store::all(
+    .unwrap()
+}
+
+/// Every edge stored for `connection`.
+pub async fn all_edges(store: &Store, connection: &str) -> Vec<Edge> {
+    store::all(
         &store::edges(store),
         connection,
         "kind",
         &notion_sim::EDGE_KINDS,
     )
     .await
-    .unwrap();
-    let edges = edges
+    .unwrap()
+}
+
+pub async fn stored(store: &Store, connection: &str) -> (BTreeSet<String>, EdgeSet) {
+    let entities = all_entities(store, connection).await;
+    let live: BTreeSet<String> = entities
+        .iter()
+        .filter(|e| e.shared && !e.in_trash)
+        .map(|e| e.notion_id.clone())
+        .collect();
+    let edges = all_edges(store, connection)
+        .await
         .into_iter()
         .filter(|e| live.contains(&e.source))
         .map(|e| (e.source, e.target, e.kind))
@@ -170,7 +180,7 @@ async fn a_full_import_through_faults_and_rate_limits_stores_the_same() {
 }
 
 /// Changes a page through the simulator's control API.
-async fn edit(
+pub async fn edit(
     sim: &RunningSim,
     method: reqwest::Method,
     path: &str,

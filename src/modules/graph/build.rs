@@ -77,7 +77,10 @@ impl Builder {
     }
 
     fn add_edge(&mut self, edge: Edge) {
-        let kind = LinkKind::parse(&edge.kind);
+        // The importer writes only kinds this build knows.
+        let Some(kind) = LinkKind::parse(&edge.kind) else {
+            return;
+        };
         if kind.is_hierarchy() && !self.options.hierarchy {
             return;
         }

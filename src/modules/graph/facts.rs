@@ -2,7 +2,7 @@
 //! community super-node into an id, a label, a position and a size.
 
 use super::metrics::display_title;
-use super::model::{Snapshot, entity_kind_name};
+use super::model::Snapshot;
 use super::summary::community_centres;
 use super::views::{View, ViewNode};
 
@@ -73,7 +73,7 @@ impl<'a> Facts<'a> {
             id: node.id.as_str().into(),
             title: display_title(&node.title, &node.id),
             url: node.url.as_deref(),
-            kind: entity_kind_name(node.kind),
+            kind: node.kind.name(),
             community: s.metrics.community.get(i).copied().unwrap_or(0),
             x,
             y,

@@ -30,76 +30,7 @@ impl Default for BuildOptions {
     }
 }
 
-/// The kind of a link, as the import names it; kinds it may add later read as `Other`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkKind {
-    PageMention,
-    DatabaseMention,
-    NotionUrl,
-    LinkToPage,
-    ChildPage,
-    ChildDatabase,
-    Relation,
-    SyncedBlock,
-    DataSourceRow,
-    Other,
-}
-
-impl LinkKind {
-    pub const ALL: [LinkKind; 10] = [
-        Self::PageMention,
-        Self::DatabaseMention,
-        Self::NotionUrl,
-        Self::LinkToPage,
-        Self::ChildPage,
-        Self::ChildDatabase,
-        Self::Relation,
-        Self::SyncedBlock,
-        Self::DataSourceRow,
-        Self::Other,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::PageMention => "page_mention",
-            Self::DatabaseMention => "database_mention",
-            Self::NotionUrl => "notion_url",
-            Self::LinkToPage => "link_to_page",
-            Self::ChildPage => "child_page",
-            Self::ChildDatabase => "child_database",
-            Self::Relation => "relation",
-            Self::SyncedBlock => "synced_block",
-            Self::DataSourceRow => "data_source_row",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(name: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.name() == name)
-            .unwrap_or(Self::Other)
-    }
-
-    /// Structure rather than reference: a page's children, a data source's rows.
-    pub fn is_hierarchy(self) -> bool {
-        matches!(
-            self,
-            Self::ChildPage | Self::ChildDatabase | Self::DataSourceRow
-        )
-    }
-}
-
-pub fn entity_kind_name(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Page => "page",
-        EntityKind::Row => "row",
-        EntityKind::Database => "database",
-        EntityKind::DataSource => "data_source",
-        EntityKind::Unknown => "unknown",
-    }
-}
+pub use crate::modules::notion::links::LinkKind;
 
 /// A page, row, database or data source (or an unreadable link target).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use graph_engine::Csr;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::model::{Snapshot, entity_kind_name};
+use super::model::Snapshot;
 
 /// The deepest neighbourhood a view expands.
 pub const MAX_DEPTH: u8 = 3;
@@ -196,11 +196,7 @@ fn neighbourhood(snapshot: &Snapshot, request: &Neighbourhood) -> Result<View, V
 
 fn passes_filters(snapshot: &Snapshot, request: &Neighbourhood, i: u32) -> bool {
     let node = &snapshot.graph.nodes[i as usize];
-    let kind_ok = request.kinds.is_empty()
-        || request
-            .kinds
-            .iter()
-            .any(|k| k == entity_kind_name(node.kind));
+    let kind_ok = request.kinds.is_empty() || request.kinds.iter().any(|k| k == node.kind.name());
     let community_ok = request
         .community
         .is_none_or(|c| snapshot.metrics.community.get(i as usize) == Some(&c));

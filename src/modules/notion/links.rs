@@ -3,7 +3,7 @@
 //! dashed UUIDs. A relation or rich-text property that Notion cut at 25 entries is flagged
 //! `truncated`, so that the importer fetches the full list from the property endpoint.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ids;
 use super::model::{
@@ -11,7 +11,7 @@ use super::model::{
     PropertyValue, RichText, RichTextContent,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkKind {
     PageMention,
@@ -26,6 +26,47 @@ pub enum LinkKind {
     SyncedBlock,
     /// A row's membership of its database; the target is the database.
     DataSourceRow,
+}
+
+impl LinkKind {
+    pub const ALL: [LinkKind; 9] = [
+        Self::PageMention,
+        Self::DatabaseMention,
+        Self::NotionUrl,
+        Self::LinkToPage,
+        Self::ChildPage,
+        Self::ChildDatabase,
+        Self::Relation,
+        Self::SyncedBlock,
+        Self::DataSourceRow,
+    ];
+
+    /// The name stored edges carry (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::PageMention => "page_mention",
+            Self::DatabaseMention => "database_mention",
+            Self::NotionUrl => "notion_url",
+            Self::LinkToPage => "link_to_page",
+            Self::ChildPage => "child_page",
+            Self::ChildDatabase => "child_database",
+            Self::Relation => "relation",
+            Self::SyncedBlock => "synced_block",
+            Self::DataSourceRow => "data_source_row",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// Structure rather than reference: a page's children, a data source's rows.
+    pub fn is_hierarchy(self) -> bool {
+        matches!(
+            self,
+            Self::ChildPage | Self::ChildDatabase | Self::DataSourceRow
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

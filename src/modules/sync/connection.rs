@@ -9,7 +9,11 @@ use crate::storage::{Collection, Filter, Index, Query, Store, StoreResult, Typed
 
 pub static CONNECTIONS: Collection = Collection {
     name: "notion_connections",
-    indexes: &[Index::on(&["status"]), Index::on(&["tenant", "name"])],
+    indexes: &[
+        Index::on(&["status"]),
+        Index::on(&["tenant", "name"]),
+        Index::on(&["workspace_id"]),
+    ],
     ttl_field: None,
 };
 
@@ -98,6 +102,13 @@ pub async fn all(store: &Store) -> StoreResult<Vec<Connection>> {
             None => return Ok(found),
         }
     }
+}
+
+/// The connections of a Notion workspace (webhook events name the workspace).
+pub async fn of_workspace(store: &Store, workspace: &str) -> StoreResult<Vec<Connection>> {
+    let query = Query::new(Filter::all().eq("workspace_id", workspace)).limit(100);
+    let (page, _) = connections(store).find(&query).await?;
+    Ok(page.into_iter().map(|r| r.value).collect())
 }
 
 /// Active connections whose next sync time has come.

@@ -421,10 +421,7 @@ impl Importer {
             LinkKind::DataSourceRow => (link.target.clone(), owner.to_owned()),
             _ => (owner.to_owned(), link.target.clone()),
         };
-        let kind = serde_json::to_value(link.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let kind = link.kind.name().to_owned();
         Edge {
             connection: self.connection.clone(),
             owner: owner.to_owned(),

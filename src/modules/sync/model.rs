@@ -36,6 +36,17 @@ pub enum EntityKind {
 
 impl EntityKind {
     pub const ALL: [&'static str; 5] = ["page", "row", "database", "data_source", "unknown"];
+
+    /// The stored name (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Page => Self::ALL[0],
+            Self::Row => Self::ALL[1],
+            Self::Database => Self::ALL[2],
+            Self::DataSource => Self::ALL[3],
+            Self::Unknown => Self::ALL[4],
+        }
+    }
 }
 
 /// A page, row, database or data source as imported. `shared: false` marks an id the

@@ -177,7 +177,10 @@ async fn event(state: &AppState, signature: &str, body: &[u8]) -> Result<(), App
     if !first_delivery(state, &event.id).await? {
         return Ok(());
     }
-    for connection in connections_of(state, event.workspace_id.as_deref()).await? {
+    let Some(workspace) = event.workspace_id.as_deref() else {
+        return Ok(());
+    };
+    for connection in connection::of_workspace(&state.store, workspace).await? {
         enqueue(state, &connection, &event).await?;
     }
     Ok(())
@@ -222,17 +225,6 @@ async fn first_delivery(state: &AppState, id: &str) -> Result<bool, AppError> {
         Err(StoreError::Conflict(_)) => Ok(false),
         Err(other) => Err(other.into()),
     }
-}
-
-async fn connections_of(
-    state: &AppState,
-    workspace: Option<&str>,
-) -> Result<Vec<Connection>, AppError> {
-    let all = connection::all(&state.store).await?;
-    Ok(all
-        .into_iter()
-        .filter(|c| workspace.is_some() && c.workspace_id.as_deref() == workspace)
-        .collect())
 }
 
 /// Page events re-read the page; database events re-read the database (and its rows); data
