@@ -88,6 +88,24 @@ impl<T: Serialize + DeserializeOwned> Typed<T> {
         self.store.count(self.collection, filter).await
     }
 
+    /// Every record `query` matches, page after page (the query's limit is the page size),
+    /// handed to `each` as it arrives: nothing beyond one page is held here.
+    pub async fn for_each(
+        &self,
+        query: &Query,
+        mut each: impl FnMut(Record<T>),
+    ) -> StoreResult<()> {
+        let mut after = None;
+        loop {
+            let (page, next) = self.find(&query.clone().after(after)).await?;
+            page.into_iter().for_each(&mut each);
+            match next {
+                Some(next) => after = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
     pub async fn find(&self, query: &Query) -> StoreResult<(Vec<Record<T>>, Option<Cursor>)> {
         let page = self.store.find(self.collection, query).await?;
         let items = page

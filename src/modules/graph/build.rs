@@ -106,32 +106,17 @@ pub async fn from_store(
     options: BuildOptions,
 ) -> StoreResult<Graph> {
     let mut builder = Builder::new(options);
-    let entities = sync_store::entities(store);
-    let by_id = Query::new(Filter::all().eq("connection", workspace))
-        .sort("notion_id", Order::Asc)
-        .limit(PAGE);
-    let mut after = None;
-    loop {
-        let (page, next) = entities.find(&by_id.clone().after(after)).await?;
-        page.into_iter().for_each(|r| builder.add_entity(r.value));
-        match next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    let edges = sync_store::edges(store);
-    let by_kind = Query::new(Filter::all().eq("connection", workspace))
-        .sort("kind", Order::Asc)
-        .limit(PAGE);
-    let mut after = None;
-    loop {
-        let (page, next) = edges.find(&by_kind.clone().after(after)).await?;
-        page.into_iter().for_each(|r| builder.add_edge(r.value));
-        match next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
+    let by = |field: &str| {
+        Query::new(Filter::all().eq("connection", workspace))
+            .sort(field, Order::Asc)
+            .limit(PAGE)
+    };
+    sync_store::entities(store)
+        .for_each(&by("notion_id"), |r| builder.add_entity(r.value))
+        .await?;
+    sync_store::edges(store)
+        .for_each(&by("kind"), |r| builder.add_edge(r.value))
+        .await?;
     Ok(builder.graph)
 }
 

@@ -91,17 +91,12 @@ pub async fn get(store: &Store, id: &str) -> StoreResult<Option<Connection>> {
 /// Every connection, page by page.
 pub async fn all(store: &Store) -> StoreResult<Vec<Connection>> {
     let mut found = Vec::new();
-    let mut after = None;
-    loop {
-        let (page, next) = connections(store)
-            .find(&Query::new(Filter::all()).limit(200).after(after))
-            .await?;
-        found.extend(page.into_iter().map(|r| r.value));
-        match next {
-            Some(next) => after = Some(next),
-            None => return Ok(found),
-        }
-    }
+    connections(store)
+        .for_each(&Query::new(Filter::all()).limit(200), |r| {
+            found.push(r.value)
+        })
+        .await?;
+    Ok(found)
 }
 
 /// The connections of a Notion workspace (webhook events name the workspace).
@@ -113,20 +108,14 @@ pub async fn of_workspace(store: &Store, workspace: &str) -> StoreResult<Vec<Con
 
 /// Active connections whose next sync time has come.
 pub async fn due(store: &Store, now_ms: i64) -> StoreResult<Vec<Connection>> {
-    let active = Filter::all().eq("status", "active");
+    let active = Query::new(Filter::all().eq("status", "active")).limit(200);
     let mut found = Vec::new();
-    let mut after = None;
-    loop {
-        let query = Query::new(active.clone()).limit(200).after(after);
-        let (page, next) = connections(store).find(&query).await?;
-        found.extend(
-            page.into_iter()
-                .map(|r| r.value)
-                .filter(|c| c.next_sync_at.is_some_and(|at| at <= now_ms)),
-        );
-        match next {
-            Some(next) => after = Some(next),
-            None => return Ok(found),
-        }
-    }
+    connections(store)
+        .for_each(&active, |r| {
+            if r.value.next_sync_at.is_some_and(|at| at <= now_ms) {
+                found.push(r.value);
+            }
+        })
+        .await?;
+    Ok(found)
 }

@@ -228,19 +228,12 @@ impl Checkpoint {
 
     /// Every task recorded so far, with whether it is done.
     pub async fn restore(&self) -> StoreResult<Vec<(Task, bool)>> {
-        let frontier = self.frontier();
-        let filter = Filter::all().eq("run", self.run.as_str());
+        let query = Query::new(Filter::all().eq("run", self.run.as_str())).limit(1000);
         let mut restored = Vec::new();
-        let mut after = None;
-        loop {
-            let query = Query::new(filter.clone()).limit(1000).after(after);
-            let (page, next) = frontier.find(&query).await?;
-            restored.extend(page.into_iter().map(|r| (r.value.task, r.value.done)));
-            match next {
-                Some(next) => after = Some(next),
-                None => return Ok(restored),
-            }
-        }
+        self.frontier()
+            .for_each(&query, |r| restored.push((r.value.task, r.value.done)))
+            .await?;
+        Ok(restored)
     }
 
     /// Remembers where the search seed stands.

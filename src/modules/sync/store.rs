@@ -38,22 +38,14 @@ pub async fn replace_edges(
         .eq("connection", connection)
         .eq("owner", owner)
         .eq("origin", origin_name);
-    let mut after = None;
     let mut stale = Vec::new();
-    loop {
-        let (page, next) = edges(store)
-            .find(&Query::new(filter.clone()).limit(500).after(after))
-            .await?;
-        stale.extend(
-            page.into_iter()
-                .map(|r| r.id)
-                .filter(|id| !keep.contains(id)),
-        );
-        match next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
+    edges(store)
+        .for_each(&Query::new(filter).limit(500), |r| {
+            if !keep.contains(&r.id) {
+                stale.push(r.id);
+            }
+        })
+        .await?;
     for id in stale {
         store.delete(&EDGES, &id).await?;
     }
@@ -90,17 +82,9 @@ pub async fn all<T: serde::Serialize + serde::de::DeserializeOwned>(
         let filter = Filter::all()
             .eq("connection", connection)
             .eq(kind_field, *kind);
-        let mut after = None;
-        loop {
-            let (page, next) = typed
-                .find(&Query::new(filter.clone()).limit(1000).after(after))
-                .await?;
-            out.extend(page.into_iter().map(|r| r.value));
-            match next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+        typed
+            .for_each(&Query::new(filter).limit(1000), |r| out.push(r.value))
+            .await?;
     }
     Ok(out)
 }
