@@ -115,16 +115,21 @@ async fn with_lease<Work>(
 where
     Work: Future<Output = Result<Outcome, SyncError>>,
 {
-    let connection = connection::get(&state.store, id)
-        .await?
-        .ok_or_else(|| SyncError::UnknownConnection(id.to_owned()))?;
-    if connection.status != Status::Active {
-        return Ok(Outcome::Inactive(connection.status));
-    }
     let ttl = Duration::from_millis(state.settings.sync_lease_ms);
     let holder = format!("{}:{}", state.instance, ulid::Ulid::generate());
     let Some(held) = lease::wait_for(&state.store, id, &holder, ttl).await? else {
         return Ok(Outcome::Busy);
+    };
+    // Read under the lease: a sync that finished while this one waited changed it.
+    let connection = match connection::get(&state.store, id).await? {
+        Some(connection) if connection.status == Status::Active => connection,
+        other => {
+            held.release().await?;
+            return match other {
+                Some(inactive) => Ok(Outcome::Inactive(inactive.status)),
+                None => Err(SyncError::UnknownConnection(id.to_owned())),
+            };
+        }
     };
     let (held, outcome) = lease::keep(held, work(connection)).await;
     match held {
