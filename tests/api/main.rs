@@ -4,6 +4,7 @@
 mod cache_contract;
 mod command_line;
 mod graph;
+mod graph_bin;
 mod graph_exports;
 mod health;
 mod helpers;

@@ -9,6 +9,7 @@
 //!
 //! Not yet: HTTP routes (the embed issue), level of detail, deleting old snapshots.
 
+pub mod bin;
 mod bodies;
 pub mod build;
 pub mod d3;

@@ -47,6 +47,8 @@ pub enum Format {
     D3,
     Gexf,
     Graphml,
+    /// The compact typed-array format of `web/embed/FORMAT.md` (see [`super::bin`]).
+    Bin,
 }
 
 impl Format {
@@ -55,6 +57,7 @@ impl Format {
             Self::D3 => "application/json",
             Self::Gexf => "application/gexf+xml",
             Self::Graphml => "application/graphml+xml",
+            Self::Bin => super::bin::CONTENT_TYPE,
         }
     }
 }
@@ -131,6 +134,7 @@ pub fn render(
         Format::D3 => d3::render(snapshot, &view, by_id),
         Format::Gexf => formats::gexf(snapshot, &view).into_bytes(),
         Format::Graphml => formats::graphml(snapshot, &view).into_bytes(),
+        Format::Bin => super::bin::Packed::from_view(snapshot, &view).to_bytes(),
     })
 }
 
