@@ -235,6 +235,12 @@ impl Settings {
 #[error("configuration: {0}")]
 pub struct ConfigError(String);
 
+impl From<ConfigError> for crate::error::AppError {
+    fn from(error: ConfigError) -> Self {
+        crate::error::AppError::new(crate::error::Code::InvalidSetting, error.to_string())
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Source {
     File(PathBuf),

@@ -54,6 +54,14 @@ pub enum CryptoError {
     Corrupt,
 }
 
+/// A value that does not open is the operator's configuration or the data at fault, never the
+/// caller's: it is logged and answered as an internal error.
+impl From<CryptoError> for crate::error::AppError {
+    fn from(error: CryptoError) -> Self {
+        crate::error::AppError::Internal(error.into())
+    }
+}
+
 /// The configured keys: the active one first.
 #[derive(Clone)]
 pub struct Keyring {

@@ -1,6 +1,10 @@
-//! The one error type at the HTTP boundary. Every failure leaves as an RFC 9457
-//! `application/problem+json` body with a stable snake_case `code`; internal failures are logged
-//! once with their cause chain and answered with an opaque 500.
+//! The one error type at the boundary. Every failure leaves as an RFC 9457
+//! `application/problem+json` body with a stable snake_case `code` from the closed [`Code`]
+//! list, which also fixes its HTTP status and the command line's exit status. Internal failures
+//! are logged once with their cause chain and answered with an opaque 500.
+//!
+//! Module errors (`SyncError`, `GraphError`, `NotionError`, ...) convert into [`AppError`] with
+//! `From`, beside their own definition, so that handlers and commands use `?`.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -10,11 +14,213 @@ use serde_json::{Map, Value};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Declares the codes once: variant, wire name, HTTP status, and what it means (its doc).
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $name:literal, $status:ident;)+) => {
+        /// Every error code the service answers with. The wire names are a contract: clients
+        /// and tests match on them, so a name never changes once it has shipped.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)+];
+
+            /// The snake_case name clients see in `code` and `type`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)+
+                }
+            }
+
+            pub const fn status(self) -> StatusCode {
+                match self {
+                    $(Code::$variant => StatusCode::$status,)+
+                }
+            }
+
+            /// What the code means, for the OpenAPI document.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Code::$variant => concat!($($doc),+).trim(),)+
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // The request's form.
+    /// The request is malformed in a way no more precise code names.
+    BadRequest = "bad_request", BAD_REQUEST;
+    /// The request was refused by the HTTP layer for a reason no more precise code names.
+    RequestRefused = "request_refused", BAD_REQUEST;
+    /// The JSON body does not parse or does not have the documented shape.
+    InvalidJson = "invalid_json", BAD_REQUEST;
+    /// A query parameter is unknown, missing or of the wrong type.
+    InvalidQuery = "invalid_query", BAD_REQUEST;
+    /// A path segment is of the wrong type.
+    InvalidPath = "invalid_path", BAD_REQUEST;
+    /// No route answers this path.
+    NotFound = "not_found", NOT_FOUND;
+    /// The path exists but not for this method; `Allow` lists the methods it takes.
+    MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED;
+    /// The body is larger than `max_body_bytes`.
+    PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE;
+    /// The body is not of the media type the route takes (usually `application/json`).
+    UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE;
+    /// Too many requests; `Retry-After` says when to try again.
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS;
+    /// The request conflicts with the current state (a duplicate id, a stale version).
+    Conflict = "conflict", CONFLICT;
+
+    // Who is calling.
+    /// Credentials are missing or not valid.
+    Unauthorized = "unauthorized", UNAUTHORIZED;
+    /// The caller is known but may not do this.
+    Forbidden = "forbidden", FORBIDDEN;
+
+    // Values of particular routes.
+    /// `limit` is outside the range the route documents.
+    InvalidLimit = "invalid_limit", BAD_REQUEST;
+    /// `after` is not a cursor this API returned.
+    InvalidCursor = "invalid_cursor", BAD_REQUEST;
+    /// An id is not of the documented form.
+    InvalidId = "invalid_id", BAD_REQUEST;
+    /// A canary's `sleep_ms` is too large.
+    InvalidSleep = "invalid_sleep", BAD_REQUEST;
+    /// A canary's `fail_times` is too large.
+    InvalidFailTimes = "invalid_fail_times", BAD_REQUEST;
+    /// A signed webhook body is not a Notion event.
+    InvalidEvent = "invalid_event", BAD_REQUEST;
+    /// A webhook verification token is kept already; an admin must clear it first.
+    VerificationTokenExists = "verification_token_exists", CONFLICT;
+
+    // Workspaces and their sync.
+    /// No workspace has this id or name.
+    UnknownWorkspace = "unknown_workspace", NOT_FOUND;
+    /// No workspace is connected yet.
+    NoWorkspace = "no_workspace", NOT_FOUND;
+    /// Several workspaces are connected; the request must name one.
+    WorkspaceRequired = "workspace_required", BAD_REQUEST;
+    /// Another worker is syncing this workspace now; try again when it is done.
+    WorkspaceBusy = "workspace_busy", CONFLICT;
+    /// The workspace is paused or needs to be authorised again.
+    WorkspaceInactive = "workspace_inactive", CONFLICT;
+
+    // Notion.
+    /// Notion refused the integration token or OAuth grant.
+    NotionTokenRefused = "notion_token_refused", BAD_REQUEST;
+    /// Notion has no such object, or it is not shared with the integration.
+    NotionNotFound = "notion_not_found", NOT_FOUND;
+    /// The integration lacks the capability (read content, read comments, ...) this needs.
+    NotionRestricted = "notion_restricted", FORBIDDEN;
+    /// Notion failed, answered unexpectedly or could not be reached; retrying later may help.
+    NotionUnavailable = "notion_unavailable", BAD_GATEWAY;
+
+    // The graph.
+    /// The workspace has no snapshot of this version.
+    UnknownSnapshot = "unknown_snapshot", NOT_FOUND;
+    /// No page has this Notion id or exact title.
+    UnknownPage = "unknown_page", NOT_FOUND;
+    /// Several pages have this title; give a Notion id.
+    AmbiguousPage = "ambiguous_page", BAD_REQUEST;
+    /// A neighbourhood depth outside 1 to 3.
+    InvalidDepth = "invalid_depth", BAD_REQUEST;
+
+    // The command line.
+    /// A setting (file, environment variable or flag) is not valid; the message names its key.
+    InvalidSetting = "invalid_setting", BAD_REQUEST;
+    /// Command-line arguments that do not go together, or one that is missing.
+    InvalidArgument = "invalid_argument", BAD_REQUEST;
+    /// A file named on the command line cannot be read or is not of the expected kind.
+    InvalidFile = "invalid_file", BAD_REQUEST;
+
+    // The service itself.
+    /// Not ready to serve: a dependency does not answer or the process is draining.
+    NotReady = "not_ready", SERVICE_UNAVAILABLE;
+    /// The document store (SQLite or MongoDB) is not answering.
+    StoreUnavailable = "store_unavailable", SERVICE_UNAVAILABLE;
+    /// The cache, rate limiter or pub/sub (Redis) is not answering.
+    CacheUnavailable = "cache_unavailable", SERVICE_UNAVAILABLE;
+    /// The server failed; the cause is logged, never sent.
+    Internal = "internal_error", INTERNAL_SERVER_ERROR;
+}
+
+impl Code {
+    /// The command line's exit status for a failure with this code: 2 when what the user gave
+    /// was wrong (a 4xx, except 409 and 429, which say the request was fine but the moment was
+    /// not), 1 for every other failure.
+    pub fn exit_status(self) -> u8 {
+        let status = self.status();
+        let bad_input = status.is_client_error()
+            && status != StatusCode::CONFLICT
+            && status != StatusCode::TOO_MANY_REQUESTS;
+        if bad_input { 2 } else { 1 }
+    }
+
+    /// The code for a status the HTTP framework answered by itself.
+    pub fn for_framework_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::BAD_REQUEST => Code::BadRequest,
+            StatusCode::UNAUTHORIZED => Code::Unauthorized,
+            StatusCode::FORBIDDEN => Code::Forbidden,
+            StatusCode::NOT_FOUND => Code::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+            StatusCode::CONFLICT => Code::Conflict,
+            StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+            StatusCode::TOO_MANY_REQUESTS => Code::RateLimited,
+            s if s.is_server_error() => Code::Internal,
+            _ => Code::RequestRefused,
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The OpenAPI schema: a string enum whose description lists each code with its status.
+impl utoipa::PartialSchema for Code {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let table: String = Code::ALL
+            .iter()
+            .map(|c| {
+                format!(
+                    "- `{}` ({}): {}\n",
+                    c.name(),
+                    c.status().as_u16(),
+                    c.description()
+                )
+            })
+            .collect();
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Code::ALL.iter().map(|c| c.name())))
+            .description(Some(format!(
+                "A stable error code; each has one HTTP status:\n\n{table}"
+            )))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Code {}
+
 /// A client-facing problem: what went wrong, in words the caller can act on.
 #[derive(Debug, Clone)]
 pub struct Problem {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub detail: String,
     pub retry_after_secs: Option<u64>,
     /// Extension members, e.g. the failed readiness checks.
@@ -29,14 +235,9 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-/// The error code carried in response extensions so that request logging and metrics see it.
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorCode(pub &'static str);
-
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
         AppError::Problem(Box::new(Problem {
-            status,
             code,
             detail: detail.into(),
             retry_after_secs: None,
@@ -44,40 +245,27 @@ impl AppError {
         }))
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
-    }
-
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+        Self::new(Code::NotFound, detail)
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::new(Code::Unauthorized, detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(Code::Forbidden, detail)
     }
 
     pub fn too_many_requests(retry_after_secs: u64) -> Self {
         let mut error = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            Code::RateLimited,
             format!("too many requests; retry after {retry_after_secs} s"),
         );
         if let AppError::Problem(p) = &mut error {
             p.retry_after_secs = Some(retry_after_secs);
         }
         error
-    }
-
-    pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
     }
 
     /// Adds an extension member to the problem body (ignored for internal errors).
@@ -91,20 +279,25 @@ impl AppError {
         self
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
             AppError::Problem(p) => p.code,
-            AppError::Internal(_) => "internal_error",
+            AppError::Internal(_) => Code::Internal,
+        }
+    }
+
+    /// The whole story for someone at a terminal: the detail, or an internal cause chain.
+    pub fn describe(&self) -> String {
+        match self {
+            AppError::Problem(p) => p.detail.clone(),
+            AppError::Internal(cause) => format!("{cause:#}"),
         }
     }
 }
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::Problem(p) => p.status,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.code().status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -113,8 +306,7 @@ impl ResponseError for AppError {
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 problem_response(&Problem {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    code: "internal_error",
+                    code: Code::Internal,
                     detail: "the server failed to handle this request; it has been logged".into(),
                     retry_after_secs: None,
                     extensions: Map::new(),
@@ -124,19 +316,21 @@ impl ResponseError for AppError {
     }
 }
 
-/// Renders a problem as its HTTP response.
+/// Renders a problem as its HTTP response; the code rides along in the response extensions so
+/// that request logging and metrics see it.
 pub fn problem_response(problem: &Problem) -> HttpResponse {
-    let mut response = HttpResponse::build(problem.status);
+    let mut response = HttpResponse::build(problem.code.status());
     response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
     if let Some(secs) = problem.retry_after_secs {
         response.insert_header((header::RETRY_AFTER, secs.to_string()));
     }
     let mut response = response.body(problem_body(problem).to_string());
-    response.extensions_mut().insert(ErrorCode(problem.code));
+    response.extensions_mut().insert(problem.code);
     response
 }
 
 pub fn problem_body(problem: &Problem) -> Value {
+    let status = problem.code.status();
     let mut body = Map::new();
     body.insert(
         "type".into(),
@@ -144,10 +338,10 @@ pub fn problem_body(problem: &Problem) -> Value {
     );
     body.insert(
         "title".into(),
-        problem.status.canonical_reason().unwrap_or("Error").into(),
+        status.canonical_reason().unwrap_or("Error").into(),
     );
-    body.insert("status".into(), problem.status.as_u16().into());
-    body.insert("code".into(), problem.code.into());
+    body.insert("status".into(), status.as_u16().into());
+    body.insert("code".into(), problem.code.name().into());
     body.insert("detail".into(), problem.detail.clone().into());
     for (key, value) in &problem.extensions {
         body.entry(key.clone()).or_insert_with(|| value.clone());
@@ -155,27 +349,16 @@ pub fn problem_body(problem: &Problem) -> Value {
     Value::Object(body)
 }
 
-impl From<crate::storage::StoreError> for AppError {
-    fn from(error: crate::storage::StoreError) -> Self {
-        use crate::storage::StoreError;
-        match error {
-            StoreError::NotFound => AppError::not_found("no such document"),
-            StoreError::Conflict(detail) => AppError::conflict("conflict", detail),
-            StoreError::Unindexed(detail) => AppError::Internal(anyhow::anyhow!(detail)),
-            StoreError::Unavailable(detail) => AppError::unavailable("store_unavailable", detail),
-            StoreError::Other(error) => AppError::Internal(error),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
     use actix_web::body::to_bytes;
 
     #[actix_web::test]
     async fn a_problem_renders_as_rfc9457_json_with_a_stable_code() {
-        let error = AppError::bad_request("invalid_port", "port must be a number");
+        let error = AppError::new(Code::InvalidLimit, "limit must be between 1 and 500");
         let response = error.error_response();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(
@@ -184,10 +367,10 @@ mod tests {
         );
         let body: Value =
             serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
-        assert_eq!(body["code"], "invalid_port");
+        assert_eq!(body["code"], "invalid_limit");
         assert_eq!(body["status"], 400);
-        assert_eq!(body["type"], "urn:notion-graph:problem:invalid_port");
-        assert_eq!(body["detail"], "port must be a number");
+        assert_eq!(body["type"], "urn:notion-graph:problem:invalid_limit");
+        assert_eq!(body["detail"], "limit must be between 1 and 500");
     }
 
     #[actix_web::test]
@@ -203,5 +386,30 @@ mod tests {
     async fn rate_limits_carry_retry_after() {
         let response = AppError::too_many_requests(7).error_response();
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "7");
+    }
+
+    #[test]
+    fn code_names_are_unique_snake_case_and_described() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            let name = code.name();
+            assert!(seen.insert(name), "{name} twice");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{name} is not snake_case"
+            );
+            assert!(!code.description().is_empty(), "{name} has no description");
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+        }
+    }
+
+    #[test]
+    fn bad_input_exits_2_and_everything_else_1() {
+        assert_eq!(Code::InvalidSetting.exit_status(), 2);
+        assert_eq!(Code::UnknownWorkspace.exit_status(), 2);
+        assert_eq!(Code::NotionTokenRefused.exit_status(), 2);
+        assert_eq!(Code::WorkspaceBusy.exit_status(), 1);
+        assert_eq!(Code::NotionUnavailable.exit_status(), 1);
+        assert_eq!(Code::Internal.exit_status(), 1);
     }
 }

@@ -12,7 +12,7 @@ use notion_graph::telemetry;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Notion(NotionCommand::Links { file })) = &cli.command {
-        return commands::print_links(file);
+        return commands::exit(commands::print_links(file));
     }
     let settings = match Settings::load(
         cli.config.as_deref(),
@@ -20,10 +20,7 @@ fn main() -> ExitCode {
         &cli.setting_flags(),
     ) {
         Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("notion-graph: {error}");
-            return ExitCode::from(2);
-        }
+        Err(error) => return commands::exit(Err(error.into())),
     };
     telemetry::init(settings.log_format);
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -33,9 +30,15 @@ fn main() -> ExitCode {
         },
         Command::Worker => Role::Worker,
         Command::Notion(_) => unreachable!("handled before the settings"),
-        Command::Sync(args) => return runtime.block_on(commands::sync(settings, args)),
-        Command::Workspaces => return runtime.block_on(commands::workspaces(settings)),
-        Command::Graph(command) => return runtime.block_on(commands::graph(settings, command)),
+        Command::Sync(args) => {
+            return commands::exit(runtime.block_on(commands::sync(settings, args)));
+        }
+        Command::Workspaces => {
+            return commands::exit(runtime.block_on(commands::workspaces(settings)));
+        }
+        Command::Graph(command) => {
+            return commands::exit(runtime.block_on(commands::graph(settings, command)));
+        }
     };
     match runtime.block_on(run(settings, role)) {
         Ok(()) => ExitCode::SUCCESS,

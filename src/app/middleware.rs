@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use tracing::Instrument;
 
-use crate::error::{AppError, ErrorCode, PROBLEM_JSON};
+use crate::error::{AppError, Code, PROBLEM_JSON};
 use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -54,8 +54,8 @@ pub async fn request_telemetry(
     let code = response
         .response()
         .extensions()
-        .get::<ErrorCode>()
-        .map(|c| c.0);
+        .get::<Code>()
+        .map(|c| c.name());
     let elapsed = started.elapsed();
     span.in_scope(|| match code {
         Some(code) if status >= 500 => {
@@ -150,15 +150,10 @@ pub async fn problem_fallback(
 }
 
 fn framework_problem(status: StatusCode, detail: &str) -> AppError {
-    let code = match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        s if s.is_server_error() => return AppError::Internal(anyhow::anyhow!("{detail}")),
-        _ => "request_refused",
-    };
+    let code = Code::for_framework_status(status);
+    if code == Code::Internal {
+        return AppError::Internal(anyhow::anyhow!("{detail}"));
+    }
     let detail = match (status, detail.is_empty()) {
         (StatusCode::METHOD_NOT_ALLOWED, _) => "this route does not accept that method".to_owned(),
         (_, true) => status
@@ -167,5 +162,5 @@ fn framework_problem(status: StatusCode, detail: &str) -> AppError {
             .to_owned(),
         _ => detail.to_owned(),
     };
-    AppError::new(status, code, detail)
+    AppError::new(code, detail)
 }

@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::error::Code;
 use crate::modules::{jobs, ops, sync};
 
 #[derive(OpenApi)]
@@ -15,6 +16,7 @@ use crate::modules::{jobs, ops, sync};
         (path = "/api/admin/jobs", api = jobs::routes::JobsApi),
         (path = "/api", api = sync::webhooks::WebhooksApi),
     ),
+    components(schemas(Code)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -42,4 +44,32 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::redirect("/api/docs", "/api/docs/").permanent())
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", document()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_every_error_code_with_its_status() {
+        let document = serde_json::to_value(document()).unwrap();
+        let schema = &document["components"]["schemas"]["Code"];
+        let listed: Vec<&str> = schema["enum"]
+            .as_array()
+            .expect("Code is a string enum")
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let names: Vec<&str> = Code::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(listed, names);
+        let description = schema["description"].as_str().unwrap();
+        assert!(
+            description.contains("`invalid_json` (400)"),
+            "{description}"
+        );
+        assert!(
+            description.contains("`internal_error` (500)"),
+            "{description}"
+        );
+    }
 }

@@ -33,6 +33,12 @@ pub enum CacheError {
 
 pub type CacheResult<T> = Result<T, CacheError>;
 
+impl From<CacheError> for crate::error::AppError {
+    fn from(error: CacheError) -> Self {
+        crate::error::AppError::new(crate::error::Code::CacheUnavailable, error.to_string())
+    }
+}
+
 #[async_trait]
 pub trait Cache: Send + Sync + 'static {
     async fn get(&self, key: &str) -> CacheResult<Option<Vec<u8>>>;

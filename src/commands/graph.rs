@@ -6,21 +6,24 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Context;
 use graph_engine::EdgeList;
 
+use super::CommandResult;
 use crate::cli::{
     ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, ViewName,
 };
 use crate::config::Settings;
+use crate::error::{AppError, Code};
 use crate::modules::graph::service::{self, resolve_workspace};
 use crate::modules::graph::{
-    BuildOptions, ExportRequest, Format, GraphError, GraphService, Neighbourhood, ViewRequest,
-    build, layout, metrics,
+    BuildOptions, ExportRequest, Format, GraphService, Neighbourhood, ViewRequest, build, layout,
+    metrics,
 };
 use crate::state::AppState;
 
 /// Runs one `graph` subcommand.
-pub async fn graph(settings: Settings, command: GraphCommand) -> ExitCode {
+pub async fn graph(settings: Settings, command: GraphCommand) -> CommandResult {
     match command {
         GraphCommand::Build(args) => build_snapshot(settings, args).await,
         GraphCommand::Export(args) if args.edges.is_some() => export_edge_list(&args),
@@ -29,71 +32,51 @@ pub async fn graph(settings: Settings, command: GraphCommand) -> ExitCode {
     }
 }
 
-fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("notion-graph: {message}");
-    ExitCode::from(code)
-}
-
-fn fail_with(error: &GraphError) -> ExitCode {
-    fail(
-        if error.is_bad_input() { 2 } else { 1 },
-        &format!("{error:#}"),
-    )
-}
-
-async fn open(settings: Settings, workspace: Option<&str>) -> Result<(AppState, String), ExitCode> {
-    let state = AppState::build(settings)
-        .await
-        .map_err(|e| fail(1, &format!("{e:#}")))?;
-    let workspace = resolve_workspace(&state, workspace)
-        .await
-        .map_err(|e| fail_with(&e))?;
+async fn open(settings: Settings, workspace: Option<&str>) -> Result<(AppState, String), AppError> {
+    let state = AppState::build(settings).await?;
+    let workspace = resolve_workspace(&state, workspace).await?;
     Ok((state, workspace))
 }
 
-async fn build_snapshot(settings: Settings, args: GraphBuildArgs) -> ExitCode {
-    let (state, workspace) = match open(settings, args.workspace.as_deref()).await {
-        Ok(opened) => opened,
-        Err(code) => return code,
-    };
+async fn build_snapshot(settings: Settings, args: GraphBuildArgs) -> CommandResult {
+    let (state, workspace) = open(settings, args.workspace.as_deref()).await?;
     let options = BuildOptions {
         hierarchy: !args.no_hierarchy,
         rows: !args.no_rows,
         dangling: !args.no_dangling,
         trashed: !args.no_trashed,
     };
-    match GraphService::new(state.store.clone())
+    let snapshot = GraphService::new(state.store.clone())
         .build(&workspace, options)
-        .await
-    {
-        Ok(snapshot) => {
-            let m = &snapshot.meta;
-            let moved = m
-                .mean_displacement
-                .map(|d| format!(", mean displacement {d:.4}"))
-                .unwrap_or_default();
-            println!(
-                "{workspace}: snapshot {}: {} nodes, {} links, {} communities (modularity {:.3}), {} orphans, {} bytes in {} chunks{moved}",
-                m.version,
-                m.node_count,
-                m.link_count,
-                m.community_count,
-                m.modularity,
-                snapshot.metrics.orphans.len(),
-                m.stored_bytes,
-                m.chunk_count
-            );
-            ExitCode::SUCCESS
-        }
-        Err(error) => fail_with(&error),
-    }
+        .await?;
+    let m = &snapshot.meta;
+    let moved = m
+        .mean_displacement
+        .map(|d| format!(", mean displacement {d:.4}"))
+        .unwrap_or_default();
+    println!(
+        "{workspace}: snapshot {}: {} nodes, {} links, {} communities (modularity {:.3}), {} orphans, {} bytes in {} chunks{moved}",
+        m.version,
+        m.node_count,
+        m.link_count,
+        m.community_count,
+        m.modularity,
+        snapshot.metrics.orphans.len(),
+        m.stored_bytes,
+        m.chunk_count
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
-fn view_request(args: &GraphExportArgs) -> Result<ViewRequest, String> {
+fn missing(what: &str) -> AppError {
+    AppError::new(Code::InvalidArgument, what)
+}
+
+fn view_request(args: &GraphExportArgs) -> Result<ViewRequest, AppError> {
     let root = || {
         args.root
             .clone()
-            .ok_or_else(|| "this view needs --root PAGE".to_owned())
+            .ok_or_else(|| missing("this view needs --root PAGE"))
     };
     Ok(match args.view {
         ViewName::Full => ViewRequest::Full,
@@ -107,11 +90,17 @@ fn view_request(args: &GraphExportArgs) -> Result<ViewRequest, String> {
         }),
         ViewName::Path => ViewRequest::Path {
             from: root()?,
-            to: args.to.clone().ok_or("a path needs --to PAGE")?,
+            to: args
+                .to
+                .clone()
+                .ok_or_else(|| missing("a path needs --to PAGE"))?,
             directed: args.directed,
         },
         ViewName::Search => ViewRequest::Search {
-            text: args.text.clone().ok_or("a search needs --text TEXT")?,
+            text: args
+                .text
+                .clone()
+                .ok_or_else(|| missing("a search needs --text TEXT"))?,
             limit: args.limit,
         },
     })
@@ -125,62 +114,43 @@ fn format_of(format: ExportFormat) -> Format {
     }
 }
 
-fn write_out(out: Option<&Path>, bytes: &[u8]) -> ExitCode {
-    let written = match out {
-        Some(path) => {
-            std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+fn write_out(out: Option<&Path>, bytes: &[u8]) -> CommandResult {
+    match out {
+        Some(path) => std::fs::write(path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => std::io::stdout()
             .lock()
             .write_all(bytes)
-            .map_err(|e| format!("cannot write to stdout: {e}")),
-    };
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => fail(1, &message),
+            .context("cannot write to stdout")?,
     }
+    Ok(ExitCode::SUCCESS)
 }
 
-async fn export(settings: Settings, args: GraphExportArgs) -> ExitCode {
-    let view = match view_request(&args) {
-        Ok(view) => view,
-        Err(message) => return fail(2, &message),
-    };
-    let (state, workspace) = match open(settings, args.workspace.as_deref()).await {
-        Ok(opened) => opened,
-        Err(code) => return code,
-    };
+async fn export(settings: Settings, args: GraphExportArgs) -> CommandResult {
+    let view = view_request(&args)?;
+    let (state, workspace) = open(settings, args.workspace.as_deref()).await?;
     let request = ExportRequest {
         view,
         format: format_of(args.format),
         by_id: args.ids,
         version: args.version,
     };
-    match GraphService::new(state.store.clone())
+    let bodies = GraphService::new(state.store.clone())
         .export(&workspace, &request)
-        .await
-    {
-        Ok(bodies) => write_out(args.out.as_deref(), &bodies.plain),
-        Err(error) => fail_with(&error),
-    }
+        .await?;
+    write_out(args.out.as_deref(), &bodies.plain)
 }
 
 /// `--edges FILE`: the whole pipeline over a plain edge list, timed stage by stage.
-fn export_edge_list(args: &GraphExportArgs) -> ExitCode {
+fn export_edge_list(args: &GraphExportArgs) -> CommandResult {
     let path = args.edges.as_deref().expect("called with --edges");
-    let view = match view_request(args) {
-        Ok(view) => view,
-        Err(message) => return fail(2, &message),
-    };
+    let view = view_request(args)?;
+    let bad_file = |message: String| AppError::new(Code::InvalidFile, message);
     let started = Instant::now();
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) => return fail(2, &format!("cannot read edge list {}: {e}", path.display())),
-    };
-    let list = match EdgeList::parse(&text) {
-        Ok(list) => list,
-        Err(e) => return fail(2, &format!("{} is not an edge list: {e}", path.display())),
-    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_file(format!("cannot read edge list {}: {e}", path.display())))?;
+    let list = EdgeList::parse(&text)
+        .map_err(|e| bad_file(format!("{} is not an edge list: {e}", path.display())))?;
     let graph = build::from_edge_list(&list);
     drop(text);
     let build_s = started.elapsed().as_secs_f64();
@@ -202,10 +172,7 @@ fn export_edge_list(args: &GraphExportArgs) -> ExitCode {
     let started = Instant::now();
     let rendered = service::render(&snapshot, &view, format_of(args.format), args.ids);
     let json_s = started.elapsed().as_secs_f64();
-    let bytes = match rendered {
-        Ok(bytes) => bytes,
-        Err(error) => return fail(2, &error.to_string()),
-    };
+    let bytes = rendered?;
     let stored: usize = crate::modules::graph::snapshot::encode(&snapshot)
         .map_or(0, |chunks| chunks.iter().map(Vec::len).sum());
     eprintln!(
@@ -217,20 +184,12 @@ fn export_edge_list(args: &GraphExportArgs) -> ExitCode {
     write_out(args.out.as_deref(), &bytes)
 }
 
-async fn diff(settings: Settings, args: GraphDiffArgs) -> ExitCode {
-    let (state, workspace) = match open(settings, args.workspace.as_deref()).await {
-        Ok(opened) => opened,
-        Err(code) => return code,
-    };
-    match GraphService::new(state.store.clone())
+async fn diff(settings: Settings, args: GraphDiffArgs) -> CommandResult {
+    let (state, workspace) = open(settings, args.workspace.as_deref()).await?;
+    let diff = GraphService::new(state.store.clone())
         .diff(&workspace, args.from, args.to)
-        .await
-    {
-        Ok(diff) => {
-            let text = serde_json::to_string_pretty(&diff).expect("a diff serializes");
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => fail_with(&error),
-    }
+        .await?;
+    let text = serde_json::to_string_pretty(&diff).expect("a diff serializes");
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
 }

@@ -89,6 +89,19 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+impl From<StoreError> for crate::error::AppError {
+    fn from(error: StoreError) -> Self {
+        use crate::error::{AppError, Code};
+        match error {
+            StoreError::NotFound => AppError::not_found("no such document"),
+            StoreError::Conflict(detail) => AppError::new(Code::Conflict, detail),
+            StoreError::Unindexed(detail) => AppError::Internal(anyhow::anyhow!(detail)),
+            StoreError::Unavailable(detail) => AppError::new(Code::StoreUnavailable, detail),
+            StoreError::Other(error) => AppError::Internal(error),
+        }
+    }
+}
+
 /// What both backends offer. Every method takes the collection declaration so that the backend
 /// can check queries against its indexes.
 #[async_trait]

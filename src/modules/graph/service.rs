@@ -11,6 +11,7 @@ use super::bodies::{Bodies, BodyCache};
 use super::model::{BuildOptions, Graph, Metrics, Snapshot, SnapshotDiff, SnapshotMeta};
 use super::views::{ViewError, ViewRequest};
 use super::{build, d3, formats, layout, metrics, snapshot, store};
+use crate::error::{AppError, Code};
 use crate::modules::sync::service as sync_service;
 use crate::state::AppState;
 use crate::storage::{Store, StoreError};
@@ -33,10 +34,18 @@ pub enum GraphError {
     Other(#[from] anyhow::Error),
 }
 
-impl GraphError {
-    /// Whether the caller asked for something that is not there (rather than a failure).
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Self::Store(_) | Self::Other(_))
+impl From<GraphError> for AppError {
+    fn from(error: GraphError) -> Self {
+        let code = match error {
+            GraphError::UnknownWorkspace { .. } => Code::UnknownWorkspace,
+            GraphError::NoWorkspace => Code::NoWorkspace,
+            GraphError::WhichWorkspace(..) => Code::WorkspaceRequired,
+            GraphError::UnknownVersion(..) => Code::UnknownSnapshot,
+            GraphError::View(error) => return error.into(),
+            GraphError::Store(error) => return error.into(),
+            GraphError::Other(error) => return AppError::Internal(error),
+        };
+        AppError::new(code, error.to_string())
     }
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::model::Snapshot;
+use crate::error::{AppError, Code};
 
 /// The deepest neighbourhood a view expands.
 pub const MAX_DEPTH: u8 = 3;
@@ -57,6 +58,17 @@ pub enum ViewError {
     AmbiguousPage(String, usize),
     #[error("depth {0} is out of range: give 1 to {MAX_DEPTH}")]
     DepthOutOfRange(u8),
+}
+
+impl From<ViewError> for AppError {
+    fn from(error: ViewError) -> Self {
+        let code = match error {
+            ViewError::UnknownPage(_) => Code::UnknownPage,
+            ViewError::AmbiguousPage(..) => Code::AmbiguousPage,
+            ViewError::DepthOutOfRange(_) => Code::InvalidDepth,
+        };
+        AppError::new(code, error.to_string())
+    }
 }
 
 /// A node of a view: a page of the snapshot, or a community standing for its pages.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::dead_letter::{self, DeadLetter};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::modules::auth::AdminUser;
 use crate::state::AppState;
 use crate::storage::Cursor;
@@ -59,16 +59,16 @@ pub struct Replayed {
 fn parse_page(params: &PageParams) -> Result<(usize, Option<Cursor>), AppError> {
     let limit = params.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_limit",
+        return Err(AppError::new(
+            Code::InvalidLimit,
             "limit must be between 1 and 500",
         ));
     }
     let after = match &params.after {
         None => None,
         Some(text) => Some(Cursor::decode(text).ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_cursor",
+            AppError::new(
+                Code::InvalidCursor,
                 "`after` is not a cursor this API returned",
             )
         })?),

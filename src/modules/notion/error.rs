@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::model::ErrorBody;
+use crate::error::{AppError, Code};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotionError {
@@ -36,6 +37,25 @@ pub enum NotionError {
     Transport(String),
     #[error("cannot persist refreshed tokens: {0}")]
     Persist(String),
+}
+
+impl From<NotionError> for AppError {
+    fn from(error: NotionError) -> Self {
+        let code = match &error {
+            NotionError::NotFound(_) => Code::NotionNotFound,
+            NotionError::Unauthorized(_) => Code::NotionTokenRefused,
+            NotionError::Restricted(_) => Code::NotionRestricted,
+            NotionError::Limiter(_) => Code::CacheUnavailable,
+            NotionError::Persist(_) => return AppError::Internal(error.into()),
+            NotionError::InvalidCursor
+            | NotionError::Api { .. }
+            | NotionError::Exhausted { .. }
+            | NotionError::CircuitOpen(_)
+            | NotionError::Decode(_)
+            | NotionError::Transport(_) => Code::NotionUnavailable,
+        };
+        AppError::new(code, error.to_string())
+    }
 }
 
 /// How one HTTP exchange ended.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::canary::{self, Canary, CanaryState};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::modules::auth::AdminUser;
 use crate::state::AppState;
 
@@ -86,7 +86,7 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     }
     let failed: Vec<_> = checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
     Err(
-        AppError::unavailable("not_ready", format!("not ready: {}", failed.join(", ")))
+        AppError::new(Code::NotReady, format!("not ready: {}", failed.join(", ")))
             .with("checks", checks),
     )
 }
@@ -139,20 +139,20 @@ fn validate(request: NewCanary) -> Result<Canary, AppError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !well_formed {
-        return Err(AppError::bad_request(
-            "invalid_id",
+        return Err(AppError::new(
+            Code::InvalidId,
             "id must be 1 to 64 letters, digits, `-` or `_`",
         ));
     }
     if request.sleep_ms > MAX_CANARY_SLEEP_MS {
-        return Err(AppError::bad_request(
-            "invalid_sleep",
+        return Err(AppError::new(
+            Code::InvalidSleep,
             "sleep_ms must be at most 600000",
         ));
     }
     if request.fail_times > 100 {
-        return Err(AppError::bad_request(
-            "invalid_fail_times",
+        return Err(AppError::new(
+            Code::InvalidFailTimes,
             "fail_times must be at most 100",
         ));
     }

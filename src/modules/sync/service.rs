@@ -15,6 +15,7 @@ use super::model::{EDGES, ENTITIES};
 use super::now_ms;
 use super::progress::{self, Progress};
 use super::run::{self, Checkpoint, RunKind, RunState};
+use crate::error::{AppError, Code};
 use crate::modules::notion::NotionError;
 use crate::state::AppState;
 use crate::storage::Filter;
@@ -30,6 +31,19 @@ pub enum SyncError {
     Notion(#[from] NotionError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+impl From<SyncError> for AppError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::BadToken(_) => AppError::new(Code::NotionTokenRefused, error.to_string()),
+            SyncError::UnknownConnection(_) => {
+                AppError::new(Code::UnknownWorkspace, error.to_string())
+            }
+            SyncError::Notion(error) => error.into(),
+            SyncError::Other(error) => AppError::Internal(error),
+        }
+    }
 }
 
 impl From<crate::storage::StoreError> for SyncError {

@@ -18,7 +18,7 @@ use utoipa::{OpenApi, ToSchema};
 use super::connection::{self, Connection, LOCAL_TENANT};
 use super::jobs::{SyncWorkspace, WebhookRefresh};
 use crate::crypto::{Binding, Sealed};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::modules::auth::AdminUser;
 use crate::state::AppState;
 use crate::storage::{Collection, StoreError, Typed};
@@ -155,8 +155,8 @@ async fn handshake(state: &AppState, body: &[u8]) -> Result<(), AppError> {
             );
             Ok(())
         }
-        Err(StoreError::Conflict(_)) => Err(AppError::conflict(
-            "verification_token_exists",
+        Err(StoreError::Conflict(_)) => Err(AppError::new(
+            Code::VerificationTokenExists,
             "a verification token is already kept; an admin must clear it first",
         )),
         Err(other) => Err(other.into()),
@@ -173,7 +173,7 @@ async fn event(state: &AppState, signature: &str, body: &[u8]) -> Result<(), App
         ));
     }
     let event: Event = serde_json::from_slice(body)
-        .map_err(|e| AppError::bad_request("invalid_event", format!("not a Notion event: {e}")))?;
+        .map_err(|e| AppError::new(Code::InvalidEvent, format!("not a Notion event: {e}")))?;
     if !first_delivery(state, &event.id).await? {
         return Ok(());
     }
@@ -190,10 +190,7 @@ async fn kept_token(state: &AppState) -> Result<Option<SecretString>, AppError> 
     let Some(kept) = subscriptions(state).get(SUBSCRIPTION).await? else {
         return Ok(None);
     };
-    let token = state
-        .keys
-        .open(&kept.value.verification_token, binding())
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let token = state.keys.open(&kept.value.verification_token, binding())?;
     Ok(Some(token))
 }
 

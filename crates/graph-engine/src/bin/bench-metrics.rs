@@ -120,6 +120,7 @@ fn timed<T>(task: &str, task_fn: impl FnOnce() -> T, describe: impl FnOnce(&T) -
 /// CPU seconds used by the whole process so far (`CLOCK_PROCESS_CPUTIME_ID`, nanosecond
 /// resolution; `/proc` counters only move at scheduler ticks). 0 off Linux.
 #[cfg(target_os = "linux")]
+#[expect(unsafe_code, reason = "one libc call, see SAFETY")]
 fn process_cpu_seconds() -> f64 {
     #[repr(C)]
     struct Timespec {

@@ -52,7 +52,10 @@ impl Network {
             if let Some(first) = self.links.get(start) {
                 // SAFETY: SSE is part of the x86_64 baseline, and a prefetch is only a hint: it
                 // reads nothing the program sees and never faults, whatever the address.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>((first as *const (u32, f64)).cast()) };
+                #[expect(unsafe_code, reason = "a prefetch hint, see SAFETY")]
+                unsafe {
+                    _mm_prefetch::<_MM_HINT_T0>((first as *const (u32, f64)).cast())
+                };
             }
         }
     }

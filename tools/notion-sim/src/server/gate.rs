@@ -134,6 +134,7 @@ fn cut_connection(req: &ServiceRequest) {
     if let Some(ConnFd(fd)) = req.conn_data::<ConnFd>().copied() {
         // SAFETY: the fd belongs to the live connection this request arrived on; ManuallyDrop
         // keeps us from closing it, actix still owns it and closes it after the failed write.
+        #[expect(unsafe_code, reason = "borrows the live connection's fd, see SAFETY")]
         let stream = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(fd) });
         let _ = stream.shutdown(Shutdown::Both);
     }

@@ -12,7 +12,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, Error, HttpRequest, web};
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::modules;
 use crate::state::AppState;
 
@@ -76,8 +76,7 @@ async fn no_route(request: HttpRequest) -> Result<actix_web::HttpResponse, AppEr
     let (method, path) = (request.method(), request.path());
     if request.resource_map().has_resource(path) {
         return Err(AppError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            Code::MethodNotAllowed,
             format!("{path} does not accept {method}"),
         ));
     }
@@ -86,28 +85,25 @@ async fn no_route(request: HttpRequest) -> Result<actix_web::HttpResponse, AppEr
 
 fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> Error {
     use actix_web::error::JsonPayloadError as E;
-    use actix_web::http::StatusCode;
     match &error {
         E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("the JSON body is larger than the limit of {limit} bytes"),
         ),
         E::ContentType => AppError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "expected a body with Content-Type: application/json",
         ),
-        E::Deserialize(cause) => AppError::bad_request("invalid_json", cause.to_string()),
-        other => AppError::bad_request("invalid_json", other.to_string()),
+        E::Deserialize(cause) => AppError::new(Code::InvalidJson, cause.to_string()),
+        other => AppError::new(Code::InvalidJson, other.to_string()),
     }
     .into()
 }
 
 fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> Error {
-    AppError::bad_request("invalid_query", error.to_string()).into()
+    AppError::new(Code::InvalidQuery, error.to_string()).into()
 }
 
 fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> Error {
-    AppError::bad_request("invalid_path", error.to_string()).into()
+    AppError::new(Code::InvalidPath, error.to_string()).into()
 }
