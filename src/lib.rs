@@ -1,6 +1,11 @@
 //! notion-graph turns a Notion workspace into an interactive map of how its pages connect.
 //! The architecture is described in `docs/architecture.md` of the shared docs; this crate
 //! follows its layout.
+//!
+//! Two layers. The platform (`config`, `error`, `storage`, `cache`, `crypto`, `jobs`,
+//! `metrics`, `lifecycle`, `manifest`, `state`, `telemetry`) knows no module. The modules
+//! (`modules/`) build on it and declare themselves in a [`manifest::Module`]; `app`, `startup`
+//! and `commands` put the two together.
 
 pub mod app;
 pub mod cache;
@@ -9,6 +14,10 @@ pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod jobs;
+pub mod lifecycle;
+pub mod manifest;
+pub mod metrics;
 pub mod modules;
 pub mod startup;
 pub mod state;

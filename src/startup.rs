@@ -13,7 +13,8 @@ use tokio::sync::Notify;
 
 use crate::app::create_app;
 use crate::config::Settings;
-use crate::modules::jobs::Workers;
+use crate::jobs::Workers;
+use crate::modules;
 use crate::state::AppState;
 
 /// What this process does.
@@ -59,7 +60,7 @@ impl Application {
                 None
             }
         };
-        let state = AppState::build(settings).await?;
+        let state = AppState::build(settings, modules::ALL).await?;
         let run_workers = match role {
             Role::Server { with_workers } => with_workers || mode.is_embedded(),
             Role::Worker => true,

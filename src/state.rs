@@ -1,4 +1,5 @@
-//! The one application state, cheap to clone, shared by handlers and job workers.
+//! The one application state, cheap to clone, shared by handlers and job workers. It is made
+//! of platform parts only; the modules it serves come in as their manifests.
 
 use std::sync::Arc;
 
@@ -8,8 +9,10 @@ use secrecy::ExposeSecret;
 use crate::cache::{MemoryCache, RedisCache, SharedCache};
 use crate::config::Settings;
 use crate::crypto::Keyring;
-use crate::modules::jobs::JobQueue;
-use crate::modules::ops::{Lifecycle, Metrics};
+use crate::jobs::JobQueue;
+use crate::lifecycle::Lifecycle;
+use crate::manifest::Modules;
+use crate::metrics::Metrics;
 use crate::storage::{MongoStore, SqliteStore, Store};
 
 #[derive(Clone)]
@@ -18,6 +21,8 @@ pub struct AppState {
     pub store: Store,
     pub cache: SharedCache,
     pub jobs: JobQueue,
+    /// The modules this instance runs (`crate::modules::ALL`): their collections, jobs, routes.
+    pub modules: Modules,
     pub metrics: Arc<Metrics>,
     pub lifecycle: Arc<Lifecycle>,
     /// Seals third-party tokens at rest.
@@ -27,8 +32,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects the engines the settings name and prepares every collection's indexes.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    /// Connects the engines the settings name and prepares every collection of `modules`
+    /// with its indexes.
+    pub async fn build(settings: Settings, modules: Modules) -> anyhow::Result<Self> {
         let mut sqlite = None;
         let store: Store = match &settings.mongodb_uri {
             Some(uri) => Arc::new(
@@ -37,7 +43,7 @@ impl AppState {
             None => Arc::new(open_sqlite(&mut sqlite, &settings).await?),
         };
         store
-            .prepare(&crate::modules::collections())
+            .prepare(&modules.collections().collect::<Vec<_>>())
             .await
             .context("cannot prepare the document collections")?;
         let (cache, jobs): (SharedCache, JobQueue) = match &settings.redis_url {
@@ -61,6 +67,7 @@ impl AppState {
             store,
             cache,
             jobs,
+            modules,
             metrics: Arc::new(Metrics::new()),
             lifecycle: Arc::new(Lifecycle::default()),
             keys: Arc::new(Keyring::load(settings_keys.as_ref(), &data_dir)?),

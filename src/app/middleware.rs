@@ -126,6 +126,8 @@ pub async fn problem_fallback(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, Error> {
     let response = match next.call(request).await {
         Ok(response) => response,
+        // The application's own problems (a guard's 401, say) are already what they should be.
+        Err(error) if error.as_error::<AppError>().is_some() => return Err(error),
         Err(error) => {
             let status = error.as_response_error().status_code();
             return Err(framework_problem(status, &error.to_string()).into());

@@ -1,7 +1,10 @@
-//! `create_app`: the middleware stack and each module's routes, the same for `main` and tests.
+//! `create_app`: the middleware stack and the route map, the same for `main` and tests.
 //!
 //! Middleware, outermost first: request telemetry (request id, span, metrics), security
 //! headers, compression, the problem+json fallback for framework errors, CORS.
+//!
+//! The route map has two levels: here, the prefix of each [`Mount`] (the parent owns every
+//! prefix); below, each module's route groups, registered with paths relative to it.
 
 mod middleware;
 mod openapi;
@@ -13,7 +16,8 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, Error, HttpRequest, web};
 
 use crate::error::{AppError, Code};
-use crate::modules;
+use crate::manifest::{Modules, Mount};
+use crate::modules::auth;
 use crate::state::AppState;
 
 pub use middleware::RequestId;
@@ -30,6 +34,7 @@ pub fn create_app(
     >,
 > {
     let max_body = state.settings.max_body_bytes;
+    let modules = state.modules;
     let cors = cors(&state.settings.cors_allowed_origins);
     App::new()
         .app_data(web::Data::new(state.clone()))
@@ -46,14 +51,17 @@ pub fn create_app(
         .wrap(Compress::default())
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_telemetry))
-        .configure(modules::ops::configure)
-        .configure(openapi::configure)
-        .service(
-            web::scope("/api")
-                .configure(modules::jobs::configure)
-                .configure(modules::sync::configure),
-        )
+        .configure(|cfg| modules.configure(Mount::Root, cfg)) // /livez, /readyz, /metrics
+        .configure(|cfg| openapi::configure(modules, cfg)) // /api/openapi.json, /api/docs/
+        .service(scope(modules, Mount::Api)) // /api/v1/...
+        .service(scope(modules, Mount::Webhooks)) // /api/webhooks/...
+        .service(scope(modules, Mount::Admin).wrap(from_fn(auth::admin_only))) // /api/admin/...
         .default_service(web::to(no_route))
+}
+
+/// A mount's scope, with every module's routes for it.
+fn scope(modules: Modules, mount: Mount) -> actix_web::Scope {
+    web::scope(mount.prefix()).configure(|cfg| modules.configure(mount, cfg))
 }
 
 /// Closed unless origins are configured; then only those, for the API's verbs.

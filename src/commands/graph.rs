@@ -15,6 +15,7 @@ use crate::cli::{
 };
 use crate::config::Settings;
 use crate::error::{AppError, Code};
+use crate::modules;
 use crate::modules::graph::service::{self, resolve_workspace};
 use crate::modules::graph::{
     BuildOptions, ExportRequest, Format, GraphService, Neighbourhood, ViewRequest, build, layout,
@@ -33,7 +34,7 @@ pub async fn graph(settings: Settings, command: GraphCommand) -> CommandResult {
 }
 
 async fn open(settings: Settings, workspace: Option<&str>) -> Result<(AppState, String), AppError> {
-    let state = AppState::build(settings).await?;
+    let state = AppState::build(settings, modules::ALL).await?;
     let workspace = resolve_workspace(&state, workspace).await?;
     Ok((state, workspace))
 }

@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use crate::cli::SyncArgs;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
+use crate::modules;
 use crate::modules::notion::links;
 use crate::modules::sync::SyncWorkspace;
 use crate::modules::sync::service::{self, Outcome, SyncError};
@@ -48,7 +49,7 @@ pub fn print_links(file: &Path) -> CommandResult {
 /// `sync`: connects the token's workspace and syncs it here, showing progress (or, with
 /// `--enqueue`, leaves the sync to the workers). Ctrl-C stops cleanly; the next run resumes.
 pub async fn sync(settings: Settings, args: SyncArgs) -> CommandResult {
-    let state = AppState::build(settings).await?;
+    let state = AppState::build(settings, modules::ALL).await?;
     let token = SecretString::from(args.token);
     let connection =
         service::connect_with_token(&state, token, &args.notion_url, args.rate).await?;
@@ -152,7 +153,7 @@ fn describe(now: &ProgressSnapshot) -> String {
 
 /// `workspaces`: one line per connection.
 pub async fn workspaces(settings: Settings) -> CommandResult {
-    let state = AppState::build(settings).await?;
+    let state = AppState::build(settings, modules::ALL).await?;
     let summaries = service::workspaces(&state).await?;
     if summaries.is_empty() {
         println!("no workspaces yet: run `notion-graph sync --token ...`");

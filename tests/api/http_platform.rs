@@ -306,6 +306,58 @@ async fn the_openapi_document_and_swagger_ui_are_served_from_the_binary() {
     app.stop().await;
 }
 
+/// A templated path with `x` for each `{parameter}`.
+fn with_parameters(template: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "x"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The admin scope is guarded once, so no admin route (present or future) can forget it.
+#[tokio::test]
+async fn every_admin_route_refuses_a_caller_without_the_admin_token() {
+    let app = embedded().await;
+    let document = json(app.get("/api/openapi.json").await).await;
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/admin/") {
+            continue;
+        }
+        let concrete = with_parameters(path);
+        for method in item.as_object().unwrap().keys() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = app
+                .client
+                .request(method.clone(), app.url(&concrete))
+                .send()
+                .await
+                .unwrap();
+            assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+            let wrong = app
+                .client
+                .request(method, app.url(&concrete))
+                .bearer_auth("not-the-token")
+                .send()
+                .await
+                .unwrap();
+            assert_problem(wrong, StatusCode::UNAUTHORIZED, "unauthorized").await;
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "only {checked} admin operations documented");
+    let unknown = app.get("/api/admin/no-such-thing").await;
+    assert_problem(unknown, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn requests_are_counted_by_route_and_status() {
     let app = embedded().await;

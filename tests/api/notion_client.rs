@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use notion_graph::cache::{MemoryCache, RateLimit};
+use notion_graph::metrics::Metrics;
 use notion_graph::modules::notion::model::{Object, PropertyValue};
 use notion_graph::modules::notion::{
     ClientConfig, Credentials, NotionClient, NotionError, OAuthApp, OAuthSession, TokenStore,
     Tokens,
 };
-use notion_graph::modules::ops::Metrics;
 use notion_sim::{Fault, RunningSim, SimConfig};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;

@@ -108,7 +108,7 @@ async fn an_import_killed_mid_way_resumes_without_rereading_finished_pages() {
     eprintln!("after restart by route {by_route:?}\nbefore {at_kill:?}");
     assert_resumed_cheaply(total, before, after);
     let settings = crate::helpers::test_settings(Mode::Embedded, data.path()).unwrap();
-    let state = notion_graph::state::AppState::build(settings)
+    let state = notion_graph::state::AppState::build(settings, notion_graph::modules::ALL)
         .await
         .unwrap();
     let id = connect_probe(&sim).await;

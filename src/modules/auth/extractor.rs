@@ -1,11 +1,14 @@
 //! Authentication as extractors: a handler that takes an [`AdminUser`] only runs for the
-//! operator; handlers never read headers themselves.
+//! operator; handlers never read headers themselves. The `/api/admin` scope is guarded once by
+//! [`admin_only`], which runs the same extractor for every route under it.
 
 use std::future::{Ready, ready};
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use secrecy::ExposeSecret;
 
 use crate::error::AppError;
@@ -22,6 +25,17 @@ impl FromRequest for AdminUser {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(request))
     }
+}
+
+/// Scope middleware: only a request that is an [`AdminUser`] gets through; the proof is left
+/// in the request's extensions for handlers that want it.
+pub async fn admin_only(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let admin = request.extract::<AdminUser>().await?;
+    request.extensions_mut().insert(admin);
+    next.call(request).await
 }
 
 fn authenticate(request: &HttpRequest) -> Result<AdminUser, AppError> {

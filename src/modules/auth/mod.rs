@@ -3,4 +3,13 @@
 
 mod extractor;
 
-pub use extractor::AdminUser;
+pub use extractor::{AdminUser, admin_only};
+
+/// Nothing to declare yet: accounts, sessions and their routes will live here.
+pub static MODULE: crate::manifest::Module = crate::manifest::Module {
+    name: "auth",
+    collections: &[],
+    jobs: &[],
+    routes: &[],
+    housekeeping: None,
+};

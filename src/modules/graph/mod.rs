@@ -29,3 +29,11 @@ pub use model::{BuildOptions, Graph, LinkKind, Metrics, Snapshot, SnapshotDiff, 
 pub use service::{ExportRequest, Format, GraphError, GraphService};
 pub use store::{SNAPSHOT_CHUNKS, SNAPSHOTS};
 pub use views::{Neighbourhood, ViewRequest};
+
+pub static MODULE: crate::manifest::Module = crate::manifest::Module {
+    name: "graph",
+    collections: &[&SNAPSHOTS, &SNAPSHOT_CHUNKS],
+    jobs: &[],
+    routes: &[],
+    housekeeping: None,
+};

@@ -1,40 +1,20 @@
-//! Job plumbing: the queue (apalis on SQLite or Redis), the workers and their schedule, and
-//! the dead-letter list an admin can inspect and replay. Jobs themselves live with their module
-//! as a serde type implementing [`Job`].
+//! The admin's view of the job pipeline: jobs that failed every attempt, to list, replay or
+//! discard. The pipeline itself (queue, workers, dead-letter list) is platform: `crate::jobs`.
 
-mod dead_letter;
-mod queue;
-pub mod routes;
-mod workers;
+mod routes;
 
-use std::future::Future;
+use utoipa::OpenApi;
 
-use actix_web::web;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use crate::manifest::{Module, Mount, Routes};
 
-use crate::state::AppState;
-
-pub use dead_letter::{DEAD_JOBS, DeadLetter};
-pub use queue::JobQueue;
-pub use workers::Workers;
-
-/// A unit of background work. Delivery is at least once, so `run` must be idempotent:
-/// running it twice leaves the same state as running it once.
-pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static {
-    /// The queue's name; also names the job type in dead letters and metrics.
-    const QUEUE: &'static str;
-
-    fn run(self, state: &AppState) -> impl Future<Output = anyhow::Result<()>> + Send;
-}
-
-/// Every queue a worker serves; a dead letter can only be replayed onto one of these.
-pub const QUEUES: &[&str] = &[
-    crate::modules::ops::Canary::QUEUE,
-    crate::modules::sync::SyncWorkspace::QUEUE,
-    crate::modules::sync::WebhookRefresh::QUEUE,
-];
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    routes::configure(cfg);
-}
+pub static MODULE: Module = Module {
+    name: "jobs",
+    collections: &[&crate::jobs::DEAD_JOBS],
+    jobs: &[],
+    routes: &[Routes {
+        mount: Mount::Admin,
+        configure: routes::configure,
+        openapi: routes::Api::openapi,
+    }],
+    housekeeping: None,
+};

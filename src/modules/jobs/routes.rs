@@ -1,12 +1,11 @@
-//! The admin's view of failed jobs: list the dead letters, replay or discard one.
+//! Under `/api/admin`: list the dead letters, replay or discard one.
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::dead_letter::{self, DeadLetter};
 use crate::error::{AppError, Code};
-use crate::modules::auth::AdminUser;
+use crate::jobs::{self, DeadLetter};
 use crate::state::AppState;
 use crate::storage::Cursor;
 
@@ -15,15 +14,12 @@ use crate::storage::Cursor;
     paths(list_dead, replay_dead, discard_dead),
     components(schemas(DeadLetterPage, DeadLetterItem, DeadLetter, Replayed))
 )]
-pub struct JobsApi;
+pub struct Api;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/admin/jobs")
-            .service(list_dead)
-            .service(replay_dead)
-            .service(discard_dead),
-    );
+    cfg.service(list_dead)
+        .service(replay_dead)
+        .service(discard_dead);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -77,20 +73,14 @@ fn parse_page(params: &PageParams) -> Result<(usize, Option<Cursor>), AppError> 
 }
 
 /// Jobs that failed every attempt, newest first.
-#[utoipa::path(
-    path = "/dead",
-    params(PageParams),
-    security(("admin_token" = [])),
-    responses((status = 200, body = DeadLetterPage), (status = 401, description = "Not the admin"))
-)]
-#[get("/dead")]
+#[utoipa::path(params(PageParams), responses((status = 200, body = DeadLetterPage)))]
+#[get("/jobs/dead")]
 async fn list_dead(
-    _admin: AdminUser,
     state: web::Data<AppState>,
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
     let (limit, after) = parse_page(&params)?;
-    let (records, next) = dead_letter::list(&state, limit, after).await?;
+    let (records, next) = jobs::list(&state, limit, after).await?;
     let items = records
         .into_iter()
         .map(|r| DeadLetterItem {
@@ -106,35 +96,27 @@ async fn list_dead(
 
 /// Enqueues a dead job again and removes it from the list.
 #[utoipa::path(
-    path = "/dead/{id}/replay",
-    security(("admin_token" = [])),
     responses((status = 202, body = Replayed), (status = 404, description = "No such dead letter"))
 )]
-#[post("/dead/{id}/replay")]
+#[post("/jobs/dead/{id}/replay")]
 async fn replay_dead(
-    _admin: AdminUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match dead_letter::replay(&state, &id).await? {
+    match jobs::replay(&state, &id).await? {
         Some(task_id) => Ok(HttpResponse::Accepted().json(Replayed { task_id })),
         None => Err(AppError::not_found(format!("no dead letter {id}"))),
     }
 }
 
 /// Discards a dead job for good.
-#[utoipa::path(
-    path = "/dead/{id}",
-    security(("admin_token" = [])),
-    responses((status = 204), (status = 404, description = "No such dead letter"))
-)]
-#[delete("/dead/{id}")]
+#[utoipa::path(responses((status = 204), (status = 404, description = "No such dead letter")))]
+#[delete("/jobs/dead/{id}")]
 async fn discard_dead(
-    _admin: AdminUser,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    if dead_letter::discard(&state, &id).await? {
+    if jobs::discard(&state, &id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(AppError::not_found(format!("no dead letter {id}")))

@@ -15,7 +15,7 @@ use super::breaker::Breaker;
 use super::error::{NotionError, Outcome, backoff, classify};
 use super::oauth::OAuthSession;
 use crate::cache::{RateLimit, SharedCache, throttle};
-use crate::modules::ops::Metrics;
+use crate::metrics::Metrics;
 
 /// Where and how to reach Notion (or the simulator).
 #[derive(Debug, Clone)]

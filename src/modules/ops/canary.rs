@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::modules::jobs::Job;
+use crate::jobs::Job;
 use crate::state::AppState;
 use crate::storage::{Collection, StoreError, Typed};
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::connection::{self, connections};
 use super::service::{self, Outcome, SyncError};
-use crate::modules::jobs::Job;
+use crate::jobs::Job;
 use crate::state::AppState;
 
 /// Syncs one workspace. Idempotent: a second run finds nothing changed, or resumes the

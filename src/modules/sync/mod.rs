@@ -23,7 +23,13 @@ pub mod store;
 mod task;
 pub mod webhooks;
 
-use actix_web::web;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use utoipa::OpenApi;
+
+use crate::jobs::JobType;
+use crate::manifest::{Module, Mount, Routes};
+use crate::state::AppState;
 
 pub use connection::CONNECTIONS;
 pub use crawl::{ImportReport, Importer};
@@ -38,6 +44,40 @@ pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    webhooks::configure(cfg);
+pub static MODULE: Module = Module {
+    name: "sync",
+    collections: &[
+        &ENTITIES,
+        &EDGES,
+        &CONNECTIONS,
+        &RUNS,
+        &FRONTIER,
+        &LEASES,
+        &webhooks::SUBSCRIPTIONS,
+        &webhooks::SEEN_EVENTS,
+    ],
+    jobs: &[
+        JobType::of::<SyncWorkspace>(),
+        JobType::of::<WebhookRefresh>(),
+    ],
+    routes: &[
+        Routes {
+            mount: Mount::Webhooks,
+            configure: webhooks::configure,
+            openapi: webhooks::Api::openapi,
+        },
+        Routes {
+            mount: Mount::Admin,
+            configure: webhooks::configure_admin,
+            openapi: webhooks::AdminApi::openapi,
+        },
+    ],
+    housekeeping: Some(enqueue_due_syncs),
+};
+
+/// At each housekeeping tick: the scheduled syncs that are due.
+fn enqueue_due_syncs(state: &AppState) -> BoxFuture<'_, anyhow::Result<()>> {
+    jobs::enqueue_due(state)
+        .map(|enqueued| enqueued.map(drop))
+        .boxed()
 }

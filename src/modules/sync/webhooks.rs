@@ -1,4 +1,5 @@
-//! Notion's webhooks: `POST /api/webhooks/notion`.
+//! Notion's webhooks: `POST /api/webhooks/notion`, and the admin's
+//! `/api/admin/webhooks/notion/verification-token`.
 //!
 //! - The first request of a subscription carries `{"verification_token"}`: it is sealed and
 //!   kept (an admin reads it back to paste into Notion's settings). Only the first is kept, so
@@ -19,7 +20,6 @@ use super::connection::{self, Connection, LOCAL_TENANT};
 use super::jobs::{SyncWorkspace, WebhookRefresh};
 use crate::crypto::{Binding, Sealed};
 use crate::error::{AppError, Code};
-use crate::modules::auth::AdminUser;
 use crate::state::AppState;
 use crate::storage::{Collection, StoreError, Typed};
 
@@ -40,16 +40,25 @@ const SEEN_FOR_MS: i64 = 48 * 3600 * 1000;
 const SUBSCRIPTION: &str = "notion";
 const TOKEN_FIELD: &str = "notion_webhook_verification_token";
 
+/// Under `/api/webhooks`.
 #[derive(OpenApi)]
-#[openapi(
-    paths(receive, verification_token, clear_verification_token),
-    components(schemas(VerificationToken))
-)]
-pub struct WebhooksApi;
+#[openapi(paths(receive))]
+pub struct Api;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(receive)
-        .service(verification_token)
+    cfg.service(receive);
+}
+
+/// Under `/api/admin`.
+#[derive(OpenApi)]
+#[openapi(
+    paths(verification_token, clear_verification_token),
+    components(schemas(VerificationToken))
+)]
+pub struct AdminApi;
+
+pub fn configure_admin(cfg: &mut web::ServiceConfig) {
+    cfg.service(verification_token)
         .service(clear_verification_token);
 }
 
@@ -104,9 +113,6 @@ fn subscriptions(state: &AppState) -> Typed<Subscription> {
 
 /// Receives the verification handshake and signed events.
 #[utoipa::path(
-    post,
-    path = "/webhooks/notion",
-    tag = "sync",
     request_body(content = Object, content_type = "application/json", description = "The handshake `{verification_token}` or a signed event"),
     responses(
         (status = 200, description = "Accepted (or a duplicate, acknowledged)"),
@@ -114,7 +120,7 @@ fn subscriptions(state: &AppState) -> Typed<Subscription> {
         (status = 409, description = "A verification token is already kept"),
     )
 )]
-#[post("/webhooks/notion")]
+#[post("/notion")]
 async fn receive(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -264,15 +270,10 @@ async fn enqueue(state: &AppState, connection: &Connection, event: &Event) -> an
 
 /// The kept verification token, for the admin to paste into Notion.
 #[utoipa::path(
-    get,
-    path = "/admin/webhooks/notion/verification-token",
-    tag = "sync",
-    security(("admin_token" = [])),
     responses((status = 200, body = VerificationToken), (status = 404, description = "None received yet"))
 )]
-#[get("/admin/webhooks/notion/verification-token")]
+#[get("/webhooks/notion/verification-token")]
 async fn verification_token(
-    _admin: AdminUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<VerificationToken>, AppError> {
     let token = kept_token(&state)
@@ -284,18 +285,9 @@ async fn verification_token(
 }
 
 /// Forgets the kept token, so that a new subscription's handshake is accepted.
-#[utoipa::path(
-    delete,
-    path = "/admin/webhooks/notion/verification-token",
-    tag = "sync",
-    security(("admin_token" = [])),
-    responses((status = 204, description = "Cleared"))
-)]
-#[delete("/admin/webhooks/notion/verification-token")]
-async fn clear_verification_token(
-    _admin: AdminUser,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+#[utoipa::path(responses((status = 204, description = "Cleared")))]
+#[delete("/webhooks/notion/verification-token")]
+async fn clear_verification_token(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     subscriptions(&state).delete(SUBSCRIPTION).await?;
     Ok(HttpResponse::NoContent().finish())
 }

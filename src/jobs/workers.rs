@@ -17,7 +17,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{Job, dead_letter};
-use crate::modules::{ops, sync};
 use crate::state::AppState;
 
 /// How often an idle worker looks for new jobs.
@@ -26,7 +25,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 const MAX_RESTART_DELAY: Duration = Duration::from_secs(5);
 
 /// Runs one incarnation of a worker until the stop signal resolves.
-type RunWorker = Box<
+pub(super) type RunWorker = Box<
     dyn Fn(
             usize,
             BoxFuture<'static, Result<(), std::io::Error>>,
@@ -49,26 +48,16 @@ impl Workers {
         let schedule = cron::Schedule::from_str(&state.settings.housekeeping_cron)
             .map_err(|e| anyhow::anyhow!("housekeeping_cron: {e}"))?;
         let (stop, stopped) = watch::channel(false);
-        let workers = [
-            (
-                format!("{}-{instance}", ops::Canary::QUEUE),
-                job_worker::<ops::Canary>(state),
-            ),
-            (
-                format!("{}-{instance}", sync::SyncWorkspace::QUEUE),
-                job_worker::<sync::SyncWorkspace>(state),
-            ),
-            (
-                format!("{}-{instance}", sync::WebhookRefresh::QUEUE),
-                job_worker::<sync::WebhookRefresh>(state),
-            ),
-            (
-                format!("housekeeping-{instance}"),
-                housekeeping_worker(state, schedule),
-            ),
-        ];
-        let supervisors = workers
-            .into_iter()
+        let jobs = state
+            .modules
+            .jobs()
+            .map(|job| (format!("{}-{instance}", job.queue), (job.worker)(state)));
+        let housekeeping = (
+            format!("housekeeping-{instance}"),
+            housekeeping_worker(state, schedule),
+        );
+        let supervisors = jobs
+            .chain([housekeeping])
             .map(|(name, run)| tokio::spawn(supervise(name, run, stopped.clone())))
             .collect();
         tracing::info!(instance, "job workers started");
@@ -135,7 +124,7 @@ macro_rules! run_job_worker {
     };
 }
 
-fn job_worker<J: Job>(state: &AppState) -> RunWorker {
+pub(super) fn job_worker<J: Job>(state: &AppState) -> RunWorker {
     let state = state.clone();
     Box::new(move |restarts, stop| {
         let name = format!("{}-{}-{restarts}", J::QUEUE, uuid::Uuid::now_v7().simple());
@@ -193,9 +182,7 @@ fn housekeeping_worker(state: &AppState, schedule: cron::Schedule) -> RunWorker 
     })
 }
 
-/// Each tick drops expired documents and enqueues the workspace syncs that are due.
 async fn housekeeping(_tick: Tick, state: Data<AppState>) -> Result<(), BoxDynError> {
-    ops::housekeeping(&state).await?;
-    sync::jobs::enqueue_due(&state).await?;
+    super::housekeeping::run(&state).await?;
     Ok(())
 }

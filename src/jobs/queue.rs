@@ -15,7 +15,8 @@ use serde_json::Value;
 
 use super::Job;
 use crate::config::Settings;
-use crate::modules::ops::Metrics;
+use crate::manifest::Modules;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct JobQueue {
@@ -126,10 +127,10 @@ impl JobQueue {
     }
 
     /// Updates the job gauges: counts by queue and state, read from the backend.
-    pub async fn refresh_metrics(&self, metrics: &Metrics) {
+    pub async fn refresh_metrics(&self, metrics: &Metrics, modules: Modules) {
         let counts = match &self.backend {
             Backend::Sqlite(pool) => sqlite_counts(pool).await,
-            Backend::Redis(connection) => self.redis_counts(connection.clone()).await,
+            Backend::Redis(connection) => self.redis_counts(connection.clone(), modules).await,
         };
         match counts {
             Ok(counts) => {
@@ -144,9 +145,10 @@ impl JobQueue {
     async fn redis_counts(
         &self,
         mut connection: ConnectionManager,
+        modules: Modules,
     ) -> anyhow::Result<Vec<(String, String, i64)>> {
         let mut counts = Vec::new();
-        for queue in super::QUEUES {
+        for queue in modules.jobs().map(|job| job.queue) {
             let config = self.redis_config(queue);
             let (pending, scheduled, done, dead): (i64, i64, i64, i64) = redis::pipe()
                 .llen(config.active_jobs_list())

@@ -1,6 +1,6 @@
-//! Prometheus metrics: HTTP requests and latency by route and status, jobs by state.
-//! Routes are recorded by pattern (`/api/admin/jobs/{id}`), never by raw path, to bound
-//! cardinality.
+//! Prometheus metrics, shared by every module: HTTP requests and latency by route and status,
+//! jobs by state, calls to Notion. Routes are recorded by pattern (`/api/admin/jobs/{id}`),
+//! never by raw path, to bound cardinality.
 
 use std::time::Duration;
 

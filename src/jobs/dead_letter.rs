@@ -52,7 +52,7 @@ pub(super) async fn record<J: Serialize>(
 }
 
 /// Newest first, a page at a time.
-pub(super) async fn list(
+pub async fn list(
     state: &AppState,
     limit: usize,
     after: Option<Cursor>,
@@ -65,7 +65,7 @@ pub(super) async fn list(
 }
 
 /// Enqueues the job again and removes its dead letter; returns the new task id.
-pub(super) async fn replay(state: &AppState, id: &str) -> Result<Option<String>, anyhow::Error> {
+pub async fn replay(state: &AppState, id: &str) -> Result<Option<String>, anyhow::Error> {
     let Some(letter) = letters(state).get(id).await? else {
         return Ok(None);
     };
@@ -84,6 +84,6 @@ pub(super) async fn replay(state: &AppState, id: &str) -> Result<Option<String>,
 }
 
 /// Deletes a dead letter without replaying it.
-pub(super) async fn discard(state: &AppState, id: &str) -> Result<bool, StoreError> {
+pub async fn discard(state: &AppState, id: &str) -> Result<bool, StoreError> {
     letters(state).delete(id).await
 }

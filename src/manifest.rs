@@ -1,0 +1,99 @@
+//! What a module declares to the platform, in one place: its collections, its job types, the
+//! routes it mounts and their OpenAPI paths. The platform reads these declarations (to prepare
+//! indexes, start workers, mount routes, write the OpenAPI document) and never names a module
+//! itself; the list of modules lives in [`crate::modules::ALL`].
+
+use actix_web::web::ServiceConfig;
+use futures::future::BoxFuture;
+
+use crate::jobs::JobType;
+use crate::state::AppState;
+use crate::storage::Collection;
+
+/// One module's declarations. See `src/modules/mod.rs` for how to write one.
+pub struct Module {
+    /// Names the module in logs and is the OpenAPI tag of its operations.
+    pub name: &'static str,
+    /// Every collection the module stores documents in; both backends create them and their
+    /// indexes at start-up, and housekeeping deletes expired documents of those with a TTL.
+    pub collections: &'static [&'static Collection],
+    /// Every job type the module enqueues; each gets its workers, and its queue can be replayed
+    /// into from the dead-letter list.
+    pub jobs: &'static [JobType],
+    /// The routes the module mounts, each group under the prefix its [`Mount`] names.
+    pub routes: &'static [Routes],
+    /// Runs at every housekeeping tick (`housekeeping_cron`), e.g. to enqueue due work.
+    pub housekeeping: Option<Housekeeping>,
+}
+
+/// Work a module does at each housekeeping tick.
+pub type Housekeeping = for<'a> fn(&'a AppState) -> BoxFuture<'a, anyhow::Result<()>>;
+
+/// A group of routes: where it is mounted, how it registers itself (paths relative to the
+/// mount's prefix), and its OpenAPI paths (relative in the same way).
+pub struct Routes {
+    pub mount: Mount,
+    pub configure: fn(&mut ServiceConfig),
+    pub openapi: fn() -> utoipa::openapi::OpenApi,
+}
+
+/// Where a group of routes lives. The parent (`app.rs`) owns every prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mount {
+    /// At the root: health, metrics, pages.
+    Root,
+    /// Under `/api/v1`: the product's JSON API.
+    Api,
+    /// Under `/api/webhooks`: calls from other services, each checking its own signature.
+    Webhooks,
+    /// Under `/api/admin`: guarded once, for the whole scope, by [`crate::modules::auth::AdminUser`].
+    Admin,
+}
+
+impl Mount {
+    pub const ALL: [Mount; 4] = [Mount::Root, Mount::Api, Mount::Webhooks, Mount::Admin];
+
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Mount::Root => "",
+            Mount::Api => "/api/v1",
+            Mount::Webhooks => "/api/webhooks",
+            Mount::Admin => "/api/admin",
+        }
+    }
+}
+
+/// The modules an instance runs, as the platform reads them.
+#[derive(Clone, Copy)]
+pub struct Modules(pub &'static [&'static Module]);
+
+impl Modules {
+    pub fn iter(self) -> impl Iterator<Item = &'static Module> {
+        self.0.iter().copied()
+    }
+
+    pub fn collections(self) -> impl Iterator<Item = &'static Collection> {
+        self.iter().flat_map(|m| m.collections.iter().copied())
+    }
+
+    pub fn jobs(self) -> impl Iterator<Item = &'static JobType> {
+        self.iter().flat_map(|m| m.jobs.iter())
+    }
+
+    /// Every route group mounted at `mount`, with the module it belongs to.
+    pub fn routes(self, mount: Mount) -> impl Iterator<Item = (&'static Module, &'static Routes)> {
+        self.iter().flat_map(move |m| {
+            m.routes
+                .iter()
+                .filter(move |r| r.mount == mount)
+                .map(move |r| (m, r))
+        })
+    }
+
+    /// Registers every route group mounted at `mount`.
+    pub fn configure(self, mount: Mount, cfg: &mut ServiceConfig) {
+        for (_, routes) in self.routes(mount) {
+            (routes.configure)(cfg);
+        }
+    }
+}
