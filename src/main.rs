@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(error) => return commands::exit(Err(error.into())),
     };
-    telemetry::init(settings.log_format);
+    telemetry::init(settings.server.log_format);
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let role = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => Role::Server {

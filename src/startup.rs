@@ -49,7 +49,7 @@ impl Application {
         let mode = settings.mode();
         let listener = match role {
             Role::Server { .. } => {
-                let address = format!("{}:{}", settings.bind, settings.port);
+                let address = format!("{}:{}", settings.server.bind, settings.server.port);
                 let listener = TcpListener::bind(&address)
                     .with_context(|| format!("cannot listen on {address}"))?;
                 tracing::info!(mode = %mode, "notion-graph listening on http://{}", listener.local_addr()?);
@@ -122,7 +122,7 @@ impl Application {
 }
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let timeout = state.settings.shutdown_timeout_secs;
+    let timeout = state.settings.server.shutdown_timeout_secs;
     let server = HttpServer::new(move || create_app(state.clone()))
         .listen(listener)?
         .disable_signals()
@@ -139,8 +139,11 @@ async fn drain(
 ) -> anyhow::Result<()> {
     state.lifecycle.begin_shutdown();
     tracing::info!("shutting down: finishing in-flight requests and jobs");
-    tokio::time::sleep(Duration::from_millis(state.settings.shutdown_drain_ms)).await;
-    let limit = Duration::from_secs(state.settings.shutdown_timeout_secs + 5);
+    tokio::time::sleep(Duration::from_millis(
+        state.settings.server.shutdown_drain_ms,
+    ))
+    .await;
+    let limit = Duration::from_secs(state.settings.server.shutdown_timeout_secs + 5);
     let stop_server = async {
         if let Some(handle) = server {
             handle.stop(true).await;

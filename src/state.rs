@@ -36,9 +36,10 @@ impl AppState {
     /// with its indexes.
     pub async fn build(settings: Settings, modules: Modules) -> anyhow::Result<Self> {
         let mut sqlite = None;
-        let store: Store = match &settings.mongodb_uri {
+        let store: Store = match &settings.storage.mongodb_uri {
             Some(uri) => Arc::new(
-                MongoStore::connect(uri.expose_secret(), &settings.mongodb_database).await?,
+                MongoStore::connect(uri.expose_secret(), &settings.storage.mongodb_database)
+                    .await?,
             ),
             None => Arc::new(open_sqlite(&mut sqlite, &settings).await?),
         };
@@ -46,9 +47,10 @@ impl AppState {
             .prepare(&modules.collections().collect::<Vec<_>>())
             .await
             .context("cannot prepare the document collections")?;
-        let (cache, jobs): (SharedCache, JobQueue) = match &settings.redis_url {
+        let (cache, jobs): (SharedCache, JobQueue) = match &settings.storage.redis_url {
             Some(url) => {
-                let redis = RedisCache::connect(url.expose_secret(), &settings.redis_prefix)?;
+                let redis =
+                    RedisCache::connect(url.expose_secret(), &settings.storage.redis_prefix)?;
                 let jobs = JobQueue::redis(redis.connection(), &settings);
                 (Arc::new(redis), jobs)
             }
@@ -60,8 +62,10 @@ impl AppState {
                 )
             }
         };
-        let (settings_keys, data_dir) =
-            (settings.encryption_keys.clone(), settings.data_dir.clone());
+        let (settings_keys, data_dir) = (
+            settings.security.encryption_keys.clone(),
+            settings.storage.data_dir.clone(),
+        );
         Ok(Self {
             settings: Arc::new(settings),
             store,

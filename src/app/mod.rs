@@ -33,9 +33,9 @@ pub fn create_app(
         Error = Error,
     >,
 > {
-    let max_body = state.settings.max_body_bytes;
+    let max_body = state.settings.server.max_body_bytes;
     let modules = state.modules;
-    let cors = cors(&state.settings.cors_allowed_origins);
+    let cors = cors(&state.settings.server.cors_allowed_origins);
     App::new()
         .app_data(web::Data::new(state.clone()))
         .app_data(

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::FlagValue;
+
 mod graph;
 pub use graph::{
     ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, ViewName,
@@ -50,12 +52,13 @@ pub struct SyncArgs {
     /// An internal integration token (`ntn_...` or `secret_...`).
     #[arg(long, env = "NOTION_TOKEN", hide_env_values = true)]
     pub token: String,
-    /// The Notion API (or a simulator) to talk to.
-    #[arg(long, value_name = "URL", default_value = "https://api.notion.com")]
-    pub notion_url: String,
-    /// Requests per second to stay within (Notion allows about 3 per integration).
-    #[arg(long, value_name = "RPS", default_value_t = 3.0, value_parser = positive_rate)]
-    pub rate: f64,
+    /// The Notion API (or a simulator) to talk to; overrides the `notion_api_url` setting.
+    #[arg(long, value_name = "URL")]
+    pub notion_url: Option<String>,
+    /// Requests per second the workspace may spend; overrides the `notion_rate` setting
+    /// (default 3, Notion's limit per integration).
+    #[arg(long, value_name = "RPS", value_parser = positive_rate)]
+    pub rate: Option<f64>,
     /// Queue the sync for the job workers instead of running it here.
     #[arg(long)]
     pub enqueue: bool,
@@ -91,19 +94,31 @@ pub struct ServeArgs {
 }
 
 impl Cli {
-    /// Flags as `(settings key, value)` pairs, the last layer of configuration.
-    pub fn setting_flags(&self) -> Vec<(&'static str, String)> {
+    /// The flags that set settings, the last layer of configuration.
+    pub fn setting_flags(&self) -> Vec<FlagValue> {
+        let flag = |key, flag, value: String| FlagValue { key, flag, value };
         let mut flags = Vec::new();
         if let Some(dir) = &self.data_dir {
-            flags.push(("data_dir", dir.display().to_string()));
+            flags.push(flag("data_dir", "data-dir", dir.display().to_string()));
         }
-        if let Some(Command::Serve(serve)) = &self.command {
-            if let Some(port) = serve.port {
-                flags.push(("port", port.to_string()));
+        match &self.command {
+            Some(Command::Serve(serve)) => {
+                if let Some(port) = serve.port {
+                    flags.push(flag("port", "port", port.to_string()));
+                }
+                if let Some(bind) = &serve.bind {
+                    flags.push(flag("bind", "bind", bind.clone()));
+                }
             }
-            if let Some(bind) = &serve.bind {
-                flags.push(("bind", bind.clone()));
+            Some(Command::Sync(sync)) => {
+                if let Some(url) = &sync.notion_url {
+                    flags.push(flag("notion_api_url", "notion-url", url.clone()));
+                }
+                if let Some(rate) = sync.rate {
+                    flags.push(flag("notion_rate", "rate", rate.to_string()));
+                }
             }
+            _ => {}
         }
         flags
     }

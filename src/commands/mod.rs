@@ -51,8 +51,7 @@ pub fn print_links(file: &Path) -> CommandResult {
 pub async fn sync(settings: Settings, args: SyncArgs) -> CommandResult {
     let state = AppState::build(settings, modules::ALL).await?;
     let token = SecretString::from(args.token);
-    let connection =
-        service::connect_with_token(&state, token, &args.notion_url, args.rate).await?;
+    let connection = service::connect_with_token(&state, token).await?;
     if args.enqueue {
         return enqueue(&state, &connection.id).await;
     }

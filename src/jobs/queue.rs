@@ -48,9 +48,9 @@ impl JobQueue {
     fn with(backend: Backend, settings: &Settings) -> Self {
         Self {
             backend,
-            max_attempts: settings.job_max_attempts.max(1) as usize,
-            heartbeat: Duration::from_millis(settings.job_heartbeat_ms.max(100)),
-            redis_prefix: settings.redis_prefix.clone(),
+            max_attempts: settings.jobs.max_attempts.max(1) as usize,
+            heartbeat: Duration::from_millis(settings.jobs.heartbeat_ms.max(100)),
+            redis_prefix: settings.storage.redis_prefix.clone(),
         }
     }
 

@@ -45,7 +45,7 @@ impl Workers {
     /// with its dead predecessor, whose jobs the heartbeat sweep re-enqueues.
     pub fn start(state: &AppState) -> anyhow::Result<Self> {
         let instance = uuid::Uuid::now_v7().simple().to_string();
-        let schedule = cron::Schedule::from_str(&state.settings.housekeeping_cron)
+        let schedule = cron::Schedule::from_str(&state.settings.jobs.housekeeping_cron)
             .map_err(|e| anyhow::anyhow!("housekeeping_cron: {e}"))?;
         let (stop, stopped) = watch::channel(false);
         let jobs = state
@@ -103,7 +103,7 @@ async fn supervise(name: String, run: RunWorker, stop: watch::Receiver<bool>) {
 
 /// Attempt `n` waits about `base * 2^(n-1)` (with jitter) before it runs.
 fn retry_policy(state: &AppState) -> BackoffRetryPolicy<ExponentialBackoff<HasherRng>> {
-    let base = Duration::from_millis(state.settings.job_backoff_ms.max(1));
+    let base = Duration::from_millis(state.settings.jobs.backoff_ms.max(1));
     let backoff = ExponentialBackoffMaker::new(base, base * 64, 0.5, HasherRng::default())
         .expect("a valid backoff range")
         .make_backoff();
@@ -115,7 +115,7 @@ macro_rules! run_job_worker {
     ($job:ty, $storage:expr, $name:expr, $state:expr, $stop:expr) => {
         WorkerBuilder::new($name)
             .backend($storage.poll_with_interval(POLL_INTERVAL))
-            .concurrency($state.settings.job_concurrency.max(1))
+            .concurrency($state.settings.jobs.concurrency.max(1))
             .retry(retry_policy(&$state))
             .data($state.clone())
             .build(execute::<$job>)

@@ -134,11 +134,17 @@ async fn consume(cache: SharedCache, limit: RateLimit, window: Duration) -> usiz
 #[tokio::test]
 async fn two_instances_sharing_redis_stay_within_one_limit() {
     let prefix = unique("shared");
-    let Some(first) = spawn_app_with(Mode::Production, |s| s.redis_prefix = prefix.clone()).await
+    let Some(first) = spawn_app_with(Mode::Production, |s| {
+        s.storage.redis_prefix = prefix.clone()
+    })
+    .await
     else {
         return;
     };
-    let Some(second) = spawn_app_with(Mode::Production, |s| s.redis_prefix = prefix.clone()).await
+    let Some(second) = spawn_app_with(Mode::Production, |s| {
+        s.storage.redis_prefix = prefix.clone()
+    })
+    .await
     else {
         return;
     };

@@ -129,16 +129,18 @@ async fn sync_imports_a_workspace_and_workspaces_lists_it() {
     };
     let sim = notion_sim::start(config, "127.0.0.1:0").await.unwrap();
     let data = tempfile::tempdir().unwrap();
-    let run = |args: Vec<String>| {
+    let run_with = |args: Vec<String>, env: Vec<(&str, String)>| {
         let mut command = Command::new(binary());
         command
             .arg("--data-dir")
             .arg(data.path())
             .args(args)
+            .envs(env)
             .env_remove("MONGODB_URI")
             .env_remove("REDIS_URL");
         tokio::task::spawn_blocking(move || command.output().unwrap())
     };
+    let run = |args: Vec<String>| run_with(args, Vec::new());
     let url = sim.url.clone();
     let sync = run(vec![
         "sync".into(),
@@ -167,13 +169,30 @@ async fn sync_imports_a_workspace_and_workspaces_lists_it() {
         "{listing}"
     );
 
-    let refused = run(vec![
-        "sync".into(),
-        "--token".into(),
-        "ntn_not_a_token".into(),
-        "--notion-url".into(),
-        url,
-    ])
+    // The settings name the same Notion as the flags did: an incremental sync, and a token
+    // the simulator (not api.notion.com) refuses.
+    let notion = || {
+        vec![
+            ("NOTION_GRAPH_NOTION_API_URL", url.clone()),
+            ("NOTION_GRAPH_NOTION_RATE", "200".to_owned()),
+        ]
+    };
+    let again = run_with(
+        vec!["sync".into(), "--token".into(), sim.token.clone()],
+        notion(),
+    )
+    .await
+    .unwrap();
+    let summary = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.status.success() && summary.contains("Incremental sync done"),
+        "{summary} {}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let refused = run_with(
+        vec!["sync".into(), "--token".into(), "ntn_not_a_token".into()],
+        notion(),
+    )
     .await
     .unwrap();
     assert_eq!(refused.status.code(), Some(2));

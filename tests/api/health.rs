@@ -118,7 +118,7 @@ async fn readiness_fails_while_redis_is_down_and_recovers_without_a_restart() {
     })
     .await;
     let Some(app) = spawn_app_with(Mode::Production, |s| {
-        s.redis_url = Some(SecretString::from(url))
+        s.storage.redis_url = Some(SecretString::from(url))
     })
     .await
     else {
@@ -156,7 +156,7 @@ async fn readiness_fails_while_mongodb_is_down_and_recovers_without_a_restart() 
     })
     .await;
     let app = spawn_app_with(Mode::Embedded, |s| {
-        s.mongodb_uri = Some(SecretString::from(uri))
+        s.storage.mongodb_uri = Some(SecretString::from(uri))
     })
     .await
     .unwrap();

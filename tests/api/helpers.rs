@@ -51,26 +51,26 @@ pub const TEST_KEYS: &str = "test:dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE=";
 
 /// Settings for a test instance, or `None` when the mode's services are unavailable.
 pub fn test_settings(mode: Mode, data_dir: &Path) -> Option<Settings> {
-    let mut settings = Settings {
-        port: 0,
-        data_dir: data_dir.to_owned(),
-        admin_token: Some(SecretString::from(ADMIN_TOKEN)),
-        job_backoff_ms: 20,
-        job_heartbeat_ms: 400,
-        job_max_attempts: 3,
-        housekeeping_cron: "* * * * * *".into(),
-        encryption_keys: Some(SecretString::from(TEST_KEYS)),
-        sync_lease_ms: 5000,
-        shutdown_timeout_secs: 10,
-        shutdown_drain_ms: 0,
-        redis_prefix: unique("t"),
-        mongodb_database: unique("t"),
-        ..Settings::default()
-    };
+    let mut settings = Settings::default();
+    let server = &mut settings.server;
+    (
+        server.port,
+        server.shutdown_timeout_secs,
+        server.shutdown_drain_ms,
+    ) = (0, 10, 0);
+    let storage = &mut settings.storage;
+    storage.data_dir = data_dir.to_owned();
+    (storage.redis_prefix, storage.mongodb_database) = (unique("t"), unique("t"));
     if mode == Mode::Production {
-        settings.mongodb_uri = Some(SecretString::from(service("TEST_MONGODB_URI")?));
-        settings.redis_url = Some(SecretString::from(service("TEST_REDIS_URL")?));
+        storage.mongodb_uri = Some(SecretString::from(service("TEST_MONGODB_URI")?));
+        storage.redis_url = Some(SecretString::from(service("TEST_REDIS_URL")?));
     }
+    let jobs = &mut settings.jobs;
+    (jobs.backoff_ms, jobs.heartbeat_ms, jobs.max_attempts) = (20, 400, 3);
+    jobs.housekeeping_cron = "* * * * * *".into();
+    settings.sync.lease_ms = 5000;
+    settings.security.admin_token = Some(SecretString::from(ADMIN_TOKEN));
+    settings.security.encryption_keys = Some(SecretString::from(TEST_KEYS));
     Some(settings)
 }
 

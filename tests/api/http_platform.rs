@@ -92,7 +92,7 @@ async fn malformed_json_is_a_problem_that_names_what_is_wrong() {
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_with_413() {
-    let app = spawn_app_with(Mode::Embedded, |s| s.max_body_bytes = 1024)
+    let app = spawn_app_with(Mode::Embedded, |s| s.server.max_body_bytes = 1024)
         .await
         .unwrap();
     let big = format!(r#"{{"id": "{}"}}"#, "x".repeat(4096));
@@ -198,7 +198,7 @@ async fn security_headers_are_on_every_response_and_hsts_when_asked() {
         );
     }
     app.stop().await;
-    let app = spawn_app_with(Mode::Embedded, |s| s.hsts = Some(true))
+    let app = spawn_app_with(Mode::Embedded, |s| s.server.hsts = Some(true))
         .await
         .unwrap();
     let hsts = app
@@ -233,7 +233,7 @@ async fn cors_is_closed_unless_an_origin_is_configured() {
     );
     app.stop().await;
     let app = spawn_app_with(Mode::Embedded, |s| {
-        s.cors_allowed_origins = vec!["https://app.example".into()]
+        s.server.cors_allowed_origins = vec!["https://app.example".into()]
     })
     .await
     .unwrap();

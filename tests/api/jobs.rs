@@ -79,7 +79,7 @@ async fn a_failing_job_is_retried_with_growing_delays() {
 }
 
 async fn spawn_app_with_backoff(mode: Mode, backoff_ms: u64) -> Option<TestApp> {
-    crate::helpers::spawn_app_with(mode, |s| s.job_backoff_ms = backoff_ms).await
+    crate::helpers::spawn_app_with(mode, |s| s.jobs.backoff_ms = backoff_ms).await
 }
 
 #[tokio::test]

@@ -13,7 +13,9 @@ use notion_graph::storage::Store;
 use notion_sim::{RunningSim, SimConfig};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::helpers::{ADMIN_TOKEN, Mode, TestApp, eventually, spawn_app};
+use crate::helpers::{
+    ADMIN_TOKEN, Mode, TestApp, eventually, free_port, spawn_app, spawn_app_with,
+};
 use crate::sync_import::{
     assert_connection_equals_truth, edit_every_kind, expected, notion_get, stored,
 };
@@ -35,9 +37,19 @@ pub async fn sim(
     notion_sim::start(config, "127.0.0.1:0").await.unwrap()
 }
 
-async fn connect(app: &TestApp, sim: &RunningSim, rate: f64) -> String {
+/// An embedded instance whose Notion is `sim`, connecting workspaces at `rate`; on `port`
+/// when given (a webhook sender must know it before the instance starts).
+async fn app_for(sim: &RunningSim, rate: f64, port: Option<u16>) -> Option<TestApp> {
+    spawn_app_with(Mode::Embedded, |s| {
+        (s.notion.api_url, s.notion.rate) = (sim.url.clone(), rate);
+        s.server.port = port.unwrap_or(0);
+    })
+    .await
+}
+
+async fn connect(app: &TestApp, sim: &RunningSim) -> String {
     let token = SecretString::from(sim.token.clone());
-    service::connect_with_token(&app.state, token, &sim.url, rate)
+    service::connect_with_token(&app.state, token)
         .await
         .unwrap()
         .id
@@ -58,11 +70,11 @@ async fn converged(sim: &RunningSim, store: &Store, connection: &str) -> bool {
 
 #[tokio::test]
 async fn tokens_are_sealed_at_rest_and_open_only_for_their_connection() {
-    let Some(app) = spawn_app(Mode::Embedded).await else {
+    let sim = sim(41, 20, None, None).await;
+    let Some(app) = app_for(&sim, 50.0, None).await else {
         return;
     };
-    let sim = sim(41, 20, None, None).await;
-    let id = connect(&app, &sim, 50.0).await;
+    let id = connect(&app, &sim).await;
     let raw = app
         .state
         .store
@@ -89,15 +101,15 @@ async fn tokens_are_sealed_at_rest_and_open_only_for_their_connection() {
 
 #[tokio::test]
 async fn a_new_connection_is_synced_by_the_schedule_with_progress_published_and_stored() {
-    let Some(app) = spawn_app(Mode::Embedded).await else {
+    let sim = sim(42, 300, Some(150.0), None).await;
+    let Some(app) = app_for(&sim, 150.0, None).await else {
         return;
     };
-    let sim = sim(42, 300, Some(150.0), None).await;
     let token = SecretString::from(sim.token.clone());
     let bot = connect_probe(&sim).await;
     let channel = service::progress_channel(&bot);
     let mut messages = app.state.cache.subscribe(&channel).await.unwrap();
-    service::connect_with_token(&app.state, token, &sim.url, 150.0)
+    service::connect_with_token(&app.state, token)
         .await
         .unwrap();
     let synced = eventually(Duration::from_secs(60), "the scheduled sync", || async {
@@ -132,11 +144,12 @@ pub async fn connect_probe(sim: &RunningSim) -> String {
 
 #[tokio::test]
 async fn webhooks_keep_the_graph_equal_to_the_truth_and_bad_signatures_change_nothing() {
-    let Some(app) = spawn_app(Mode::Embedded).await else {
+    let port = free_port();
+    let hook = format!("http://127.0.0.1:{port}/api/webhooks/notion");
+    let sim = sim(43, 300, None, Some(hook.clone())).await;
+    let Some(app) = app_for(&sim, 1000.0, Some(port)).await else {
         return;
     };
-    let hook = format!("{}/api/webhooks/notion", app.address);
-    let sim = sim(43, 300, None, Some(hook.clone())).await;
     let kept = format!(
         "{}/api/admin/webhooks/notion/verification-token",
         app.address
@@ -166,7 +179,7 @@ async fn webhooks_keep_the_graph_equal_to_the_truth_and_bad_signatures_change_no
         .unwrap();
     assert_eq!(forged_handshake.status(), 409);
 
-    let id = connect(&app, &sim, 1000.0).await;
+    let id = connect(&app, &sim).await;
     eventually(Duration::from_secs(30), "the scheduled import", || async {
         let c = connection::get(&app.state.store, &id).await.unwrap()?;
         c.last_sync_at.map(|_| ())

@@ -122,9 +122,11 @@ async fn an_import_killed_mid_way_resumes_without_rereading_finished_pages() {
     sim.stop().await;
 }
 
-/// The environment of a production process (MongoDB + Redis) with its own database and prefix.
-fn production_env() -> Option<Vec<(String, String)>> {
+/// The environment of a production process (MongoDB + Redis) with its own database and prefix,
+/// talking to `sim` as its Notion.
+fn production_env(sim: &RunningSim) -> Option<Vec<(String, String)>> {
     Some(vec![
+        ("NOTION_GRAPH_NOTION_API_URL".into(), sim.url.clone()),
         ("MONGODB_URI".into(), service("TEST_MONGODB_URI")?),
         ("REDIS_URL".into(), service("TEST_REDIS_URL")?),
         ("NOTION_GRAPH_MONGODB_DATABASE".into(), unique("t")),
@@ -170,7 +172,6 @@ async fn completed_runs(store: &Store, id: &str) -> Vec<run::Run> {
 
 #[tokio::test]
 async fn a_worker_killed_mid_import_is_taken_over_by_another_that_resumes() {
-    let Some(env) = production_env() else { return };
     let total = uninterrupted_calls(RESUME_SEED + 1, RESUME_PAGES_PRODUCTION).await;
     let sim = sim(
         RESUME_SEED + 1,
@@ -179,6 +180,9 @@ async fn a_worker_killed_mid_import_is_taken_over_by_another_that_resumes() {
         None,
     )
     .await;
+    let Some(env) = production_env(&sim) else {
+        return;
+    };
     let data = tempfile::tempdir().unwrap();
     enqueue(data.path(), &sim, &env).await;
     let mut first = start(data.path(), &["worker"], &env);
@@ -204,8 +208,10 @@ async fn a_worker_killed_mid_import_is_taken_over_by_another_that_resumes() {
 
 #[tokio::test]
 async fn two_workers_never_sync_the_same_workspace_at_once() {
-    let Some(env) = production_env() else { return };
     let sim = sim(46, 400, Some(200.0), None).await;
+    let Some(env) = production_env(&sim) else {
+        return;
+    };
     let data = tempfile::tempdir().unwrap();
     let _workers = [
         start(data.path(), &["worker"], &env),

@@ -42,7 +42,7 @@ fn authenticate(request: &HttpRequest) -> Result<AdminUser, AppError> {
     let state = request
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-    let Some(expected) = &state.settings.admin_token else {
+    let Some(expected) = &state.settings.security.admin_token else {
         return Err(AppError::unauthorized(
             "the admin API is disabled: set NOTION_GRAPH_ADMIN_TOKEN to enable it",
         ));

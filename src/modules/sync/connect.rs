@@ -1,5 +1,6 @@
 //! Connecting a workspace with an integration token, and the Notion client a connection
-//! syncs with.
+//! syncs with. Both talk to the Notion of the settings (`notion_api_url`), never to a URL a
+//! caller supplies.
 
 use secrecy::SecretString;
 
@@ -13,23 +14,23 @@ use crate::crypto::Binding;
 use crate::modules::notion::{ClientConfig, Credentials, NotionClient, NotionError};
 use crate::state::AppState;
 
-fn client_config(notion_url: &str, rate: f64) -> ClientConfig {
+fn client_config(state: &AppState, rate: f64) -> ClientConfig {
     ClientConfig {
-        base_url: notion_url.to_owned(),
+        base_url: state.settings.notion.api_url.clone(),
         rate: RateLimit::new(rate, (rate.ceil() as u32).max(10)),
         ..ClientConfig::default()
     }
 }
 
 /// Connects the workspace `token` belongs to, or refreshes the stored token of that
-/// connection. A token Notion refuses is `BadToken`, with Notion's reason.
+/// connection; either way its rate becomes the `notion_rate` setting. A token Notion refuses
+/// is `BadToken`, with Notion's reason.
 pub async fn connect_with_token(
     state: &AppState,
     token: SecretString,
-    notion_url: &str,
-    rate: f64,
 ) -> Result<Connection, SyncError> {
-    let config = client_config(notion_url, rate);
+    let rate = state.settings.notion.rate;
+    let config = client_config(state, rate);
     let probe = NotionClient::new(
         config,
         "probe",
@@ -64,10 +65,9 @@ pub async fn connect_with_token(
         refresh_token: None,
         status: Status::Active,
         settings: SyncSettings {
-            interval_minutes: state.settings.sync_interval_minutes,
+            interval_minutes: state.settings.sync.interval_minutes,
             rate,
         },
-        notion_url: notion_url.to_owned(),
         last_sync_at: None,
         last_sync_started_at: None,
         last_calls: None,
@@ -76,7 +76,6 @@ pub async fn connect_with_token(
     });
     connection.access_token = state.keys.seal(&token, connection.binding(ACCESS_TOKEN));
     connection.status = Status::Active;
-    connection.notion_url = notion_url.to_owned();
     connection.settings.rate = rate;
     connections(&state.store)
         .upsert(&connection.id, &connection)
@@ -92,7 +91,7 @@ pub(super) fn client_for(
     let token = connection
         .access_token(&state.keys)
         .map_err(anyhow::Error::from)?;
-    let config = client_config(&connection.notion_url, connection.settings.rate);
+    let config = client_config(state, connection.settings.rate);
     let client = NotionClient::new(
         config,
         &connection.id,

@@ -51,7 +51,6 @@ pub struct Connection {
     pub refresh_token: Option<Sealed>,
     pub status: Status,
     pub settings: SyncSettings,
-    pub notion_url: String,
     /// Epoch milliseconds of the last completed sync.
     pub last_sync_at: Option<i64>,
     /// When that sync began: the next one re-reads what changed after this (less an overlap).

@@ -129,7 +129,7 @@ async fn with_lease<Work>(
 where
     Work: Future<Output = Result<Outcome, SyncError>>,
 {
-    let ttl = Duration::from_millis(state.settings.sync_lease_ms);
+    let ttl = Duration::from_millis(state.settings.sync.lease_ms);
     let holder = format!("{}:{}", state.instance, ulid::Ulid::generate());
     let Some(held) = lease::wait_for(&state.store, id, &holder, ttl).await? else {
         return Ok(Outcome::Busy);
@@ -272,7 +272,7 @@ async fn sync_leased(
 }
 
 fn reconciliation_due(state: &AppState, connection: &Connection) -> bool {
-    let interval = i64::from(state.settings.reconcile_interval_hours) * 3_600_000;
+    let interval = i64::from(state.settings.sync.reconcile_interval_hours) * 3_600_000;
     connection
         .last_reconciled_at
         .is_none_or(|at| now_ms() - at >= interval)

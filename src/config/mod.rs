@@ -1,0 +1,346 @@
+//! Settings, parsed once at start-up: defaults, then an optional TOML file, then environment
+//! variables (`NOTION_GRAPH_<KEY>`, plus the conventional `MONGODB_URI` and `REDIS_URL`), then
+//! command-line flags ([`layers`]). Secrets are [`SecretString`]s, which never print. A bad
+//! value is reported with its key and where it came from.
+//!
+//! [`Settings`] is nested by concern (`settings.jobs.max_attempts`); the keys users write stay
+//! flat and unchanged (`job_max_attempts`, `NOTION_GRAPH_JOB_MAX_ATTEMPTS`): each field's serde
+//! name is its key.
+
+mod layers;
+mod values;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use values::{list, parsed, parsed_option};
+
+/// Where the values of a running instance come from; see the README for each key.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+    pub jobs: JobSettings,
+    pub sync: SyncSettings,
+    pub notion: NotionSettings,
+    pub security: SecuritySettings,
+}
+
+/// How this process serves HTTP, and logs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    #[serde(deserialize_with = "parsed")]
+    pub port: u16,
+    pub log_format: LogFormat,
+    #[serde(deserialize_with = "parsed")]
+    pub max_body_bytes: usize,
+    /// Origins allowed to call the API from a browser; empty keeps CORS closed.
+    #[serde(deserialize_with = "list")]
+    pub cors_allowed_origins: Vec<String>,
+    /// Who may frame the embed page (CSP `frame-ancestors`).
+    #[serde(deserialize_with = "list")]
+    pub embed_frame_ancestors: Vec<String>,
+    /// Send `Strict-Transport-Security`; unset means "only when running in production mode".
+    #[serde(deserialize_with = "parsed_option")]
+    pub hsts: Option<bool>,
+    /// Milliseconds between SIGTERM and closing the listener, while `/readyz` already answers
+    /// 503 so that load balancers stop sending new requests.
+    #[serde(deserialize_with = "parsed")]
+    pub shutdown_drain_ms: u64,
+    /// Seconds that in-flight requests and jobs get to finish after SIGTERM.
+    #[serde(deserialize_with = "parsed")]
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1".into(),
+            port: 8080,
+            log_format: LogFormat::Text,
+            max_body_bytes: 1024 * 1024,
+            cors_allowed_origins: Vec::new(),
+            embed_frame_ancestors: vec![
+                "https://www.notion.so".into(),
+                "https://*.notion.so".into(),
+                "https://*.notion.site".into(),
+            ],
+            hsts: None,
+            shutdown_drain_ms: 1000,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// Where documents, cache and jobs live.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    /// Home of the embedded SQLite file.
+    pub data_dir: PathBuf,
+    /// Documents go to MongoDB when set; may hold a password, hence secret.
+    pub mongodb_uri: Option<SecretString>,
+    pub mongodb_database: String,
+    /// Cache, rate limits, pub/sub and jobs go to Redis when set.
+    pub redis_url: Option<SecretString>,
+    /// Prefix of every Redis key and channel, so that deployments can share a server.
+    pub redis_prefix: String,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            mongodb_uri: None,
+            mongodb_database: "notion_graph".into(),
+            redis_url: None,
+            redis_prefix: "ng".into(),
+        }
+    }
+}
+
+/// The job workers and their schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    #[serde(rename = "job_max_attempts", deserialize_with = "parsed")]
+    pub max_attempts: u32,
+    /// First retry delay; each later attempt doubles it, with jitter.
+    #[serde(rename = "job_backoff_ms", deserialize_with = "parsed")]
+    pub backoff_ms: u64,
+    #[serde(rename = "job_concurrency", deserialize_with = "parsed")]
+    pub concurrency: usize,
+    /// Workers beat this often; a dead worker's jobs are re-enqueued after three missed beats.
+    #[serde(rename = "job_heartbeat_ms", deserialize_with = "parsed")]
+    pub heartbeat_ms: u64,
+    /// When housekeeping runs, and due workspace syncs are enqueued: a cron expression with
+    /// seconds (`sec min hour day month weekday`).
+    pub housekeeping_cron: String,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            backoff_ms: 1000,
+            concurrency: 4,
+            heartbeat_ms: 5000,
+            housekeeping_cron: "0 * * * * *".into(),
+        }
+    }
+}
+
+/// How connected workspaces are kept in sync.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Minutes between scheduled incremental syncs of a new connection.
+    #[serde(rename = "sync_interval_minutes", deserialize_with = "parsed")]
+    pub interval_minutes: u32,
+    /// How long a worker's hold on a workspace lasts unless renewed; a crashed worker's sync
+    /// is taken over after this.
+    #[serde(rename = "sync_lease_ms", deserialize_with = "parsed")]
+    pub lease_ms: u64,
+    /// Hours between reconciliations: incremental syncs that also check every page search does
+    /// not return (deletions and hidden pages no webhook reported).
+    #[serde(deserialize_with = "parsed")]
+    pub reconcile_interval_hours: u32,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            interval_minutes: 60,
+            lease_ms: 30_000,
+            reconcile_interval_hours: 24,
+        }
+    }
+}
+
+/// The Notion API every part of the product talks to: the server, the workers and the
+/// commands read it from here, never from a request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotionSettings {
+    /// Notion's API, or a stand-in for it (the simulator).
+    #[serde(rename = "notion_api_url")]
+    pub api_url: String,
+    /// Requests per second a newly connected workspace may spend (Notion allows about 3 per
+    /// integration).
+    #[serde(rename = "notion_rate", deserialize_with = "parsed")]
+    pub rate: f64,
+}
+
+impl Default for NotionSettings {
+    fn default() -> Self {
+        Self {
+            api_url: "https://api.notion.com".into(),
+            rate: 3.0,
+        }
+    }
+}
+
+/// Secrets that protect the admin API and the tokens at rest.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Bearer token of the admin API.
+    pub admin_token: Option<SecretString>,
+    /// Keys that seal Notion tokens at rest: `id:base64key[,id:base64key...]` (32-byte keys;
+    /// the first encrypts, all decrypt). Required with MongoDB; an embedded instance without
+    /// it keeps its own key in `data_dir/secret.key`.
+    pub encryption_keys: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Which engine holds what: derived from the settings, printed in the first log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    pub documents_in_mongodb: bool,
+    pub jobs_in_redis: bool,
+}
+
+impl Mode {
+    /// In embedded mode `serve` also runs the job workers; in production they are separate.
+    pub fn is_embedded(self) -> bool {
+        !self.jobs_in_redis
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match (self.documents_in_mongodb, self.jobs_in_redis) {
+            (false, false) => "embedded",
+            (true, true) => "production",
+            _ => "mixed",
+        };
+        let documents = if self.documents_in_mongodb {
+            "mongodb"
+        } else {
+            "sqlite"
+        };
+        let rest = if self.jobs_in_redis {
+            "redis"
+        } else {
+            "sqlite+memory"
+        };
+        write!(f, "{name} (documents: {documents}, jobs and cache: {rest})")
+    }
+}
+
+/// A value given on the command line: the key it sets and the flag that set it.
+#[derive(Debug, Clone)]
+pub struct FlagValue {
+    pub key: &'static str,
+    pub flag: &'static str,
+    pub value: String,
+}
+
+impl Settings {
+    pub fn mode(&self) -> Mode {
+        Mode {
+            documents_in_mongodb: self.storage.mongodb_uri.is_some(),
+            jobs_in_redis: self.storage.redis_url.is_some(),
+        }
+    }
+
+    pub fn hsts_enabled(&self) -> bool {
+        let production = Mode {
+            documents_in_mongodb: true,
+            jobs_in_redis: true,
+        };
+        self.server.hsts.unwrap_or(self.mode() == production)
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.storage.data_dir.join("notion-graph.sqlite")
+    }
+
+    /// Layers the sources in order: defaults, `file`, `env`, then `flags`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        flags: &[FlagValue],
+    ) -> Result<Self, ConfigError> {
+        let mut layers = layers::Layers::default();
+        if let Some(path) = file {
+            layers.add_file(path)?;
+        }
+        layers.add_env(env);
+        layers.add_flags(flags);
+        let settings = layers.into_settings()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks that need more than a type: the values must also make sense together.
+    fn validate(&self) -> Result<(), ConfigError> {
+        use std::str::FromStr;
+        let cron = &self.jobs.housekeeping_cron;
+        cron::Schedule::from_str(cron).map_err(|e| {
+            ConfigError(format!(
+                "key `housekeeping_cron`: `{cron}` is not a cron expression with seconds: {e}"
+            ))
+        })?;
+        if self.storage.mongodb_uri.is_some() && self.security.encryption_keys.is_none() {
+            return Err(ConfigError(
+                "key `encryption_keys`: required with `mongodb_uri`, so that every instance seals and opens tokens with the same keys".into(),
+            ));
+        }
+        if self.sync.interval_minutes == 0 || self.sync.lease_ms < 1000 {
+            return Err(ConfigError(
+                "keys `sync_interval_minutes` and `sync_lease_ms`: expected at least 1 minute and 1000 ms".into(),
+            ));
+        }
+        if self.server.max_body_bytes == 0 {
+            return Err(ConfigError(
+                "key `max_body_bytes`: expected a number of bytes above 0".into(),
+            ));
+        }
+        self.notion.validate()
+    }
+}
+
+impl NotionSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = url::Url::parse(&self.api_url).ok();
+        if !url.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
+            return Err(ConfigError(format!(
+                "key `notion_api_url`: `{}` is not an http(s) URL",
+                self.api_url
+            )));
+        }
+        if !(self.rate.is_finite() && self.rate > 0.0) {
+            return Err(ConfigError(format!(
+                "key `notion_rate`: `{}` is not a positive number of requests per second",
+                self.rate
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A configuration value that could not be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl From<ConfigError> for crate::error::AppError {
+    fn from(error: ConfigError) -> Self {
+        crate::error::AppError::new(crate::error::Code::InvalidSetting, error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;
