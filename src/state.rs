@@ -1,7 +1,9 @@
 //! The one application state, cheap to clone, shared by handlers and job workers. It is made
 //! of platform parts only; the modules it serves come in as their manifests.
 
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -27,6 +29,9 @@ pub struct AppState {
     pub lifecycle: Arc<Lifecycle>,
     /// Seals third-party tokens at rest.
     pub keys: Arc<Keyring>,
+    /// Long-lived module services (one of each type per state, e.g. the graph's caches),
+    /// made on first use; see [`Services`].
+    pub services: Arc<Services>,
     /// This process, as a lease holder.
     pub instance: String,
 }
@@ -67,6 +72,7 @@ impl AppState {
             settings.storage.data_dir.clone(),
         );
         Ok(Self {
+            services: Arc::default(),
             settings: Arc::new(settings),
             store,
             cache,
@@ -89,4 +95,21 @@ async fn open_sqlite(
         *slot = Some(SqliteStore::open(&settings.sqlite_path()).await?);
     }
     Ok(slot.clone().expect("opened above"))
+}
+
+/// Services that modules keep for the life of a state, one per type: a module asks for its own
+/// with [`Services::get_or_init`], so that the state holds them without naming any module.
+#[derive(Default)]
+pub struct Services(Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>);
+
+impl Services {
+    /// The state's `T`, made by `init` the first time it is asked for.
+    pub fn get_or_init<T: Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let mut services = self.0.lock().expect("services lock");
+        let service = services
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(init()))
+            .clone();
+        service.downcast().expect("one service per type id")
+    }
 }

@@ -16,10 +16,10 @@ use crate::cli::{
 use crate::config::Settings;
 use crate::error::{AppError, Code};
 use crate::modules;
+use crate::modules::graph::analysis::{self, Structure};
 use crate::modules::graph::service::{self, resolve_workspace};
 use crate::modules::graph::{
-    BuildOptions, ExportRequest, Format, GraphService, Neighbourhood, ViewRequest, build, layout,
-    metrics,
+    BuildOptions, ExportRequest, Format, Neighbourhood, ViewRequest, build, layout, metrics,
 };
 use crate::state::AppState;
 
@@ -47,9 +47,7 @@ async fn build_snapshot(settings: Settings, args: GraphBuildArgs) -> CommandResu
         dangling: !args.no_dangling,
         trashed: !args.no_trashed,
     };
-    let snapshot = GraphService::new(state.store.clone())
-        .build(&workspace, options)
-        .await?;
+    let snapshot = service::service(&state).build(&workspace, options).await?;
     let m = &snapshot.meta;
     let moved = m
         .mean_displacement
@@ -136,7 +134,7 @@ async fn export(settings: Settings, args: GraphExportArgs) -> CommandResult {
         by_id: args.ids,
         version: args.version,
     };
-    let bodies = GraphService::new(state.store.clone())
+    let bodies = service::service(&state)
         .export(&workspace, &request)
         .await?;
     write_out(args.out.as_deref(), &bodies.plain)
@@ -156,13 +154,17 @@ fn export_edge_list(args: &GraphExportArgs) -> CommandResult {
     drop(text);
     let build_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let measured = metrics::compute(&graph);
+    let structure = Structure::of(&graph);
+    let structure_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let measured = metrics::compute(&graph, &structure, None);
     let metrics_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let (positions, _) = layout::positions(&graph, None);
+    let (positions, _) = layout::positions(&graph, &structure, None);
     let layout_s = started.elapsed().as_secs_f64();
+    drop(structure);
     let name = path.display().to_string();
-    let snapshot = service::assemble(
+    let snapshot = analysis::assemble(
         &name,
         graph,
         BuildOptions::default(),
@@ -177,7 +179,7 @@ fn export_edge_list(args: &GraphExportArgs) -> CommandResult {
     let stored: usize = crate::modules::graph::snapshot::encode(&snapshot)
         .map_or(0, |chunks| chunks.iter().map(Vec::len).sum());
     eprintln!(
-        "build_s={build_s:.3} metrics_s={metrics_s:.3} layout_s={layout_s:.3} json_s={json_s:.3} nodes={} links={} bytes={} snapshot_bytes={stored}",
+        "build_s={build_s:.3} structure_s={structure_s:.3} metrics_s={metrics_s:.3} layout_s={layout_s:.3} json_s={json_s:.3} nodes={} links={} bytes={} snapshot_bytes={stored}",
         snapshot.graph.nodes.len(),
         snapshot.graph.links.len(),
         bytes.len()
@@ -187,7 +189,7 @@ fn export_edge_list(args: &GraphExportArgs) -> CommandResult {
 
 async fn diff(settings: Settings, args: GraphDiffArgs) -> CommandResult {
     let (state, workspace) = open(settings, args.workspace.as_deref()).await?;
-    let diff = GraphService::new(state.store.clone())
+    let diff = service::service(&state)
         .diff(&workspace, args.from, args.to)
         .await?;
     let text = serde_json::to_string_pretty(&diff).expect("a diff serializes");

@@ -95,6 +95,7 @@ impl Layers {
             sync: layers.section()?,
             notion: layers.section()?,
             security: layers.section()?,
+            graph: layers.section()?,
         };
         match layers.table.keys().next() {
             None => Ok(settings),

@@ -27,6 +27,7 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub notion: NotionSettings,
     pub security: SecuritySettings,
+    pub graph: GraphSettings,
 }
 
 /// How this process serves HTTP, and logs.
@@ -185,6 +186,22 @@ impl Default for NotionSettings {
     }
 }
 
+/// How graph snapshots are kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraphSettings {
+    /// Snapshots kept per workspace: the newest this many, besides the versions a share link
+    /// pins; older ones are deleted with their chunks after each build.
+    #[serde(rename = "graph_snapshots_kept", deserialize_with = "parsed")]
+    pub snapshots_kept: usize,
+}
+
+impl Default for GraphSettings {
+    fn default() -> Self {
+        Self { snapshots_kept: 20 }
+    }
+}
+
 /// Secrets that protect the admin API and the tokens at rest.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -306,6 +323,11 @@ impl Settings {
         if self.server.max_body_bytes == 0 {
             return Err(ConfigError(
                 "key `max_body_bytes`: expected a number of bytes above 0".into(),
+            ));
+        }
+        if self.graph.snapshots_kept == 0 {
+            return Err(ConfigError(
+                "key `graph_snapshots_kept`: expected at least 1 (the newest snapshot is always kept)".into(),
             ));
         }
         self.notion.validate()

@@ -250,9 +250,31 @@ fn the_readme_documents_every_key_and_no_other() {
         keys_of::<SyncSettings>(),
         keys_of::<NotionSettings>(),
         keys_of::<SecuritySettings>(),
+        keys_of::<GraphSettings>(),
     ]
     .concat()
     .into_iter()
     .collect();
     assert_eq!(documented, keys);
+}
+
+#[test]
+fn graph_snapshots_kept_loads_and_zero_is_refused_by_key() {
+    let settings = Settings::load(
+        None,
+        env(&[("NOTION_GRAPH_GRAPH_SNAPSHOTS_KEPT", "5")]),
+        &[],
+    );
+    assert_eq!(settings.unwrap().graph.snapshots_kept, 5);
+    assert_eq!(Settings::default().graph.snapshots_kept, 20);
+    let err = Settings::load(
+        None,
+        env(&[("NOTION_GRAPH_GRAPH_SNAPSHOTS_KEPT", "0")]),
+        &[],
+    );
+    assert!(
+        err.unwrap_err()
+            .to_string()
+            .contains("`graph_snapshots_kept`")
+    );
 }

@@ -6,6 +6,7 @@ mod command_line;
 mod graph;
 mod graph_bin;
 mod graph_exports;
+mod graph_snapshots;
 mod health;
 mod helpers;
 mod http_platform;

@@ -258,8 +258,7 @@ impl Labels {
             urls: Vec::with_capacity(view.nodes.len()),
             communities: snapshot
                 .metrics
-                .communities
-                .iter()
+                .live_communities()
                 .map(|c| CommunityLabel {
                     id: c.id,
                     label: c.label.clone(),

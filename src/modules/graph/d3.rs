@@ -121,8 +121,7 @@ fn meta(snapshot: &Snapshot, view: &View, by_id: bool) -> Map<String, Value> {
     let m = &snapshot.meta;
     let communities: Vec<Value> = snapshot
         .metrics
-        .communities
-        .iter()
+        .live_communities()
         .map(|c| json!({"id": c.id, "label": c.label, "size": c.size}))
         .collect();
     let mut meta = Map::new();

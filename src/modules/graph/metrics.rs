@@ -7,43 +7,33 @@
 //! databases, rows) do not count, since every page has a parent and a page only its parent
 //! points to is exactly the page nobody links to.
 
-use graph_engine::Csr;
-use graph_engine::community::{LeidenOptions, leiden};
 use graph_engine::metrics;
 
-use super::model::{Community, Graph, Metrics};
+use super::analysis::Structure;
+use super::communities::{self, COMMUNITY_SEED};
+use super::model::{Community, Graph, Metrics, Snapshot};
 
-/// Leiden's seed: the same graph always gets the same communities.
-pub const COMMUNITY_SEED: u64 = 0x6e67;
 /// How many hubs a snapshot names.
 pub const HUB_COUNT: usize = 20;
 /// Up to this many nodes, betweenness is exact (every node a source); beyond, sampled.
 const EXACT_BETWEENNESS_UP_TO: usize = 2000;
 const BETWEENNESS_SAMPLES: usize = 64;
 
-/// Every metric of `graph`.
-pub fn compute(graph: &Graph) -> Metrics {
+/// Every metric of `graph` over its `structure`; communities keep their ids from `previous`.
+pub fn compute(graph: &Graph, structure: &Structure, previous: Option<&Snapshot>) -> Metrics {
     let n = graph.nodes.len();
-    let pairs = graph.pairs(true);
-    let directed = Csr::directed(n, &pairs);
-    let undirected = Csr::undirected(n, &pairs);
-    let (in_degree, out_degree) = degrees(n, &pairs);
-    let component = metrics::connected_components(&undirected);
-    let partition = leiden(
-        &undirected,
-        &LeidenOptions {
-            seed: COMMUNITY_SEED,
-            ..LeidenOptions::default()
-        },
-    );
-    let pagerank = metrics::pagerank(&directed, 0.85, 1e-9, 100);
+    let undirected = &structure.undirected;
+    let (in_degree, out_degree) = degrees(n, &structure.pairs);
+    let component = metrics::connected_components(undirected);
+    let partition = communities::detect(undirected, graph, previous);
+    let pagerank = metrics::pagerank(&structure.directed, 0.85, 1e-9, 100);
     let communities = label_communities(graph, &partition.membership, &pagerank);
     let samples = if n <= EXACT_BETWEENNESS_UP_TO {
         n
     } else {
         BETWEENNESS_SAMPLES
     };
-    let cuts = metrics::cut_structure(&undirected);
+    let cuts = metrics::cut_structure(undirected);
     Metrics {
         hubs: hubs(&in_degree, &out_degree, HUB_COUNT),
         orphans: orphans(n, &graph.pairs(false)),
@@ -54,7 +44,7 @@ pub fn compute(graph: &Graph) -> Metrics {
         communities,
         bridges: cuts.bridges,
         articulation_points: cuts.articulation_points,
-        betweenness: metrics::approximate_betweenness(&undirected, samples, COMMUNITY_SEED),
+        betweenness: metrics::approximate_betweenness(undirected, samples, COMMUNITY_SEED),
         pagerank,
         in_degree,
         out_degree,
@@ -92,7 +82,8 @@ pub fn hubs(in_degree: &[u32], out_degree: &[u32], count: usize) -> Vec<u32> {
     order
 }
 
-/// One entry per community id, labelled by its member of highest PageRank.
+/// One entry per community id, labelled by its member of highest PageRank (an id no node
+/// holds any more, kept free so that ids stay stable, has size 0 and no label).
 pub fn label_communities(graph: &Graph, membership: &[u32], pagerank: &[f64]) -> Vec<Community> {
     let count = membership.iter().max().map_or(0, |&c| c as usize + 1);
     let mut communities: Vec<Community> = (0..count as u32)

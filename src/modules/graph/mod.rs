@@ -3,21 +3,27 @@
 //! snapshots, and rendered as D3 JSON, GEXF or GraphML views.
 //!
 //! The arithmetic lives in the `graph-engine` crate; this module is about the product: which
-//! pages, which snapshot, which view. [`service::GraphService`] is the one entry point: a route
-//! keeps one (its caches live in it) and serves a view with one `export` call, choosing the body
-//! with [`Encoding::negotiate`].
+//! pages, which snapshot, which view. [`service::GraphService`] is the one entry point, one per
+//! state ([`service()`], its caches live in it); a route serves a view with one `export` call,
+//! choosing the body with [`Encoding::negotiate`].
 //!
-//! Not yet: HTTP routes (the embed issue), level of detail, deleting old snapshots.
+//! Snapshots beyond the newest `graph_snapshots_kept` are deleted after each build, except
+//! the versions a holder (a share link) pins through [`GraphService::pin`].
+//!
+//! Not yet: HTTP routes, level of detail.
 
+pub mod analysis;
 pub mod bin;
 mod bodies;
 pub mod build;
+mod communities;
 pub mod d3;
 mod facts;
 pub mod formats;
 pub mod layout;
 pub mod metrics;
 pub mod model;
+pub mod retention;
 pub mod service;
 pub mod snapshot;
 pub mod store;
@@ -26,13 +32,14 @@ pub mod views;
 
 pub use bodies::{Bodies, Encoding};
 pub use model::{BuildOptions, Graph, LinkKind, Metrics, Snapshot, SnapshotDiff, SnapshotMeta};
-pub use service::{ExportRequest, Format, GraphError, GraphService};
+pub use retention::SNAPSHOT_PINS;
+pub use service::{ExportRequest, Format, GraphError, GraphService, service};
 pub use store::{SNAPSHOT_CHUNKS, SNAPSHOTS};
 pub use views::{Neighbourhood, ViewRequest};
 
 pub static MODULE: crate::manifest::Module = crate::manifest::Module {
     name: "graph",
-    collections: &[&SNAPSHOTS, &SNAPSHOT_CHUNKS],
+    collections: &[&SNAPSHOTS, &SNAPSHOT_CHUNKS, &SNAPSHOT_PINS],
     jobs: &[],
     routes: &[],
     housekeeping: None,

@@ -112,7 +112,9 @@ pub struct Metrics {
     /// Weakly connected component of each node.
     pub component: Vec<u32>,
     pub component_count: u32,
+    /// Community id of each node; ids carry over from the previous snapshot.
     pub community: Vec<u32>,
+    /// Indexed by community id (see [`Metrics::live_communities`]).
     pub communities: Vec<Community>,
     pub modularity: f64,
     /// Nodes with no reference link in or out (hierarchy links do not count).
@@ -125,6 +127,14 @@ pub struct Metrics {
     /// Betweenness (each unordered pair once, not normalised): exact up to a few thousand
     /// nodes, estimated from sampled sources beyond.
     pub betweenness: Vec<f64>,
+}
+
+impl Metrics {
+    /// The communities some node belongs to, by id. `communities` is indexed by id and keeps
+    /// an empty entry for an id that stays free so that the others keep theirs.
+    pub fn live_communities(&self) -> impl Iterator<Item = &Community> {
+        self.communities.iter().filter(|c| c.size > 0)
+    }
 }
 
 /// What identifies a snapshot and what it holds, stored apart from its (large) body.

@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use super::analysis::analyse;
 use super::bodies::{Bodies, BodyCache};
-use super::model::{BuildOptions, Graph, Metrics, Snapshot, SnapshotDiff, SnapshotMeta};
+use super::model::{BuildOptions, Snapshot, SnapshotDiff, SnapshotMeta};
 use super::views::{ViewError, ViewRequest};
-use super::{build, d3, formats, layout, metrics, snapshot, store};
+use super::{build, d3, formats, retention, snapshot, store};
 use crate::error::{AppError, Code};
 use crate::modules::sync::service as sync_service;
 use crate::state::AppState;
@@ -82,55 +83,6 @@ pub struct ExportRequest {
     pub version: Option<u64>,
 }
 
-/// Metrics and layout over `graph`: a snapshot not yet stored (version 0).
-pub fn analyse(
-    workspace: &str,
-    graph: Graph,
-    options: BuildOptions,
-    previous: Option<&Snapshot>,
-) -> Snapshot {
-    let metrics = metrics::compute(&graph);
-    let (positions, mean_displacement) = layout::positions(&graph, previous);
-    assemble(
-        workspace,
-        graph,
-        options,
-        metrics,
-        positions,
-        mean_displacement,
-    )
-}
-
-/// A snapshot (version 0, not yet stored) of parts computed apart.
-pub fn assemble(
-    workspace: &str,
-    graph: Graph,
-    options: BuildOptions,
-    metrics: Metrics,
-    positions: Vec<[f32; 2]>,
-    mean_displacement: Option<f64>,
-) -> Snapshot {
-    Snapshot {
-        meta: SnapshotMeta {
-            workspace: workspace.to_owned(),
-            version: 0,
-            created_at: chrono::Utc::now().timestamp_millis(),
-            options,
-            node_count: graph.nodes.len() as u64,
-            link_count: graph.links.len() as u64,
-            community_count: metrics.communities.len() as u64,
-            modularity: metrics.modularity,
-            mean_displacement,
-            stored_bytes: 0,
-            chunk_count: 0,
-            body: String::new(),
-        },
-        graph,
-        metrics,
-        positions,
-    }
-}
-
 /// Renders one view of `snapshot` in `format`.
 pub fn render(
     snapshot: &Snapshot,
@@ -147,22 +99,43 @@ pub fn render(
     })
 }
 
+/// The state's graph service: its caches live as long as the state.
+pub fn service(state: &AppState) -> Arc<GraphService> {
+    let kept = state.settings.graph.snapshots_kept;
+    state
+        .services
+        .get_or_init(|| GraphService::new(state.store.clone()).keeping(kept))
+}
+
 /// Snapshots and rendered views of every workspace, with the last few kept in memory.
 pub struct GraphService {
     store: Store,
+    /// Snapshots kept per workspace besides the pinned ones.
+    kept: usize,
     bodies: BodyCache,
     snapshots: Mutex<VecDeque<Arc<Snapshot>>>,
 }
 
-const SNAPSHOTS_KEPT: usize = 2;
-const BODIES_KEPT: usize = 32;
+/// Snapshots and rendered bodies held in memory.
+const SNAPSHOTS_IN_MEMORY: usize = 2;
+const BODIES_IN_MEMORY: usize = 32;
 
 impl GraphService {
+    /// A service keeping the default 20 snapshots per workspace besides the pinned ones.
     pub fn new(store: Store) -> Self {
         Self {
             store,
-            bodies: BodyCache::new(BODIES_KEPT),
+            kept: 20,
+            bodies: BodyCache::new(BODIES_IN_MEMORY),
             snapshots: Mutex::default(),
+        }
+    }
+
+    /// The same, keeping the newest `kept` snapshots (at least 1).
+    pub fn keeping(self, kept: usize) -> Self {
+        Self {
+            kept: kept.max(1),
+            ..self
         }
     }
 
@@ -183,7 +156,46 @@ impl GraphService {
         store::save(&self.store, &mut built).await?;
         let built = Arc::new(built);
         self.remember(built.clone());
+        self.prune(workspace).await;
         Ok(built)
+    }
+
+    /// Deletes the snapshots `workspace` no longer keeps. A failure deletes nothing more and
+    /// is only logged: the build it follows succeeded, and the next build prunes again.
+    async fn prune(&self, workspace: &str) {
+        match retention::apply(&self.store, workspace, self.kept).await {
+            Ok(deleted) if !deleted.is_empty() => {
+                tracing::info!(workspace, ?deleted, "old graph snapshots deleted");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(
+                workspace,
+                error = format!("{error:#}"),
+                "old graph snapshots not pruned"
+            ),
+        }
+    }
+
+    /// Keeps `version` of `workspace` for `holder` (e.g. `share:<id>`) until [`Self::unpin`]
+    /// or `expires_at` (epoch milliseconds), however many snapshots come after it. Pinning
+    /// again moves the holder's pin; a version that is not stored is refused.
+    pub async fn pin(
+        &self,
+        holder: &str,
+        workspace: &str,
+        version: u64,
+        expires_at: Option<i64>,
+    ) -> Result<(), GraphError> {
+        if store::meta(&self.store, workspace, version).await?.is_none() {
+            return Err(GraphError::UnknownVersion(workspace.to_owned(), version));
+        }
+        retention::pin(&self.store, holder, workspace, version, expires_at).await?;
+        Ok(())
+    }
+
+    /// Lets go of `holder`'s pin (the next build may delete that snapshot); whether it had one.
+    pub async fn unpin(&self, holder: &str) -> Result<bool, GraphError> {
+        Ok(retention::unpin(&self.store, holder).await?)
     }
 
     /// A stored snapshot of `workspace`: `version`, or the newest.
@@ -266,7 +278,7 @@ impl GraphService {
     fn remember(&self, snapshot: Arc<Snapshot>) {
         let mut kept = self.snapshots.lock().expect("snapshot cache lock");
         kept.push_front(snapshot);
-        kept.truncate(SNAPSHOTS_KEPT);
+        kept.truncate(SNAPSHOTS_IN_MEMORY);
     }
 }
 

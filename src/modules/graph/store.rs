@@ -1,6 +1,8 @@
 //! Persistence of snapshots through the document store: one meta document per version and the
 //! compressed body in base64 chunk documents, so that no document comes near MongoDB's limit.
 
+use std::collections::BTreeSet;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -42,6 +44,10 @@ fn chunks(store: &Store) -> Typed<Chunk> {
 
 fn meta_id(workspace: &str, version: u64) -> String {
     format!("{workspace}:{version:010}")
+}
+
+fn chunk_id(body: &str, seq: u32) -> String {
+    format!("{body}:{seq:05}")
 }
 
 /// The newest snapshot's meta of `workspace`, if any.
@@ -97,8 +103,9 @@ async fn save_chunks(store: &Store, body: &str, parts: &[Vec<u8>]) -> StoreResul
             seq: seq as u32,
             data: STANDARD.encode(part),
         };
-        let id = format!("{body}:{seq:05}");
-        chunks(store).upsert(&id, &chunk).await?;
+        chunks(store)
+            .upsert(&chunk_id(body, seq as u32), &chunk)
+            .await?;
     }
     Ok(())
 }
@@ -138,4 +145,40 @@ pub async fn load(store: &Store, meta: SnapshotMeta) -> StoreResult<Snapshot> {
         metrics,
         positions,
     })
+}
+
+/// Deletes the snapshots of `workspace` beyond the newest `keep`, except the `pinned` versions,
+/// each meta before its chunks (a reader never finds a meta without its body), and returns the
+/// versions deleted, oldest first.
+pub async fn prune(
+    store: &Store,
+    workspace: &str,
+    keep: usize,
+    pinned: &BTreeSet<u64>,
+) -> StoreResult<Vec<u64>> {
+    let query = Query::new(Filter::all().eq("workspace", workspace))
+        .sort("version", Order::Desc)
+        .limit(100);
+    let mut doomed = Vec::new();
+    let mut newer = 0;
+    metas(store)
+        .for_each(&query, |record| {
+            newer += 1;
+            if newer > keep && !pinned.contains(&record.value.version) {
+                doomed.push(record.value);
+            }
+        })
+        .await?;
+    doomed.reverse();
+    for meta in &doomed {
+        store
+            .delete(&SNAPSHOTS, &meta_id(workspace, meta.version))
+            .await?;
+        for seq in 0..meta.chunk_count {
+            store
+                .delete(&SNAPSHOT_CHUNKS, &chunk_id(&meta.body, seq))
+                .await?;
+        }
+    }
+    Ok(doomed.into_iter().map(|meta| meta.version).collect())
 }

@@ -11,16 +11,21 @@ use super::views::{View, ViewLink, ViewNode};
 
 pub fn summary(snapshot: &Snapshot, top: usize) -> View {
     let metrics = &snapshot.metrics;
-    let count = metrics.communities.len() as u32;
-    let mut nodes: Vec<ViewNode> = (0..count).map(ViewNode::Community).collect();
-    let mut links = between_communities(snapshot);
+    // Community ids may have gaps (ids kept free for stability): view positions differ.
+    let mut position = vec![u32::MAX; metrics.communities.len()];
+    let mut nodes: Vec<ViewNode> = Vec::new();
+    for community in metrics.live_communities() {
+        position[community.id as usize] = nodes.len() as u32;
+        nodes.push(ViewNode::Community(community.id));
+    }
+    let mut links = between_communities(snapshot, &position);
     for page in top_pages(&metrics.pagerank, top) {
-        let position = nodes.len() as u32;
+        let at = nodes.len() as u32;
         nodes.push(ViewNode::Page(page));
         if let Some(&community) = metrics.community.get(page as usize) {
             links.push(ViewLink {
-                source: position,
-                target: community,
+                source: at,
+                target: position[community as usize],
                 kind: "member",
                 count: 1,
             });
@@ -36,8 +41,9 @@ pub fn summary(snapshot: &Snapshot, top: usize) -> View {
     }
 }
 
-/// One link per ordered pair of different communities, with how many links it stands for.
-fn between_communities(snapshot: &Snapshot) -> Vec<ViewLink> {
+/// One link per ordered pair of different communities, with how many links it stands for,
+/// between the communities' view positions.
+fn between_communities(snapshot: &Snapshot, position: &[u32]) -> Vec<ViewLink> {
     let community = &snapshot.metrics.community;
     let mut counts: BTreeMap<(u32, u32), u32> = BTreeMap::new();
     for link in &snapshot.graph.links {
@@ -52,8 +58,8 @@ fn between_communities(snapshot: &Snapshot) -> Vec<ViewLink> {
     counts
         .into_iter()
         .map(|((source, target), count)| ViewLink {
-            source,
-            target,
+            source: position[source as usize],
+            target: position[target as usize],
             kind: "community",
             count,
         })

@@ -151,3 +151,39 @@ fn starting_from_a_partition_keeps_a_good_one() {
     let merged = leiden_from(&g, &vec![9; truth.len()], &LeidenOptions::default());
     assert!(normalized_mutual_information(&merged.membership, &truth) > 0.95);
 }
+
+#[test]
+fn local_moving_from_a_partition_moves_only_what_an_edit_concerns() {
+    let (g, truth) = planted(10, 30, 0.3, 0.01, 5);
+    let settled = move_from(
+        &g,
+        &leiden(&g, &LeidenOptions::default()).membership,
+        &LeidenOptions::default(),
+    );
+    // A settled partition is a fixed point of local moving.
+    let again = move_from(&g, &settled.membership, &LeidenOptions::default());
+    assert_eq!(again.membership, settled.membership);
+    assert!(normalized_mutual_information(&settled.membership, &truth) > 0.95);
+    // One more link moves at most its two ends.
+    let (a, b) = (
+        0u32,
+        (0..300u32)
+            .find(|&v| settled.membership[v as usize] != settled.membership[0])
+            .unwrap(),
+    );
+    let mut arcs: Vec<(u32, u32)> = g.arcs().filter(|(u, v)| u < v).collect();
+    arcs.push((a, b));
+    let edited = Csr::undirected(300, &arcs);
+    let moved = move_from(&edited, &settled.membership, &LeidenOptions::default());
+    let changed = (0..300)
+        .filter(|&v| moved_away(&moved.membership, &settled.membership, v))
+        .count();
+    assert!(changed <= 2, "{changed} nodes moved");
+}
+
+/// Whether `v` left its group of `b` in `a`: it no longer shares a community with the first
+/// node of that group (labels themselves may differ between the two).
+fn moved_away(a: &[u32], b: &[u32], v: usize) -> bool {
+    let first = b.iter().position(|&c| c == b[v]).unwrap();
+    a[v] != a[first]
+}

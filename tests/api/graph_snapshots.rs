@@ -1,0 +1,125 @@
+//! Snapshots over time: community ids carry over from one snapshot to the next, and old
+//! snapshots are deleted with their chunks, except the newest few and the pinned ones.
+
+use std::collections::HashMap;
+
+use notion_graph::modules::graph::{
+    BuildOptions, GraphError, GraphService, SNAPSHOT_CHUNKS, Snapshot,
+};
+use notion_graph::storage::{Filter, Store};
+
+use crate::graph::{CONNECTION, imported, sqlite_store};
+use crate::sync_import::{edit, importer_for};
+
+fn community_by_page(snapshot: &Snapshot) -> HashMap<&str, u32> {
+    let nodes = snapshot.graph.nodes.iter().map(|n| n.id.as_str());
+    nodes
+        .zip(snapshot.metrics.community.iter().copied())
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_keep_their_community_id_after_an_edit_and_a_rebuild() {
+    let store = sqlite_store().await;
+    let started = chrono::Utc::now();
+    let sim = imported(56, &store).await;
+    let service = GraphService::new(store.clone());
+    let before = service
+        .build(CONNECTION, BuildOptions::default())
+        .await
+        .unwrap();
+    assert!(before.meta.community_count > 3, "{:?}", before.meta);
+
+    // Link two pages of different communities, the edit most likely to move pages.
+    let was = community_by_page(&before);
+    let live: Vec<_> = (sim.truth().pages.into_iter())
+        .filter(|p| p.shared && !p.trashed && p.kind == "page")
+        .collect();
+    let (a, b) = live
+        .iter()
+        .flat_map(|a| live.iter().map(move |b| (a, b)))
+        .find(|(a, b)| was.get(a.id.as_str()) != was.get(b.id.as_str()))
+        .unwrap();
+    let link = serde_json::json!({ "target": b.id, "kind": "page_mention" });
+    edit(
+        &sim,
+        reqwest::Method::POST,
+        &format!("/pages/{}/links", a.id),
+        link,
+    )
+    .await;
+    importer_for(&sim, &store, CONNECTION)
+        .run_incremental(started - chrono::TimeDelta::minutes(5), true)
+        .await
+        .unwrap();
+    let after = service
+        .build(CONNECTION, BuildOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(after.graph.links.len(), before.graph.links.len() + 1);
+
+    let now = community_by_page(&after);
+    let same = was.iter().filter(|(id, c)| now.get(*id) == Some(c)).count();
+    let share = same as f64 / was.len() as f64;
+    eprintln!(
+        "{same} of {} pages kept their community id ({} communities)",
+        was.len(),
+        after.meta.community_count
+    );
+    assert!(share >= 0.95, "only {:.1} % kept their id", share * 100.0);
+    sim.stop().await;
+}
+
+async fn stored_versions(service: &GraphService, store: &Store) -> (Vec<u64>, u64) {
+    let mut versions = Vec::new();
+    for version in 1..=12 {
+        if service.snapshot(CONNECTION, Some(version)).await.is_ok() {
+            versions.push(version);
+        }
+    }
+    let chunks = store.count(&SNAPSHOT_CHUNKS, &Filter::all()).await.unwrap();
+    (versions, chunks)
+}
+
+async fn build_times(service: &GraphService, times: usize) -> u64 {
+    let mut chunks = 0;
+    for _ in 0..times {
+        let built = service
+            .build(CONNECTION, BuildOptions::default())
+            .await
+            .unwrap();
+        chunks = u64::from(built.meta.chunk_count);
+    }
+    chunks
+}
+
+#[tokio::test]
+async fn old_snapshots_are_deleted_with_their_chunks_except_the_newest_and_the_pinned() {
+    let store = sqlite_store().await;
+    let sim = imported(57, &store).await;
+    let service = GraphService::new(store.clone()).keeping(3);
+    build_times(&service, 2).await;
+    service.pin("share:a", CONNECTION, 2, None).await.unwrap();
+    let chunks_per_snapshot = build_times(&service, 4).await;
+    let (versions, chunks) = stored_versions(&service, &store).await;
+    assert_eq!(versions, [2, 4, 5, 6]);
+    assert_eq!(chunks, 4 * chunks_per_snapshot);
+
+    // A deleted version cannot be pinned; an expired pin holds nothing; unpinned, 2 goes.
+    let refused = service.pin("share:b", CONNECTION, 1, None).await;
+    assert!(
+        matches!(refused, Err(GraphError::UnknownVersion(_, 1))),
+        "{refused:?}"
+    );
+    service
+        .pin("share:c", CONNECTION, 4, Some(1))
+        .await
+        .unwrap();
+    assert!(service.unpin("share:a").await.unwrap());
+    assert!(!service.unpin("share:a").await.unwrap());
+    build_times(&service, 1).await;
+    let (versions, chunks) = stored_versions(&service, &store).await;
+    assert_eq!(versions, [5, 6, 7]);
+    assert_eq!(chunks, 3 * chunks_per_snapshot);
+    sim.stop().await;
+}
