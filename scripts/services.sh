@@ -1,6 +1,7 @@
 # Sourced by the scripts in this folder: a private Python venv with the test servers from PyPI,
-# and helpers that start Redis, SecantusDB (MongoDB wire protocol) and localstripe on free
-# loopback ports and stop them when the calling script exits.
+# and helpers that start Redis, SecantusDB (MongoDB wire protocol), localstripe and an SMTP
+# server (aiosmtpd, delivering to a Maildir) on free loopback ports and stop them when the
+# calling script exits.
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,7 +10,7 @@ RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/notion-graph-services.XXXXXX")"
 PIDS=()
 
 # Versions are pinned so that every machine tests against the same servers.
-PY_PACKAGES=("SecantusDB==0.7.0b3" "pymongo==4.20.0" "localstripe==1.15.10")
+PY_PACKAGES=("SecantusDB==0.7.0b3" "pymongo==4.20.0" "localstripe==1.15.10" "aiosmtpd==1.4.6")
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 
@@ -92,4 +93,14 @@ start_stripe() { # exports STRIPE_PORT
   PIDS+=($!)
   wait_for_port "$STRIPE_PORT" stripe
   export STRIPE_PORT
+}
+
+start_smtp() { # exports SMTP_PORT and SMTP_MAILDIR (messages arrive in its new/ folder)
+  SMTP_PORT=$(free_port)
+  SMTP_MAILDIR="$RUN_DIR/maildir"
+  "$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
+    -c aiosmtpd.handlers.Mailbox "$SMTP_MAILDIR" >"$RUN_DIR/smtp.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_port "$SMTP_PORT" smtp
+  export SMTP_PORT SMTP_MAILDIR
 }

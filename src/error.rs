@@ -97,7 +97,39 @@ codes! {
     /// A webhook verification token is kept already; an admin must clear it first.
     VerificationTokenExists = "verification_token_exists", CONFLICT;
 
+    // Accounts and sessions.
+    /// A wrong password or an unknown email: the same answer for both.
+    InvalidCredentials = "invalid_credentials", UNAUTHORIZED;
+    /// The session was ended (logout, password change) or timed out.
+    SessionEnded = "session_ended", UNAUTHORIZED;
+    /// An account with this email exists.
+    EmailTaken = "email_taken", CONFLICT;
+    /// Not an email address.
+    InvalidEmail = "invalid_email", BAD_REQUEST;
+    /// Too short, too long, common, or the email itself.
+    WeakPassword = "weak_password", BAD_REQUEST;
+    /// The API key's scopes do not allow this method.
+    InsufficientScope = "insufficient_scope", FORBIDDEN;
+    /// Only a browser session may do this (not an API key).
+    SessionRequired = "session_required", FORBIDDEN;
+    /// A cookie-authenticated write without the session's `X-CSRF-Token`.
+    CsrfFailed = "csrf_failed", FORBIDDEN;
+    /// A write the browser marked `Sec-Fetch-Site: cross-site`.
+    CrossSiteRequest = "cross_site_request", FORBIDDEN;
+    /// A verification or reset token that is unknown, used or expired.
+    InvalidToken = "invalid_token", BAD_REQUEST;
+    /// An OAuth `state` that is missing, wrong, expired or already used.
+    InvalidOauthState = "invalid_oauth_state", BAD_REQUEST;
+    /// Notion did not authorize the sign-in.
+    OauthFailed = "oauth_failed", BAD_REQUEST;
+    /// Sign in with Notion is not configured on this instance.
+    OauthNotConfigured = "oauth_not_configured", NOT_FOUND;
+    /// A field outside what it may hold (a name's length, an interval, scopes).
+    InvalidValue = "invalid_value", BAD_REQUEST;
+
     // Workspaces and their sync.
+    /// The integration's workspace is connected by another account.
+    WorkspaceConnectedElsewhere = "workspace_connected_elsewhere", CONFLICT;
     /// No workspace has this id or name.
     UnknownWorkspace = "unknown_workspace", NOT_FOUND;
     /// No workspace is connected yet.

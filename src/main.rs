@@ -31,13 +31,20 @@ fn main() -> ExitCode {
         Command::Worker => Role::Worker,
         Command::Notion(_) => unreachable!("handled before the settings"),
         Command::Sync(args) => {
-            return commands::exit(runtime.block_on(commands::sync(settings, args)));
+            return commands::exit(runtime.block_on(commands::sync(
+                settings,
+                cli.user.as_deref(),
+                args,
+            )));
         }
         Command::Workspaces => {
             return commands::exit(runtime.block_on(commands::workspaces(settings)));
         }
         Command::Graph(command) => {
             return commands::exit(runtime.block_on(commands::graph(settings, command)));
+        }
+        Command::Admin(command) => {
+            return commands::exit(runtime.block_on(commands::admin(settings, command)));
         }
     };
     match runtime.block_on(run(settings, role)) {

@@ -60,6 +60,11 @@ impl Application {
                 None
             }
         };
+        let mut settings = settings;
+        if let Some(listener) = &listener {
+            // Port 0 asked for any free port: links in mail must name the one we got.
+            settings.server.port = listener.local_addr()?.port();
+        }
         let state = AppState::build(settings, modules::ALL).await?;
         let run_workers = match role {
             Role::Server { with_workers } => with_workers || mode.is_embedded(),

@@ -46,6 +46,7 @@ pub fn create_app(
         .app_data(web::PayloadConfig::default().limit(max_body))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
+        .wrap(from_fn(auth::csrf::refuse_cross_site))
         .wrap(cors)
         .wrap(from_fn(middleware::problem_fallback))
         .wrap(Compress::default())

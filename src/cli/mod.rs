@@ -25,6 +25,9 @@ pub struct Cli {
     /// Where the embedded SQLite database lives.
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The account commands act as (its email); by default the instance's first admin.
+    #[arg(long, global = true, value_name = "EMAIL")]
+    pub user: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -45,6 +48,32 @@ pub enum Command {
     /// Graph snapshots of an imported workspace, and views of them as D3 JSON, GEXF or GraphML.
     #[command(subcommand)]
     Graph(GraphCommand),
+    /// Accounts and roles, for the operator (bootstrap the first admin).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account. Without --password-stdin it prints a link (valid one hour) where its
+    /// owner chooses a password.
+    CreateUser {
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Make it an admin.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give an existing account the admin role.
+    Grant {
+        #[arg(value_name = "EMAIL")]
+        email: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,5 @@
-//! The command-line tools beside the server: `notion links`, `sync` and `workspaces`.
+//! The command-line tools beside the server: `notion links`, `sync`, `workspaces`, `graph` and
+//! `admin`.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -12,13 +13,16 @@ use crate::cli::SyncArgs;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
 use crate::modules;
+use crate::modules::auth;
 use crate::modules::notion::links;
 use crate::modules::sync::SyncWorkspace;
 use crate::modules::sync::service::{self, Outcome, SyncError};
 use crate::modules::sync::{Progress, ProgressSnapshot};
 use crate::state::AppState;
 
+mod admin;
 mod graph;
+pub use admin::admin;
 pub use graph::graph;
 
 /// How a command ends: its exit status, or a failure whose code decides the status.
@@ -48,10 +52,11 @@ pub fn print_links(file: &Path) -> CommandResult {
 
 /// `sync`: connects the token's workspace and syncs it here, showing progress (or, with
 /// `--enqueue`, leaves the sync to the workers). Ctrl-C stops cleanly; the next run resumes.
-pub async fn sync(settings: Settings, args: SyncArgs) -> CommandResult {
+pub async fn sync(settings: Settings, user: Option<&str>, args: SyncArgs) -> CommandResult {
     let state = AppState::build(settings, modules::ALL).await?;
+    let owner = auth::service::acting_user(&state, user).await?;
     let token = SecretString::from(args.token);
-    let connection = service::connect_with_token(&state, token).await?;
+    let connection = service::connect_with_token(&state, &owner.id, token).await?;
     if args.enqueue {
         return enqueue(&state, &connection.id).await;
     }

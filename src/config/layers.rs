@@ -96,6 +96,7 @@ impl Layers {
             notion: layers.section()?,
             security: layers.section()?,
             graph: layers.section()?,
+            accounts: layers.section()?,
         };
         match layers.table.keys().next() {
             None => Ok(settings),

@@ -28,6 +28,7 @@ pub struct Settings {
     pub notion: NotionSettings,
     pub security: SecuritySettings,
     pub graph: GraphSettings,
+    pub accounts: AccountSettings,
 }
 
 /// How this process serves HTTP, and logs.
@@ -214,6 +215,50 @@ pub struct SecuritySettings {
     pub encryption_keys: Option<SecretString>,
 }
 
+/// Accounts and sessions: sign-in with Notion, session timeouts, mail, password hashing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountSettings {
+    /// The address users reach this instance at, for links in mail and the OAuth redirect;
+    /// unset means `http://localhost:<port>`.
+    pub public_url: Option<String>,
+    /// Sign in with Notion (a public integration): both must be set to enable it.
+    pub notion_oauth_client_id: Option<String>,
+    pub notion_oauth_client_secret: Option<SecretString>,
+    /// A session ends this long after its last use...
+    #[serde(deserialize_with = "parsed")]
+    pub session_idle_secs: u64,
+    /// ...or this long after sign-in, whichever comes first.
+    #[serde(deserialize_with = "parsed")]
+    pub session_absolute_secs: u64,
+    /// Mail goes out through this SMTP server (`smtp://host:port`, `smtps://user:pass@host`,
+    /// `smtp://host?tls=required`); unset writes `.eml` files to `data_dir/outbox/`.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    /// Argon2id hashes computed at once; 0 means every core but one.
+    #[serde(deserialize_with = "parsed")]
+    pub password_hash_concurrency: usize,
+    /// Take the client IP from the last `X-Forwarded-For` hop (only behind a proxy that sets it).
+    #[serde(deserialize_with = "parsed")]
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            notion_oauth_client_id: None,
+            notion_oauth_client_secret: None,
+            session_idle_secs: 7 * 24 * 3600,
+            session_absolute_secs: 30 * 24 * 3600,
+            smtp_url: None,
+            mail_from: "notion-graph <no-reply@localhost>".into(),
+            password_hash_concurrency: 0,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -280,6 +325,14 @@ impl Settings {
         self.server.hsts.unwrap_or(self.mode() == production)
     }
 
+    /// Where links in mail and OAuth redirects point, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.accounts.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://localhost:{}", self.server.port),
+        }
+    }
+
     pub fn sqlite_path(&self) -> PathBuf {
         self.storage.data_dir.join("notion-graph.sqlite")
     }
@@ -330,7 +383,42 @@ impl Settings {
                 "key `graph_snapshots_kept`: expected at least 1 (the newest snapshot is always kept)".into(),
             ));
         }
+        let accounts = &self.accounts;
+        accounts.validate_mail()?;
+        if accounts.session_idle_secs == 0
+            || accounts.session_absolute_secs < accounts.session_idle_secs
+        {
+            return Err(ConfigError(
+                "keys `session_idle_secs` and `session_absolute_secs`: expected an idle timeout above 0 and an absolute timeout at least as long".into(),
+            ));
+        }
         self.notion.validate()
+    }
+}
+
+impl AccountSettings {
+    /// Mail is sent long after start-up: a bad sender or server is refused now, by key.
+    fn validate_mail(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError(format!(
+                "key `mail_from`: `{}` is not a mailbox (e.g. `notion-graph <no-reply@example.com>`)",
+                self.mail_from
+            )));
+        }
+        let smtp = self
+            .smtp_url
+            .as_ref()
+            .map(|url| url.expose_secret().to_owned());
+        let bad_smtp = smtp.is_some_and(|url| {
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url).is_err()
+        });
+        if bad_smtp {
+            return Err(ConfigError(
+                "key `smtp_url`: expected smtp://host:port, smtps://user:password@host or smtp://host?tls=required".into(),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -129,6 +129,27 @@ pub trait DocumentStore: Send + Sync + 'static {
 
 pub type Store = Arc<dyn DocumentStore>;
 
+/// Deletes every document `filter` matches, a page at a time through the filter's index; both
+/// backends serve it with the calls they already have.
+pub async fn delete_matching(
+    store: &Store,
+    collection: &Collection,
+    filter: &Filter,
+) -> StoreResult<u64> {
+    let mut deleted = 0;
+    loop {
+        let page = store
+            .find(collection, &Query::new(filter.clone()).limit(500))
+            .await?;
+        if page.items.is_empty() {
+            return Ok(deleted);
+        }
+        for doc in page.items {
+            deleted += u64::from(store.delete(collection, &doc.id).await?);
+        }
+    }
+}
+
 /// Names become SQL identifiers and Mongo field paths: keep them to a safe alphabet.
 pub(crate) fn check_name(name: &str) -> StoreResult<()> {
     let ok = !name.is_empty()

@@ -64,6 +64,7 @@ pub fn test_settings(mode: Mode, data_dir: &Path) -> Option<Settings> {
     if mode == Mode::Production {
         storage.mongodb_uri = Some(SecretString::from(service("TEST_MONGODB_URI")?));
         storage.redis_url = Some(SecretString::from(service("TEST_REDIS_URL")?));
+        settings.accounts.smtp_url = Some(SecretString::from(service("TEST_SMTP_URL")?));
     }
     let jobs = &mut settings.jobs;
     (jobs.backoff_ms, jobs.heartbeat_ms, jobs.max_attempts) = (20, 400, 3);

@@ -1,6 +1,7 @@
 //! One integration test binary (fast to link): the real application on port 0, and the real
 //! binary where signals and crashes are involved, against the services `scripts/test` starts.
 
+mod accounts;
 mod cache_contract;
 mod command_line;
 mod graph;
@@ -13,8 +14,10 @@ mod http_platform;
 mod jobs;
 mod notion_client;
 mod notion_fixtures;
+mod notion_signin;
 mod shutdown;
 mod storage_contract;
 mod sync_import;
 mod sync_jobs;
 mod sync_workers;
+mod workspaces;

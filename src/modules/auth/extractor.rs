@@ -1,34 +1,207 @@
-//! Authentication as extractors: a handler that takes an [`AdminUser`] only runs for the
-//! operator; handlers never read headers themselves. The `/api/admin` scope is guarded once by
-//! [`admin_only`], which runs the same extractor for every route under it.
-
-use std::future::{Ready, ready};
+//! Authentication as extractors; handlers never read headers or cookies themselves.
+//!
+//! - [`AuthUser`]: a signed-in user, by the `__Host-ng_session` cookie or by
+//!   `Authorization: Bearer ng_...` (an API key, within its scopes). Cookie-authenticated
+//!   POST, PUT, PATCH and DELETE must carry the session's `X-CSRF-Token` (API keys are exempt:
+//!   a browser never sends them on its own).
+//! - [`AdminUser`]: an admin-role user, or the operator's admin token (automation). The
+//!   `/api/admin` scope is guarded once by [`admin_only`], which runs it for every route there.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
-use secrecy::ExposeSecret;
+use futures::future::LocalBoxFuture;
+use secrecy::{ExposeSecret, SecretString};
 
+use super::AuthError;
+use super::api_keys::{self, Scope};
+use super::csrf;
+use super::model::{Role, User};
+use super::sessions::COOKIE;
+use super::tokens::constant_time_eq;
+use super::users;
 use crate::error::AppError;
+use super::Auth;
 use crate::state::AppState;
 
-/// Proof that the caller presented the admin token.
-#[derive(Debug, Clone, Copy)]
-pub struct AdminUser;
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A browser session: its id (to end it at logout) and its CSRF token.
+    Session {
+        id: SecretString,
+        csrf: String,
+    },
+    ApiKey {
+        id: String,
+        scopes: Vec<Scope>,
+    },
+}
 
-impl FromRequest for AdminUser {
-    type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+/// A signed-in user. Its id is the tenant of everything the user owns.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: User,
+    pub credential: Credential,
+}
 
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(request))
+impl AuthUser {
+    pub fn id(&self) -> &str {
+        &self.user.id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+
+    /// The CSRF token of the session (`None` for API keys, which need none).
+    pub fn csrf_token(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Session { csrf, .. } => Some(csrf),
+            Credential::ApiKey { .. } => None,
+        }
     }
 }
 
-/// Scope middleware: only a request that is an [`AdminUser`] gets through; the proof is left
-/// in the request's extensions for handlers that want it.
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move { Ok(authenticate(&request).await?) })
+    }
+}
+
+pub(super) fn app_state(request: &HttpRequest) -> Result<&web::Data<AppState>, AuthError> {
+    request
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AuthError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+fn bearer(request: &HttpRequest) -> Option<&str> {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+async fn authenticate(request: &HttpRequest) -> Result<AuthUser, AuthError> {
+    let state = app_state(request)?;
+    if let Some(secret) = bearer(request) {
+        return by_api_key(state, request, secret).await;
+    }
+    match request.cookie(COOKIE) {
+        Some(cookie) => by_session(state, request, cookie.value()).await,
+        None => Err(AuthError::NotSignedIn),
+    }
+}
+
+async fn by_api_key(
+    state: &AppState,
+    request: &HttpRequest,
+    secret: &str,
+) -> Result<AuthUser, AuthError> {
+    let (id, key) = api_keys::authenticate(&state.store, secret)
+        .await?
+        .ok_or(AuthError::BadApiKey)?;
+    if !key.allows(request.method()) {
+        return Err(AuthError::InsufficientScope(request.method().to_string()));
+    }
+    let user = users::get(&state.store, &key.user)
+        .await?
+        .ok_or(AuthError::BadApiKey)?;
+    Ok(AuthUser {
+        user,
+        credential: Credential::ApiKey {
+            id,
+            scopes: key.scopes,
+        },
+    })
+}
+
+async fn by_session(
+    state: &AppState,
+    request: &HttpRequest,
+    id: &str,
+) -> Result<AuthUser, AuthError> {
+    let sessions = &Auth::of(state).sessions;
+    let session = sessions.resume(id).await?.ok_or(AuthError::SessionEnded)?;
+    let user = match users::get(&state.store, &session.user).await? {
+        Some(user) if user.session_epoch == session.epoch => user,
+        _ => {
+            sessions.end(id).await?;
+            return Err(AuthError::SessionEnded);
+        }
+    };
+    if !request.method().is_safe() {
+        csrf::check(request, &session.csrf)?;
+    }
+    Ok(AuthUser {
+        user,
+        credential: Credential::Session {
+            id: SecretString::from(id),
+            csrf: session.csrf,
+        },
+    })
+}
+
+/// An admin: a user with the admin role, or the operator presenting the admin token.
+#[derive(Debug, Clone)]
+pub enum AdminUser {
+    Operator,
+    User(Box<AuthUser>),
+}
+
+impl AdminUser {
+    /// Who acted, for the audit log.
+    pub fn actor(&self) -> Option<&str> {
+        match self {
+            AdminUser::Operator => None,
+            AdminUser::User(user) => Some(user.id()),
+        }
+    }
+}
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move { Ok(authenticate_admin(&request).await?) })
+    }
+}
+
+async fn authenticate_admin(request: &HttpRequest) -> Result<AdminUser, AuthError> {
+    let state = app_state(request)?;
+    if let Some(presented) = bearer(request).filter(|b| !b.starts_with(api_keys::PREFIX)) {
+        let expected = state
+            .settings
+            .security
+            .admin_token
+            .as_ref()
+            .ok_or(AuthError::BadAdminToken)?;
+        return if constant_time_eq(presented.as_bytes(), expected.expose_secret().as_bytes()) {
+            Ok(AdminUser::Operator)
+        } else {
+            Err(AuthError::BadAdminToken)
+        };
+    }
+    let user = authenticate(request).await?;
+    if user.is_admin() {
+        Ok(AdminUser::User(Box::new(user)))
+    } else {
+        Err(AuthError::NotAdmin)
+    }
+}
+
+/// Scope middleware: only a request that is an [`AdminUser`] gets through (401 anonymous, 403
+/// for other users); the proof is left in the request's extensions for handlers that want it.
 pub async fn admin_only(
     mut request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -36,45 +209,4 @@ pub async fn admin_only(
     let admin = request.extract::<AdminUser>().await?;
     request.extensions_mut().insert(admin);
     next.call(request).await
-}
-
-fn authenticate(request: &HttpRequest) -> Result<AdminUser, AppError> {
-    let state = request
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-    let Some(expected) = &state.settings.security.admin_token else {
-        return Err(AppError::unauthorized(
-            "the admin API is disabled: set NOTION_GRAPH_ADMIN_TOKEN to enable it",
-        ));
-    };
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            AppError::unauthorized("admin routes need `Authorization: Bearer <admin token>`")
-        })?;
-    if constant_time_eq(presented.as_bytes(), expected.expose_secret().as_bytes()) {
-        Ok(AdminUser)
-    } else {
-        Err(AppError::unauthorized("the admin token is not valid"))
-    }
-}
-
-/// Compares without stopping at the first difference, so timing says nothing of the token.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::constant_time_eq;
-
-    #[test]
-    fn equal_tokens_match_and_others_do_not() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-    }
 }

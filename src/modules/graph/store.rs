@@ -182,3 +182,9 @@ pub async fn prune(
     }
     Ok(doomed.into_iter().map(|meta| meta.version).collect())
 }
+
+/// Deletes every snapshot of `workspace` with its chunks (the workspace was disconnected).
+pub async fn delete_workspace(store: &Store, workspace: &str) -> StoreResult<()> {
+    prune(store, workspace, 0, &BTreeSet::new()).await?;
+    Ok(())
+}

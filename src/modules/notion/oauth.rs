@@ -1,19 +1,29 @@
-//! Notion OAuth for public integrations: the code exchange, and refresh with rotation. The
-//! token endpoint takes Basic client authentication and a JSON body and answers with fields
-//! beyond RFC 6749 (`bot_id`, `workspace_id`...), so it is called directly rather than through
-//! a generic OAuth client. Refreshed tokens are persisted (both at once) before they are used;
-//! at most one refresh runs per connection, and a caller whose token was already replaced by a
-//! concurrent refresh just uses the new one.
+//! Notion OAuth for public integrations, through the `oauth2` crate: the authorize URL, the
+//! code exchange, and refresh with rotation. Notion's token endpoint takes Basic client
+//! authentication and answers with fields beyond RFC 6749 (`bot_id`, `workspace_id`, `owner`...)
+//! and, on errors, with its own body (`{"object":"error","code":...}`); both are typed here.
+//! Refreshed tokens are persisted (both at once) before they are used; at most one refresh runs
+//! per connection, and a caller whose token was already replaced by a concurrent refresh just
+//! uses the new one.
 
+use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use oauth2::basic::{
+    BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
+};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, ExtraTokenFields, RedirectUrl, RefreshToken, RequestTokenError,
+    StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::sync::{Mutex, RwLock};
 
-use super::error::{NotionError, Outcome, classify};
+use super::error::NotionError;
 
 /// The public integration's registration.
 #[derive(Debug, Clone)]
@@ -26,23 +36,169 @@ pub struct OAuthApp {
 }
 
 /// The token endpoint's answer.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct TokenGrant {
     pub access_token: SecretString,
-    #[serde(default)]
     pub refresh_token: Option<SecretString>,
     /// The key of a connection: unique per authorisation (`workspace_id` is not).
     pub bot_id: String,
-    #[serde(default)]
     pub workspace_id: Option<String>,
-    #[serde(default)]
     pub workspace_name: Option<String>,
-    #[serde(default)]
     pub workspace_icon: Option<String>,
-    #[serde(default)]
+    /// `{"type":"user","user":{"id","name","person":{"email"}}}` for a user-owned grant.
     pub owner: Option<Value>,
-    #[serde(default)]
     pub duplicated_template_id: Option<String>,
+}
+
+/// What Notion adds to RFC 6749's token response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct NotionFields {
+    bot_id: String,
+    #[serde(default)]
+    workspace_id: Option<String>,
+    #[serde(default)]
+    workspace_name: Option<String>,
+    #[serde(default)]
+    workspace_icon: Option<String>,
+    #[serde(default)]
+    owner: Option<Value>,
+    #[serde(default)]
+    duplicated_template_id: Option<String>,
+}
+
+impl ExtraTokenFields for NotionFields {}
+
+/// Notion's error body, or RFC 6749's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TokenError {
+    #[serde(alias = "error")]
+    code: String,
+    #[serde(default, alias = "error_description")]
+    message: Option<String>,
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            self.code,
+            self.message.as_deref().unwrap_or("")
+        )
+    }
+}
+
+impl oauth2::ErrorResponse for TokenError {}
+
+type GrantResponse = StandardTokenResponse<NotionFields, BasicTokenType>;
+
+type Client = oauth2::Client<
+    TokenError,
+    GrantResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+fn grant(
+    result: Result<
+        GrantResponse,
+        RequestTokenError<oauth2::HttpClientError<reqwest::Error>, TokenError>,
+    >,
+) -> Result<TokenGrant, NotionError> {
+    match result {
+        Ok(response) => {
+            let fields = response.extra_fields().clone();
+            Ok(TokenGrant {
+                access_token: SecretString::from(response.access_token().secret().clone()),
+                refresh_token: response
+                    .refresh_token()
+                    .map(|t| SecretString::from(t.secret().clone())),
+                bot_id: fields.bot_id,
+                workspace_id: fields.workspace_id,
+                workspace_name: fields.workspace_name,
+                workspace_icon: fields.workspace_icon,
+                owner: fields.owner,
+                duplicated_template_id: fields.duplicated_template_id,
+            })
+        }
+        Err(RequestTokenError::ServerResponse(error))
+            if matches!(
+                error.code.as_str(),
+                "invalid_grant" | "unauthorized" | "invalid_client"
+            ) =>
+        {
+            Err(NotionError::Unauthorized(format!(
+                "the grant was refused: {error}"
+            )))
+        }
+        Err(RequestTokenError::ServerResponse(error)) => Err(NotionError::Api {
+            status: 400,
+            code: error.code.clone(),
+            message: error.message.clone().unwrap_or_default(),
+        }),
+        Err(RequestTokenError::Parse(error, _)) => {
+            Err(NotionError::Decode(format!("token response: {error}")))
+        }
+        Err(other) => Err(NotionError::Transport(other.to_string())),
+    }
+}
+
+impl OAuthApp {
+    fn client(&self) -> Result<Client, NotionError> {
+        let base = self.base_url.trim_end_matches('/');
+        let bad = |e: oauth2::url::ParseError| NotionError::Transport(format!("OAuth URL: {e}"));
+        Ok(oauth2::Client::new(ClientId::new(self.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                self.client_secret.expose_secret().to_owned(),
+            ))
+            .set_auth_uri(AuthUrl::new(format!("{base}/v1/oauth/authorize")).map_err(bad)?)
+            .set_token_uri(TokenUrl::new(format!("{base}/v1/oauth/token")).map_err(bad)?)
+            .set_redirect_uri(RedirectUrl::new(self.redirect_uri.clone()).map_err(bad)?)
+            .set_auth_type(AuthType::BasicAuth))
+    }
+
+    /// Where to send the browser: Notion's consent page, which comes back with `state`.
+    pub fn authorize_url(&self, state: &str) -> Result<String, NotionError> {
+        let state = state.to_owned();
+        let (url, _) = self
+            .client()?
+            .authorize_url(move || CsrfToken::new(state))
+            .add_extra_param("owner", "user")
+            .url();
+        Ok(url.to_string())
+    }
+
+    /// Exchanges an authorisation code for the first tokens.
+    pub async fn exchange_code(
+        &self,
+        http: &reqwest::Client,
+        code: &str,
+    ) -> Result<TokenGrant, NotionError> {
+        let request = self.client()?;
+        let request = request.exchange_code(AuthorizationCode::new(code.to_owned()));
+        grant(request.request_async(http).await)
+    }
+
+    async fn refresh_grant(
+        &self,
+        http: &reqwest::Client,
+        refresh: &SecretString,
+    ) -> Result<TokenGrant, NotionError> {
+        let client = self.client()?;
+        let token = RefreshToken::new(refresh.expose_secret().to_owned());
+        grant(
+            client
+                .exchange_refresh_token(&token)
+                .request_async(http)
+                .await,
+        )
+    }
 }
 
 /// A connection's current tokens.
@@ -63,46 +219,6 @@ pub struct OAuthSession {
     tokens: RwLock<Tokens>,
     refreshing: Mutex<()>,
     store: Arc<dyn TokenStore>,
-}
-
-impl OAuthApp {
-    async fn token_request(
-        &self,
-        http: &reqwest::Client,
-        body: Value,
-    ) -> Result<TokenGrant, NotionError> {
-        let url = format!("{}/v1/oauth/token", self.base_url.trim_end_matches('/'));
-        let response = http
-            .post(url)
-            .basic_auth(&self.client_id, Some(self.client_secret.expose_secret()))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| NotionError::Transport(e.without_url().to_string()))?;
-        match classify(response).await {
-            Outcome::Done(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| NotionError::Decode(format!("token response: {e}"))),
-            Outcome::Unauthorized(message) => Err(NotionError::Unauthorized(message)),
-            Outcome::Fatal(NotionError::Api { code, message, .. }) if code == "invalid_grant" => {
-                Err(NotionError::Unauthorized(format!(
-                    "the grant was refused: {message}"
-                )))
-            }
-            Outcome::Fatal(error) => Err(error),
-            Outcome::Wait { code, .. } => Err(NotionError::Transport(code.into())),
-            Outcome::Transient(reason) => Err(NotionError::Transport(reason)),
-        }
-    }
-
-    /// Exchanges an authorisation code for the first tokens.
-    pub async fn exchange_code(
-        &self,
-        http: &reqwest::Client,
-        code: &str,
-    ) -> Result<TokenGrant, NotionError> {
-        let body = json!({ "grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri });
-        self.token_request(http, body).await
-    }
 }
 
 impl OAuthSession {
@@ -135,9 +251,7 @@ impl OAuthSession {
                 "the token was refused and there is no refresh token".into(),
             ));
         };
-        let body =
-            json!({ "grant_type": "refresh_token", "refresh_token": refresh.expose_secret() });
-        let grant = self.app.token_request(http, body).await?;
+        let grant = self.app.refresh_grant(http, &refresh).await?;
         let fresh = Tokens {
             access: grant.access_token,
             refresh: grant.refresh_token.or(Some(refresh)),

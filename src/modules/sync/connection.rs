@@ -17,15 +17,19 @@ pub static CONNECTIONS: Collection = Collection {
     ttl_field: None,
 };
 
-/// Until accounts exist, everything belongs to the instance's one local tenant.
+/// The tenant of what belongs to the instance rather than to a user (the webhook
+/// subscription), and of connections made before accounts existed (adopted by the next user
+/// who connects the same workspace).
 pub const LOCAL_TENANT: &str = "local";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Active,
-    /// Notion refused the token: the user must connect again.
-    NeedsReauthorisation,
+    /// Notion refused the token (revoked, or the refresh grant is gone): the user must connect
+    /// again. Syncs stop instead of failing over and over.
+    #[serde(alias = "needs_reauthorisation")]
+    NeedsReauthorization,
     Paused,
 }
 
@@ -42,6 +46,7 @@ pub struct SyncSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
     pub id: String,
+    /// The owner's user id: every route checks it through `service::workspace_for`.
     pub tenant: String,
     pub bot_id: String,
     pub workspace_id: Option<String>,
@@ -94,6 +99,18 @@ pub async fn all(store: &Store) -> StoreResult<Vec<Connection>> {
         .for_each(&Query::new(Filter::all()).limit(200), |r| {
             found.push(r.value)
         })
+        .await?;
+    Ok(found)
+}
+
+/// A user's connections, by name.
+pub async fn of_tenant(store: &Store, tenant: &str) -> StoreResult<Vec<Connection>> {
+    let query = Query::new(Filter::all().eq("tenant", tenant))
+        .sort("name", crate::storage::Order::Asc)
+        .limit(200);
+    let mut found = Vec::new();
+    connections(store)
+        .for_each(&query, |r| found.push(r.value))
         .await?;
     Ok(found)
 }

@@ -21,8 +21,8 @@ impl Job for SyncWorkspace {
     const QUEUE: &'static str = "sync";
 
     async fn run(self, state: &AppState) -> anyhow::Result<()> {
-        let outcome =
-            service::sync_connection(state, &self.connection, |_| {}, shutdown(state)).await;
+        let stop = stop_signal(state, &self.connection);
+        let outcome = service::sync_connection(state, &self.connection, |_| {}, stop).await;
         match outcome {
             Ok(Outcome::Stopped) => anyhow::bail!("stopped by shutdown; the next attempt resumes"),
             Ok(outcome) => {
@@ -31,7 +31,17 @@ impl Job for SyncWorkspace {
             }
             // The connection was removed: nothing left to do.
             Err(SyncError::UnknownConnection(_)) => Ok(()),
-            Err(error) => Err(error.into()),
+            Err(error) => match connection::get(&state.store, &self.connection).await? {
+                // Notion refused the grant: the user must reconnect; retrying cannot help.
+                Some(c) if c.status == connection::Status::NeedsReauthorization => {
+                    tracing::warn!(
+                        connection = self.connection,
+                        "the connection needs reauthorization"
+                    );
+                    Ok(())
+                }
+                _ => Err(error.into()),
+            },
         }
     }
 }
@@ -60,6 +70,20 @@ impl Job for WebhookRefresh {
 
 /// Resolves when the process begins to shut down, so a long import stops at a checkpoint
 /// instead of holding shutdown up.
+/// Resolves at shutdown, or when the workspace is disconnected (on any instance).
+async fn stop_signal(state: &AppState, connection: &str) {
+    let channel = super::workspaces::cancel_channel(connection);
+    match state.cache.subscribe(&channel).await {
+        Ok(mut cancelled) => {
+            tokio::select! {
+                _ = shutdown(state) => {}
+                _ = futures::StreamExt::next(&mut cancelled) => {}
+            }
+        }
+        Err(_) => shutdown(state).await,
+    }
+}
+
 async fn shutdown(state: &AppState) {
     while !state.lifecycle.is_draining() {
         tokio::time::sleep(Duration::from_millis(250)).await;

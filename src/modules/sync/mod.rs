@@ -5,8 +5,10 @@
 //!   incremental sync, and webhook-driven re-reads.
 //! - [`run`]: run history and the checkpoints an interrupted import resumes from.
 //! - [`lease`]: one sync per workspace at a time, across every worker.
-//! - [`service`]: a sync as jobs and the command line run it; [`jobs`]: the jobs and the
-//!   schedule; [`webhooks`]: Notion's webhook endpoint.
+//! - [`service`]: a sync as jobs and the command line run it, and `workspace_for`, the one
+//!   membership check of workspace routes; [`jobs`]: the jobs and the schedule; [`webhooks`]:
+//!   Notion's webhook endpoint.
+//! - [`workspaces`] and `routes`: the workspace API under `/api/v1/workspaces`.
 
 mod connect;
 pub mod connection;
@@ -17,11 +19,13 @@ pub mod lease;
 pub mod model;
 mod progress;
 mod read;
+mod routes;
 pub mod run;
 pub mod service;
 pub mod store;
 mod task;
 pub mod webhooks;
+pub mod workspaces;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -61,6 +65,11 @@ pub static MODULE: Module = Module {
         JobType::of::<WebhookRefresh>(),
     ],
     routes: &[
+        Routes {
+            mount: Mount::Api,
+            configure: routes::configure,
+            openapi: routes::Api::openapi,
+        },
         Routes {
             mount: Mount::Webhooks,
             configure: webhooks::configure,

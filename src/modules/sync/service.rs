@@ -16,6 +16,7 @@ use super::now_ms;
 use super::progress::{self, Progress};
 use super::run::{self, Checkpoint, RunKind, RunState};
 use crate::error::{AppError, Code};
+use crate::modules::auth::AuthUser;
 use crate::modules::notion::NotionError;
 use crate::state::AppState;
 use crate::storage::Filter;
@@ -27,6 +28,15 @@ pub enum SyncError {
     BadToken(String),
     #[error("no workspace connection `{0}`")]
     UnknownConnection(String),
+    /// Paused, or waiting for the user to connect again.
+    #[error("the workspace is paused or needs reauthorization ({0:?}): resume or reconnect it first")]
+    Inactive(Status),
+    /// A request the user must correct.
+    #[error("{0}")]
+    Invalid(String),
+    /// The integration's workspace is connected by another account.
+    #[error("this Notion integration is already connected by another account")]
+    ConnectedElsewhere,
     #[error(transparent)]
     Notion(#[from] NotionError),
     #[error(transparent)]
@@ -40,6 +50,11 @@ impl From<SyncError> for AppError {
             SyncError::UnknownConnection(_) => {
                 AppError::new(Code::UnknownWorkspace, error.to_string())
             }
+            SyncError::Inactive(_) => AppError::new(Code::WorkspaceInactive, error.to_string()),
+            SyncError::Invalid(_) => AppError::new(Code::InvalidValue, error.to_string()),
+            SyncError::ConnectedElsewhere => {
+                AppError::new(Code::WorkspaceConnectedElsewhere, error.to_string())
+            }
             SyncError::Notion(error) => error.into(),
             SyncError::Other(error) => AppError::Internal(error),
         }
@@ -52,8 +67,9 @@ impl From<crate::storage::StoreError> for SyncError {
     }
 }
 
+
 use super::connect::client_for;
-pub use super::connect::connect_with_token;
+pub use super::connect::{ConnectionTokens, connect_with_grant, connect_with_token, oauth_app};
 
 /// How a sync ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -251,16 +267,19 @@ async fn sync_leased(
                 &progress,
             )
             .await?;
-            connection.last_sync_at = Some(now_ms());
-            connection.last_sync_started_at = Some(started);
-            connection.last_calls = Some(progress.calls);
-            if reconcile {
-                connection.last_reconciled_at = Some(started);
-            }
-            connection.next_sync_at =
-                Some(now_ms() + i64::from(connection.settings.interval_minutes) * 60_000);
+            // Only the sync's own fields: tokens rotated, settings changed or the workspace
+            // disconnected meanwhile stay as they are now.
             connections(&state.store)
-                .upsert(&connection.id, &connection)
+                .update(&connection.id, |c| {
+                    c.last_sync_at = Some(now_ms());
+                    c.last_sync_started_at = Some(started);
+                    c.last_calls = Some(progress.calls);
+                    if reconcile {
+                        c.last_reconciled_at = Some(started);
+                    }
+                    c.next_sync_at = Some(now_ms() + i64::from(c.settings.interval_minutes) * 60_000);
+                    Some(())
+                })
                 .await?;
             Ok(Outcome::Done(kind, report))
         }
@@ -306,12 +325,28 @@ async fn fail_run(
     )
     .await?;
     if refused {
-        connection.status = Status::NeedsReauthorisation;
         connections(&state.store)
-            .upsert(&connection.id, connection)
+            .update(&connection.id, |c| {
+                c.status = Status::NeedsReauthorization;
+                Some(())
+            })
             .await?;
     }
     Ok(())
+}
+
+/// The one membership check of workspace routes: the connection `id` if `user` may use it.
+/// Another user's workspace answers exactly like one that does not exist (404), so ids tell
+/// nothing. Teams will add members here; every route already goes through it.
+pub async fn workspace_for(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+) -> Result<Connection, AppError> {
+    match connection::get(&state.store, id).await? {
+        Some(connection) if connection.tenant == user.id() => Ok(connection),
+        _ => Err(AppError::new(Code::UnknownWorkspace, format!("no workspace `{id}`"))),
+    }
 }
 
 /// Every connection with the number of entities and edges imported for it.

@@ -1,6 +1,8 @@
 //! `POST /v1/oauth/token`: the public-integration token endpoint. Clients authenticate with
 //! `Authorization: Basic base64(client_id:client_secret)`; `authorization_code` exchanges a
-//! code from `POST /_sim/oauth/codes`, `refresh_token` rotates both tokens.
+//! code from `POST /_sim/oauth/codes`, `refresh_token` rotates both tokens. The body may be JSON
+//! (as Notion's documents show) or a form (`application/x-www-form-urlencoded`, what RFC 6749
+//! clients send), as Notion's endpoint takes both.
 //!
 //! Errors use Notion's error body (`{"object":"error","code":...}`) rather than RFC 6749's
 //! `{"error":"invalid_client"}`: bad client credentials are 401 `unauthorized`, a used or
@@ -49,7 +51,20 @@ async fn token(state: State, req: HttpRequest, body: web::Bytes) -> ApiResult<Ht
             "Invalid client credentials.",
         ));
     }
-    let body = json_body(&body)?;
+    let form = req
+        .headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let body = if form {
+        Value::Object(
+            url::form_urlencoded::parse(&body)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect(),
+        )
+    } else {
+        json_body(&body)?
+    };
     let issued = match field(&body, "grant_type")? {
         "authorization_code" => state.tokens().exchange_code(field(&body, "code")?),
         "refresh_token" => state.tokens().refresh(field(&body, "refresh_token")?),

@@ -1,0 +1,233 @@
+//! The workspace API's logic, for the routes in [`super::routes`] and the dashboard: a user's
+//! connected workspaces, connecting one with an integration token, its settings, syncs on
+//! demand and their history, and disconnecting, which deletes everything imported from it.
+//! Callers have checked membership with [`super::service::workspace_for`].
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::connection::{self, Connection, Status, connections};
+use super::jobs::SyncWorkspace;
+use super::model::{EDGES, ENTITIES};
+use super::run::{self, FRONTIER, RUNS, Run};
+use super::service::{SyncError, connect_with_token, progress_channel};
+use super::{LEASES, lease, now_ms};
+use crate::modules::auth::audit::{self, Action, ClientInfo};
+use crate::modules::auth::model::rfc3339;
+use crate::state::AppState;
+use crate::storage::{Filter, Query, delete_matching};
+
+/// Bounds of the sync interval a user may choose (billing will tie them to the plan).
+pub const MIN_INTERVAL_MINUTES: u32 = 15;
+pub const MAX_INTERVAL_MINUTES: u32 = 7 * 24 * 60;
+
+/// A connected workspace as its owner sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkspaceView {
+    pub id: String,
+    pub name: String,
+    pub icon: Option<String>,
+    pub status: Status,
+    /// Notion's id of the workspace.
+    pub notion_workspace_id: Option<String>,
+    /// `token` (internal integration) or `oauth` (Sign in with Notion).
+    pub connected_with: &'static str,
+    /// Pages, rows, databases and data sources imported.
+    pub pages: u64,
+    pub links: u64,
+    pub last_sync_at: Option<String>,
+    /// When the schedule syncs it next; `null` while a sync is queued or running, or paused.
+    pub next_sync_at: Option<String>,
+    pub sync_interval_minutes: u32,
+    pub paused: bool,
+}
+
+pub async fn view(state: &AppState, connection: Connection) -> Result<WorkspaceView, SyncError> {
+    let mine = Filter::all().eq("connection", connection.id.as_str());
+    Ok(WorkspaceView {
+        pages: state.store.count(&ENTITIES, &mine).await?,
+        links: state.store.count(&EDGES, &mine).await?,
+        connected_with: if connection.refresh_token.is_some() {
+            "oauth"
+        } else {
+            "token"
+        },
+        last_sync_at: connection.last_sync_at.map(rfc3339),
+        next_sync_at: connection
+            .next_sync_at
+            .filter(|_| connection.status == Status::Active)
+            .map(rfc3339),
+        sync_interval_minutes: connection.settings.interval_minutes,
+        paused: connection.status == Status::Paused,
+        notion_workspace_id: connection.workspace_id,
+        status: connection.status,
+        icon: connection.icon,
+        name: connection.name,
+        id: connection.id,
+    })
+}
+
+pub async fn list(state: &AppState, owner: &str) -> Result<Vec<WorkspaceView>, SyncError> {
+    let mut views = Vec::new();
+    for connection in connection::of_tenant(&state.store, owner).await? {
+        views.push(view(state, connection).await?);
+    }
+    Ok(views)
+}
+
+/// Connects the workspace of an internal integration token and queues its first import.
+pub async fn connect(
+    state: &AppState,
+    owner: &str,
+    token: secrecy::SecretString,
+    client: &ClientInfo,
+) -> Result<WorkspaceView, SyncError> {
+    let connection = connect_with_token(state, owner, token).await?;
+    queue_sync(state, &connection).await?;
+    audit::record(
+        &state.store,
+        Action::WorkspaceConnected,
+        Some(owner),
+        Some(&connection.id),
+        client,
+        None,
+    )
+    .await;
+    view(state, connection).await
+}
+
+/// Queues a sync of the connection; the job decides whether it is a full or incremental one.
+pub async fn queue_sync(state: &AppState, connection: &Connection) -> Result<String, SyncError> {
+    if connection.status != Status::Active {
+        return Err(SyncError::Inactive(connection.status));
+    }
+    let job = SyncWorkspace {
+        connection: connection.id.clone(),
+    };
+    Ok(state.jobs.push(&job).await?)
+}
+
+/// What a user may change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceUpdate {
+    pub name: Option<String>,
+    /// 15 to 10080 minutes.
+    pub sync_interval_minutes: Option<u32>,
+    /// A paused workspace is not synced until resumed.
+    pub paused: Option<bool>,
+}
+
+fn check(update: &WorkspaceUpdate) -> Result<(), SyncError> {
+    if let Some(name) = &update.name
+        && (name.trim().is_empty() || name.chars().count() > 200)
+    {
+        return Err(SyncError::Invalid(
+            "a workspace name must be 1 to 200 characters".into(),
+        ));
+    }
+    if let Some(minutes) = update.sync_interval_minutes
+        && !(MIN_INTERVAL_MINUTES..=MAX_INTERVAL_MINUTES).contains(&minutes)
+    {
+        return Err(SyncError::Invalid(format!(
+            "sync_interval_minutes must be {MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES}"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn update(
+    state: &AppState,
+    id: &str,
+    update: WorkspaceUpdate,
+) -> Result<WorkspaceView, SyncError> {
+    check(&update)?;
+    let updated = connections(&state.store)
+        .update(id, |c| {
+            if let Some(name) = &update.name {
+                c.name = name.trim().to_owned();
+            }
+            if let Some(minutes) = update.sync_interval_minutes {
+                c.settings.interval_minutes = minutes;
+            }
+            match (update.paused, c.status) {
+                (Some(true), Status::Active) => c.status = Status::Paused,
+                (Some(false), Status::Paused) => {
+                    c.status = Status::Active;
+                    c.next_sync_at = Some(now_ms());
+                }
+                _ => {}
+            }
+            Some(())
+        })
+        .await?
+        .ok_or_else(|| SyncError::UnknownConnection(id.to_owned()))?;
+    view(state, updated.value).await
+}
+
+/// The connection's runs, newest first.
+pub async fn history(state: &AppState, id: &str, limit: usize) -> Result<Vec<Run>, SyncError> {
+    Ok(run::history(&state.store, id, limit).await?)
+}
+
+/// Disconnects the workspace and deletes everything imported from it: pages, edges, runs and
+/// their checkpoints, graph snapshots. A sync under way is told to stop first (it holds the
+/// workspace's lease, which this then takes, so nothing is written afterwards).
+pub async fn disconnect(
+    state: &AppState,
+    connection: &Connection,
+    actor: &str,
+    client: &ClientInfo,
+) -> Result<(), SyncError> {
+    let id = connection.id.as_str();
+    connections(&state.store).delete(id).await?;
+    state
+        .cache
+        .publish(&cancel_channel(id), "disconnected")
+        .await
+        .map_err(anyhow::Error::from)?;
+    let ttl = Duration::from_millis(state.settings.sync.lease_ms);
+    let holder = format!("{}:disconnect", state.instance);
+    let held = lease::wait_for(&state.store, id, &holder, ttl).await?;
+    if held.is_none() {
+        tracing::warn!(
+            connection = id,
+            "a sync did not stop in time; deleting anyway"
+        );
+    }
+    let mine = Filter::all().eq("connection", id);
+    let mut run_ids = Vec::new();
+    run::runs(&state.store)
+        .for_each(&Query::new(mine.clone()).limit(500), |r| run_ids.push(r.id))
+        .await?;
+    for run in run_ids {
+        delete_matching(
+            &state.store,
+            &FRONTIER,
+            &Filter::all().eq("run", run.as_str()),
+        )
+        .await?;
+    }
+    for collection in [&ENTITIES, &EDGES, &RUNS] {
+        delete_matching(&state.store, collection, &mine).await?;
+    }
+    crate::modules::graph::store::delete_workspace(&state.store, id).await?;
+    state.store.delete(&LEASES, id).await?;
+    audit::record(
+        &state.store,
+        Action::WorkspaceDisconnected,
+        Some(actor),
+        Some(id),
+        client,
+        None,
+    )
+    .await;
+    Ok(())
+}
+
+/// Where a running sync of `connection` hears that it must stop.
+pub fn cancel_channel(connection: &str) -> String {
+    format!("{}:cancel", progress_channel(connection))
+}

@@ -1,0 +1,386 @@
+//! The workspace API (issue 10, items 10-12), in both modes: connecting with a token queues the
+//! import, settings, syncs on demand and their history, progress as Server-Sent Events,
+//! disconnecting deletes everything, and the tenant-isolation sweep over every route of the
+//! OpenAPI document (security.md 9 and 10).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::StreamExt;
+use notion_graph::modules::graph::{BuildOptions, GraphService};
+use notion_graph::modules::sync::{EDGES, ENTITIES, FRONTIER, RUNS};
+use notion_graph::storage::Filter;
+use notion_sim::{RunningSim, SimConfig};
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::accounts::{TestUser, sign_up};
+use crate::helpers::{Mode, TestApp, eventually, json, spawn_app_with};
+
+async fn simulator(seed: u64, pages: usize) -> RunningSim {
+    let config = SimConfig {
+        rate_limit: None,
+        ..SimConfig::new(seed, pages)
+    };
+    notion_sim::start(config, "127.0.0.1:0").await.unwrap()
+}
+
+async fn app_for(mode: Mode, sim: &RunningSim) -> Option<TestApp> {
+    let url = sim.url.clone();
+    spawn_app_with(mode, move |s| {
+        s.notion.api_url = url;
+        s.notion.rate = 200.0;
+    })
+    .await
+}
+
+/// Connects the simulator's workspace as `user` and waits for the first import to finish.
+pub async fn connected(app: &TestApp, user: &TestUser, sim: &RunningSim) -> Value {
+    let created = user
+        .send(
+            app,
+            Method::POST,
+            "/api/v1/workspaces",
+            &json!({ "token": sim.token }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = json(created).await["id"].as_str().unwrap().to_owned();
+    eventually(Duration::from_secs(120), "the first import", || async {
+        let view = json(user.get(app, &format!("/api/v1/workspaces/{id}")).await).await;
+        view["last_sync_at"].is_string().then_some(view)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_workspace_connected_with_a_token_is_imported_and_its_settings_change() {
+    for mode in Mode::ALL {
+        let sim = simulator(31, 40).await;
+        let Some(app) = app_for(mode, &sim).await else {
+            return;
+        };
+        let user = sign_up(&app, "owner").await;
+        let bad = user
+            .send(
+                &app,
+                Method::POST,
+                "/api/v1/workspaces",
+                &json!({ "token": "ntn_wrong" }),
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(json(bad).await["code"], "notion_token_refused");
+
+        let view = connected(&app, &user, &sim).await;
+        let id = view["id"].as_str().unwrap();
+        assert!(view["pages"].as_u64().unwrap() > 0, "{view}");
+        assert_eq!(view["status"], "active");
+        let listed = json(user.get(&app, "/api/v1/workspaces").await).await;
+        assert_eq!(listed[0]["id"], id);
+
+        let path = format!("/api/v1/workspaces/{id}");
+        let too_often = user
+            .send(
+                &app,
+                Method::PATCH,
+                &path,
+                &json!({ "sync_interval_minutes": 1 }),
+            )
+            .await;
+        assert_eq!(too_often.status(), StatusCode::BAD_REQUEST);
+        let paused = json(
+            user.send(
+                &app,
+                Method::PATCH,
+                &path,
+                &json!({ "paused": true, "name": "Renamed", "sync_interval_minutes": 30 }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (
+                paused["status"].as_str(),
+                paused["name"].as_str(),
+                paused["sync_interval_minutes"].as_u64()
+            ),
+            (Some("paused"), Some("Renamed"), Some(30))
+        );
+        let refused = user
+            .send(&app, Method::POST, &format!("{path}/syncs"), &json!({}))
+            .await;
+        assert_eq!(refused.status(), StatusCode::CONFLICT);
+        user.send(&app, Method::PATCH, &path, &json!({ "paused": false }))
+            .await;
+        let queued = user
+            .send(&app, Method::POST, &format!("{path}/syncs"), &json!({}))
+            .await;
+        assert_eq!(queued.status(), StatusCode::ACCEPTED);
+        let runs = eventually(Duration::from_secs(60), "a second run", || async {
+            let runs = json(user.get(&app, &format!("{path}/syncs")).await).await;
+            let done = runs
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["state"] == "completed")
+                .count();
+            (done >= 2).then_some(runs)
+        })
+        .await;
+        assert_eq!(runs[0]["kind"], "incremental", "newest first");
+    }
+}
+
+#[tokio::test]
+async fn progress_streams_as_server_sent_events_while_a_sync_runs() {
+    for mode in Mode::ALL {
+        let sim = simulator(32, 300).await;
+        let Some(app) = app_for(mode, &sim).await else {
+            return;
+        };
+        sim.set_latency(20, 40);
+        let user = sign_up(&app, "watcher").await;
+        let created = user
+            .send(
+                &app,
+                Method::POST,
+                "/api/v1/workspaces",
+                &json!({ "token": sim.token }),
+            )
+            .await;
+        let id = json(created).await["id"].as_str().unwrap().to_owned();
+        let response = user
+            .get(&app, &format!("/api/v1/workspaces/{id}/progress"))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        let mut body = response.bytes_stream();
+        let mut text = String::new();
+        let found = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(chunk) = body.next().await {
+                text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+                if text.contains("event: progress\ndata: {") {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(found, Ok(true), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn disconnecting_a_workspace_leaves_nothing_of_it_in_the_store() {
+    for mode in Mode::ALL {
+        let sim = simulator(33, 40).await;
+        let Some(app) = app_for(mode, &sim).await else {
+            return;
+        };
+        let user = sign_up(&app, "leaver").await;
+        let id = connected(&app, &user, &sim).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        GraphService::new(app.state.store.clone())
+            .build(&id, BuildOptions::default())
+            .await
+            .unwrap();
+        let store = &app.state.store;
+        let mine = Filter::all().eq("connection", id.as_str());
+        assert!(store.count(&ENTITIES, &mine).await.unwrap() > 0);
+
+        let deleted = user
+            .send(
+                &app,
+                Method::DELETE,
+                &format!("/api/v1/workspaces/{id}"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            user.get(&app, &format!("/api/v1/workspaces/{id}"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        for collection in [&ENTITIES, &EDGES, &RUNS] {
+            assert_eq!(
+                store.count(collection, &mine).await.unwrap(),
+                0,
+                "{}",
+                collection.name
+            );
+        }
+        assert_eq!(store.count(&FRONTIER, &Filter::all()).await.unwrap(), 0);
+        let snapshots = Filter::all().eq("workspace", id.as_str());
+        assert_eq!(
+            store
+                .count(&notion_graph::modules::graph::SNAPSHOTS, &snapshots)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .count(
+                    &notion_graph::modules::graph::SNAPSHOT_CHUNKS,
+                    &Filter::all()
+                )
+                .await
+                .unwrap(),
+            0
+        );
+    }
+}
+
+/// The ids of what user A owns, by the path segment that names them.
+fn owned_id<'a>(path: &str, param: &str, ids: &'a [(&'static str, String)]) -> &'a str {
+    let segments: Vec<&str> = path.split('/').collect();
+    let at = segments
+        .iter()
+        .position(|s| *s == format!("{{{param}}}"))
+        .unwrap();
+    let collection = segments[at - 1];
+    ids.iter()
+        .find(|(name, _)| *name == collection)
+        .map(|(_, id)| id.as_str())
+        .unwrap_or_else(|| {
+            panic!("teach the tenant sweep which of user A's ids fills `{{{param}}}` in {path}")
+        })
+}
+
+/// A body with every required property of `schema`, so that the route reaches its check.
+fn fill(schema: &Value, document: &Value) -> Value {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap();
+        return fill(&document["components"]["schemas"][name], document);
+    }
+    if let Some(first) = schema["enum"].get(0) {
+        return first.clone();
+    }
+    if let Some(any) = schema["oneOf"].get(0).or(schema["allOf"].get(0)) {
+        return fill(any, document);
+    }
+    let kind = match &schema["type"] {
+        Value::Array(kinds) => kinds
+            .iter()
+            .find(|k| *k != "null")
+            .cloned()
+            .unwrap_or_default(),
+        other => other.clone(),
+    };
+    match kind.as_str() {
+        Some("string") => json!("sweep-value-0123456789"),
+        Some("integer") | Some("number") => json!(60),
+        Some("boolean") => json!(false),
+        Some("array") => json!([fill(&schema["items"], document)]),
+        _ => {
+            let mut object = Map::new();
+            for name in schema["required"].as_array().into_iter().flatten() {
+                let name = name.as_str().unwrap();
+                object.insert(name.to_owned(), fill(&schema["properties"][name], document));
+            }
+            Value::Object(object)
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
+    for mode in Mode::ALL {
+        let sim = simulator(34, 30).await;
+        let Some(app) = app_for(mode, &sim).await else {
+            return;
+        };
+        let a = sign_up(&app, "alice").await;
+        let b = sign_up(&app, "bob").await;
+        let workspace = connected(&app, &a, &sim).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let key = json(
+            a.send(
+                &app,
+                Method::POST,
+                "/api/v1/api-keys",
+                &json!({ "name": "k", "scopes": ["read"] }),
+            )
+            .await,
+        )
+        .await;
+        let ids = vec![
+            ("workspaces", workspace.clone()),
+            ("api-keys", key["id"].as_str().unwrap().to_owned()),
+        ];
+        let document = json(app.get("/api/openapi.json").await).await;
+        let b_is_admin = b.get(&app, "/api/admin/users").await.status() == StatusCode::OK;
+        assert!(!b_is_admin);
+        let mut checked = BTreeSet::new();
+        for (template, operations) in document["paths"].as_object().unwrap() {
+            if template.starts_with("/api/v1/auth/") {
+                continue; // no ids: they act on the caller's own session (and would end B's)
+            }
+            for (method, operation) in operations.as_object().unwrap() {
+                let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                    continue;
+                };
+                let mut path = template.clone();
+                for param in operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "path")
+                {
+                    let name = param["name"].as_str().unwrap();
+                    let id = if template.starts_with("/api/admin") {
+                        "any" // refused before any lookup
+                    } else {
+                        owned_id(template, name, &ids)
+                    };
+                    path = path.replace(&format!("{{{name}}}"), id);
+                }
+                let body =
+                    operation["requestBody"]["content"]["application/json"]["schema"].clone();
+                let body = if body.is_null() {
+                    json!({})
+                } else {
+                    fill(&body, &document)
+                };
+                let response = b.send(&app, method.clone(), &path, &body).await;
+                let status = response.status();
+                let text = response.text().await.unwrap();
+                let what = format!("{method} {path} as another user: {status} {text}");
+                if template.starts_with("/api/admin") {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                } else if template.contains('{') && template.starts_with("/api/v1") {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{what}");
+                } else {
+                    for (_, id) in &ids {
+                        assert!(!text.contains(id.as_str()), "{what} shows user A's {id}");
+                    }
+                }
+                checked.insert(format!("{method} {template}"));
+            }
+        }
+        assert!(
+            checked.contains("DELETE /api/v1/workspaces/{id}"),
+            "{checked:?}"
+        );
+        let still = a
+            .get(&app, &format!("/api/v1/workspaces/{workspace}"))
+            .await;
+        assert_eq!(
+            still.status(),
+            StatusCode::OK,
+            "nothing B did reached A's workspace"
+        );
+    }
+}
