@@ -75,9 +75,10 @@ async fn stop_signal(state: &AppState, connection: &str) {
     let channel = super::workspaces::cancel_channel(connection);
     match state.cache.subscribe(&channel).await {
         Ok(mut cancelled) => {
+            // A subscription that ends (a dropped connection) is not a cancellation.
             tokio::select! {
                 _ = shutdown(state) => {}
-                _ = futures::StreamExt::next(&mut cancelled) => {}
+                Some(_) = futures::StreamExt::next(&mut cancelled) => {}
             }
         }
         Err(_) => shutdown(state).await,
