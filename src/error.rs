@@ -160,6 +160,12 @@ codes! {
     AmbiguousPage = "ambiguous_page", BAD_REQUEST;
     /// A neighbourhood depth outside 1 to 3.
     InvalidDepth = "invalid_depth", BAD_REQUEST;
+    /// A graph `view` other than full, summary, neighbourhood, path or search.
+    InvalidView = "invalid_view", BAD_REQUEST;
+    /// A graph `format` other than d3, gexf, graphml or bin.
+    InvalidFormat = "invalid_format", BAD_REQUEST;
+    /// The workspace has no graph build with this id.
+    UnknownBuild = "unknown_build", NOT_FOUND;
 
     // The command line.
     /// A setting (file, environment variable or flag) is not valid; the message names its key.

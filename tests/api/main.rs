@@ -5,6 +5,7 @@ mod accounts;
 mod cache_contract;
 mod command_line;
 mod graph;
+mod graph_api;
 mod graph_bin;
 mod graph_exports;
 mod graph_snapshots;

@@ -319,6 +319,8 @@ async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
         let ids = vec![
             ("workspaces", workspace.clone()),
             ("api-keys", key["id"].as_str().unwrap().to_owned()),
+            // Refused at the workspace, before any page is looked up.
+            ("pages", "any-page".to_owned()),
         ];
         let document = json(app.get("/api/openapi.json").await).await;
         let b_is_admin = b.get(&app, "/api/admin/users").await.status() == StatusCode::OK;

@@ -10,7 +10,9 @@
 //! Snapshots beyond the newest `graph_snapshots_kept` are deleted after each build, except
 //! the versions a holder (a share link) pins through [`GraphService::pin`].
 //!
-//! Not yet: HTTP routes, level of detail.
+//! The graph API (`routes`, under `/api/v1/workspaces/{id}`): views with precompressed bodies
+//! and strong ETags ([`http`]), parameters read by [`query`], snapshot versions and diffs, and
+//! pages ([`pages`]).
 
 pub mod analysis;
 pub mod bin;
@@ -20,10 +22,14 @@ mod communities;
 pub mod d3;
 mod facts;
 pub mod formats;
+pub mod http;
 pub mod layout;
 pub mod metrics;
 pub mod model;
+pub mod pages;
+pub mod query;
 pub mod retention;
+mod routes;
 pub mod service;
 pub mod snapshot;
 pub mod store;
@@ -37,10 +43,17 @@ pub use service::{ExportRequest, Format, GraphError, GraphService, service};
 pub use store::{SNAPSHOT_CHUNKS, SNAPSHOTS};
 pub use views::{Neighbourhood, ViewRequest};
 
+use crate::manifest::{Mount, Routes};
+use utoipa::OpenApi;
+
 pub static MODULE: crate::manifest::Module = crate::manifest::Module {
     name: "graph",
     collections: &[&SNAPSHOTS, &SNAPSHOT_CHUNKS, &SNAPSHOT_PINS],
     jobs: &[],
-    routes: &[],
+    routes: &[Routes {
+        mount: Mount::Api,
+        configure: routes::configure,
+        openapi: routes::Api::openapi,
+    }],
     housekeeping: None,
 };

@@ -83,6 +83,16 @@ pub struct ExportRequest {
     pub version: Option<u64>,
 }
 
+impl ExportRequest {
+    /// Names the document this request gets of the snapshot `meta` describes, whichever way
+    /// the version was asked for: unique across workspaces and builds (a body id is).
+    pub fn key(&self, meta: &SnapshotMeta) -> String {
+        let document = (&self.view, self.format, self.by_id);
+        let named = serde_json::to_string(&document).expect("a request serializes");
+        format!("{}:{named}", meta.body)
+    }
+}
+
 /// Renders one view of `snapshot` in `format`.
 pub fn render(
     snapshot: &Snapshot,
@@ -222,27 +232,42 @@ impl GraphService {
         Ok(loaded)
     }
 
+    /// A stored snapshot of `workspace`: `version`, or the newest, building a first one when
+    /// the workspace has none yet.
+    pub async fn current(
+        &self,
+        workspace: &str,
+        version: Option<u64>,
+    ) -> Result<Arc<Snapshot>, GraphError> {
+        match self.snapshot(workspace, version).await {
+            Err(GraphError::UnknownVersion(..)) if version.is_none() => {
+                self.build(workspace, BuildOptions::default()).await
+            }
+            other => other,
+        }
+    }
+
     /// One view in one format with its compressed bodies; builds a first snapshot if need be.
     pub async fn export(
         &self,
         workspace: &str,
         request: &ExportRequest,
     ) -> Result<Arc<Bodies>, GraphError> {
-        let snapshot = match self.snapshot(workspace, request.version).await {
-            Err(GraphError::UnknownVersion(..)) if request.version.is_none() => {
-                self.build(workspace, BuildOptions::default()).await?
-            }
-            other => other?,
-        };
-        let key = format!(
-            "{workspace}:{}:{}",
-            snapshot.meta.version,
-            serde_json::to_string(request).map_err(anyhow::Error::from)?
-        );
+        let snapshot = self.current(workspace, request.version).await?;
+        self.rendered(&snapshot, request).await
+    }
+
+    /// One view of `snapshot` in one format with its compressed bodies, rendered once.
+    pub async fn rendered(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        request: &ExportRequest,
+    ) -> Result<Arc<Bodies>, GraphError> {
+        let key = request.key(&snapshot.meta);
         if let Some(bodies) = self.bodies.get(&key) {
             return Ok(bodies);
         }
-        let request = request.clone();
+        let (snapshot, request) = (snapshot.clone(), request.clone());
         let bodies = tokio::task::spawn_blocking(move || {
             render(&snapshot, &request.view, request.format, request.by_id)
                 .map(|plain| Bodies::compress(request.format.content_type(), plain))
@@ -252,6 +277,15 @@ impl GraphService {
         let bodies = Arc::new(bodies);
         self.bodies.put(key, bodies.clone());
         Ok(bodies)
+    }
+
+    /// The stored snapshots of `workspace`, newest first, up to `limit`.
+    pub async fn versions(
+        &self,
+        workspace: &str,
+        limit: usize,
+    ) -> Result<Vec<SnapshotMeta>, GraphError> {
+        Ok(store::versions(&self.store, workspace, limit).await?)
     }
 
     /// What changed from snapshot `from` to `to` (by default: the one before the newest, and

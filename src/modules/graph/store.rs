@@ -52,11 +52,20 @@ fn chunk_id(body: &str, seq: u32) -> String {
 
 /// The newest snapshot's meta of `workspace`, if any.
 pub async fn latest_meta(store: &Store, workspace: &str) -> StoreResult<Option<SnapshotMeta>> {
+    Ok(versions(store, workspace, 1).await?.into_iter().next())
+}
+
+/// The metas of `workspace`'s snapshots, newest first, up to `limit`.
+pub async fn versions(
+    store: &Store,
+    workspace: &str,
+    limit: usize,
+) -> StoreResult<Vec<SnapshotMeta>> {
     let query = Query::new(Filter::all().eq("workspace", workspace))
         .sort("version", Order::Desc)
-        .limit(1);
+        .limit(limit);
     let (page, _) = metas(store).find(&query).await?;
-    Ok(page.into_iter().next().map(|r| r.value))
+    Ok(page.into_iter().map(|r| r.value).collect())
 }
 
 pub async fn meta(
