@@ -167,6 +167,14 @@ codes! {
     /// The workspace has no graph build with this id.
     UnknownBuild = "unknown_build", NOT_FOUND;
 
+    // Share links and embeds.
+    /// No share link has this id or token, or it was revoked or has expired.
+    UnknownShare = "unknown_share", NOT_FOUND;
+    /// A share's preset holds a value it cannot (the `field` member names it).
+    InvalidPreset = "invalid_preset", BAD_REQUEST;
+    /// A share's `expires_at` is not an RFC 3339 time in the future.
+    InvalidExpiry = "invalid_expiry", BAD_REQUEST;
+
     // The command line.
     /// A setting (file, environment variable or flag) is not valid; the message names its key.
     InvalidSetting = "invalid_setting", BAD_REQUEST;

@@ -43,6 +43,9 @@ fn main() -> ExitCode {
         Command::Graph(command) => {
             return commands::exit(runtime.block_on(commands::graph(settings, command)));
         }
+        Command::Share(command) => {
+            return commands::exit(runtime.block_on(commands::share(settings, command)));
+        }
         Command::Admin(command) => {
             return commands::exit(runtime.block_on(commands::admin(settings, command)));
         }

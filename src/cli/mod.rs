@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::FlagValue;
 
 mod graph;
+mod share;
 pub use graph::{
     ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, ViewName,
 };
+pub use share::{PresetArgs, ShareCommand, ShareCreateArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,6 +50,9 @@ pub enum Command {
     /// Graph snapshots of an imported workspace, and views of them as D3 JSON, GEXF or GraphML.
     #[command(subcommand)]
     Graph(GraphCommand),
+    /// Share links: the embeddable pages of a workspace's graph.
+    #[command(subcommand)]
+    Share(ShareCommand),
     /// Accounts and roles, for the operator (bootstrap the first admin).
     #[command(subcommand)]
     Admin(AdminCommand),

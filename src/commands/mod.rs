@@ -1,5 +1,5 @@
-//! The command-line tools beside the server: `notion links`, `sync`, `workspaces`, `graph` and
-//! `admin`.
+//! The command-line tools beside the server: `notion links`, `sync`, `workspaces`, `graph`, `share`
+//! and `admin`.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -22,8 +22,10 @@ use crate::state::AppState;
 
 mod admin;
 mod graph;
+mod share;
 pub use admin::admin;
 pub use graph::graph;
+pub use share::share;
 
 /// How a command ends: its exit status, or a failure whose code decides the status.
 pub type CommandResult = Result<ExitCode, AppError>;

@@ -70,6 +70,7 @@ impl Default for ServerSettings {
             embed_frame_ancestors: vec![
                 "https://www.notion.so".into(),
                 "https://*.notion.so".into(),
+                "https://notion.site".into(),
                 "https://*.notion.site".into(),
             ],
             hsts: None,

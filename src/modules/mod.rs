@@ -62,6 +62,7 @@ modules! {
     auth,
     sync,
     graph,
+    embed,
 }
 
 /// A library the modules share (the Notion API client, models and link extraction), with no

@@ -16,6 +16,7 @@ mod jobs;
 mod notion_client;
 mod notion_fixtures;
 mod notion_signin;
+mod shares;
 mod shutdown;
 mod storage_contract;
 mod sync_import;

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::accounts::{TestUser, sign_up};
 use crate::helpers::{Mode, TestApp, eventually, json, spawn_app_with};
 
-async fn simulator(seed: u64, pages: usize) -> RunningSim {
+pub async fn simulator(seed: u64, pages: usize) -> RunningSim {
     let config = SimConfig {
         rate_limit: None,
         ..SimConfig::new(seed, pages)
@@ -25,7 +25,7 @@ async fn simulator(seed: u64, pages: usize) -> RunningSim {
     notion_sim::start(config, "127.0.0.1:0").await.unwrap()
 }
 
-async fn app_for(mode: Mode, sim: &RunningSim) -> Option<TestApp> {
+pub async fn app_for(mode: Mode, sim: &RunningSim) -> Option<TestApp> {
     let url = sim.url.clone();
     spawn_app_with(mode, move |s| {
         s.notion.api_url = url;
@@ -316,11 +316,22 @@ async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
             .await,
         )
         .await;
+        let share = json(
+            a.send(
+                &app,
+                Method::POST,
+                &format!("/api/v1/workspaces/{workspace}/shares"),
+                &json!({ "name": "s" }),
+            )
+            .await,
+        )
+        .await;
         let ids = vec![
             ("workspaces", workspace.clone()),
             ("api-keys", key["id"].as_str().unwrap().to_owned()),
             // Refused at the workspace, before any page is looked up.
             ("pages", "any-page".to_owned()),
+            ("shares", share["id"].as_str().unwrap().to_owned()),
         ];
         let document = json(app.get("/api/openapi.json").await).await;
         let b_is_admin = b.get(&app, "/api/admin/users").await.status() == StatusCode::OK;

@@ -1,0 +1,33 @@
+//! Share links and the embeddable page.
+//!
+//! - [`model`]: a share link, its preset (what the viewer shows) and their checks.
+//! - [`service`]: create, list, change and revoke links; resolve an embed token to a live one.
+//! - `routes`: the share-link API under `/api/v1` (tenant-scoped).
+//!
+//! A link's token (256 random bits) is in its URL path; the store keeps its SHA-256 digest for
+//! lookup and a sealed copy so that the owner can see the URL again. Nothing about a share is
+//! cached in memory: a revoked or expired link answers 404 at once on every instance. A share
+//! that pins a snapshot version keeps it from pruning (`graph::GraphService::pin`).
+
+pub mod model;
+mod routes;
+pub mod service;
+pub mod store;
+
+use utoipa::OpenApi;
+
+use crate::manifest::{Module, Mount, Routes};
+
+pub use store::SHARES;
+
+pub static MODULE: Module = Module {
+    name: "embed",
+    collections: &[&SHARES],
+    jobs: &[],
+    routes: &[Routes {
+        mount: Mount::Api,
+        configure: routes::configure,
+        openapi: routes::Api::openapi,
+    }],
+    housekeeping: None,
+};
