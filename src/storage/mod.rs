@@ -117,6 +117,9 @@ pub trait DocumentStore: Send + Sync + 'static {
     async fn upsert(&self, collection: &Collection, doc: Document) -> StoreResult<Document>;
     /// Returns whether a document was deleted.
     async fn delete(&self, collection: &Collection, id: &str) -> StoreResult<bool>;
+    /// Deletes the documents with these ids in as few round trips as the backend allows;
+    /// returns how many there were (absent ids are no error).
+    async fn delete_many(&self, collection: &Collection, ids: &[String]) -> StoreResult<u64>;
     async fn find(&self, collection: &Collection, query: &Query) -> StoreResult<Page>;
     async fn count(&self, collection: &Collection, filter: &Filter) -> StoreResult<u64>;
     /// Upserts many documents in as few round trips as the backend allows.
@@ -144,9 +147,8 @@ pub async fn delete_matching(
         if page.items.is_empty() {
             return Ok(deleted);
         }
-        for doc in page.items {
-            deleted += u64::from(store.delete(collection, &doc.id).await?);
-        }
+        let ids: Vec<String> = page.items.into_iter().map(|doc| doc.id).collect();
+        deleted += store.delete_many(collection, &ids).await?;
     }
 }
 

@@ -229,6 +229,18 @@ impl DocumentStore for MongoStore {
         Ok(result.map_err(|e| classify(e, id))?.deleted_count > 0)
     }
 
+    async fn delete_many(&self, collection: &Collection, ids: &[String]) -> StoreResult<u64> {
+        let coll = self.coll(collection)?;
+        let mut deleted = 0;
+        for chunk in ids.chunks(BULK_CHUNK) {
+            let result = coll.delete_many(doc! { "_id": { "$in": chunk } }).await;
+            deleted += result
+                .map_err(|e| classify(e, collection.name))?
+                .deleted_count;
+        }
+        Ok(deleted)
+    }
+
     async fn find(&self, collection: &Collection, query: &Query) -> StoreResult<Page> {
         query.check(collection)?;
         let mut filter = filter_doc(&query.filter)?;

@@ -248,6 +248,23 @@ impl DocumentStore for SqliteStore {
         Ok(done.map_err(|e| classify(e, id))?.rows_affected() > 0)
     }
 
+    async fn delete_many(&self, collection: &Collection, ids: &[String]) -> StoreResult<u64> {
+        let table = table(collection)?;
+        let mut deleted = 0;
+        for chunk in ids.chunks(BULK_CHUNK) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("DELETE FROM {table} WHERE id IN ({marks})");
+            let statement = chunk
+                .iter()
+                .fold(sqlx::query(AssertSqlSafe(sql)), |q, id| q.bind(id));
+            let done = statement.execute(&self.pool).await;
+            deleted += done
+                .map_err(|e| classify(e, collection.name))?
+                .rows_affected();
+        }
+        Ok(deleted)
+    }
+
     async fn find(&self, collection: &Collection, query: &Query) -> StoreResult<Page> {
         query.check(collection)?;
         let mut sql = format!(

@@ -84,6 +84,11 @@ impl<T: Serialize + DeserializeOwned> Typed<T> {
         self.store.delete(self.collection, id).await
     }
 
+    /// Deletes many ids in few round trips (see [`super::DocumentStore::delete_many`]).
+    pub async fn delete_many(&self, ids: &[String]) -> StoreResult<u64> {
+        self.store.delete_many(self.collection, ids).await
+    }
+
     pub async fn count(&self, filter: &Filter) -> StoreResult<u64> {
         self.store.count(self.collection, filter).await
     }

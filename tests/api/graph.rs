@@ -73,7 +73,7 @@ pub async fn expected(
     let edges = all_edges(store, CONNECTION).await;
     let mut links = Vec::new();
     for e in edges {
-        let hierarchy = LinkKind::parse(&e.kind).is_some_and(LinkKind::is_hierarchy);
+        let hierarchy = e.kind.is_hierarchy();
         let usable =
             |id: &String| !excluded.contains(id) && (options.dangling || nodes.contains(id));
         if (hierarchy && !options.hierarchy) || !usable(&e.source) || !usable(&e.target) {
@@ -81,7 +81,7 @@ pub async fn expected(
         }
         nodes.insert(e.source.clone());
         nodes.insert(e.target.clone());
-        links.push((e.source, e.target, e.kind));
+        links.push((e.source, e.target, e.kind.name().to_owned()));
     }
     links.sort();
     (nodes, links)

@@ -21,5 +21,6 @@ mod shutdown;
 mod storage_contract;
 mod sync_import;
 mod sync_jobs;
+mod sync_upgrade;
 mod sync_workers;
 mod workspaces;

@@ -315,6 +315,28 @@ async fn delete_and_expiry_remove_documents() {
 }
 
 #[tokio::test]
+async fn a_bulk_delete_removes_exactly_the_named_ids_and_counts_them() {
+    for (name, store, _keep) in backends().await {
+        let docs = (0..1500)
+            .map(|i| item(&format!("bulk-{i}"), "bulk", i))
+            .collect();
+        store.bulk_upsert(&ITEMS, docs).await.unwrap();
+        // Every even id, and two that were never written.
+        let mut doomed: Vec<String> = (0..1500).step_by(2).map(|i| format!("bulk-{i}")).collect();
+        doomed.extend(["absent-1".to_owned(), "absent-2".to_owned()]);
+        assert_eq!(
+            store.delete_many(&ITEMS, &doomed).await.unwrap(),
+            750,
+            "{name}"
+        );
+        let left = all_pages(&store, "bulk", Order::Asc, 500).await;
+        assert_eq!(left.len(), 750, "{name}");
+        assert!(left.iter().all(|(rank, _)| rank % 2 == 1), "{name}");
+        assert_eq!(store.delete_many(&ITEMS, &[]).await.unwrap(), 0, "{name}");
+    }
+}
+
+#[tokio::test]
 async fn reserved_fields_are_refused_before_anything_is_written() {
     for (name, store, _keep) in backends().await {
         let doc = Document::new("bad", body(json!({ "_id": "x", "group": "g" })));

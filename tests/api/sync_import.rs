@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use notion_graph::cache::{MemoryCache, RateLimit};
 use notion_graph::modules::notion::{ClientConfig, Credentials, NotionClient};
-use notion_graph::modules::sync::{Edge, Entity, EntityKind, Importer, store};
+use notion_graph::modules::sync::service::{for_each_edge, for_each_entity};
+use notion_graph::modules::sync::{Edge, Entity, Importer};
 use notion_graph::storage::{SqliteStore, Store};
 use notion_sim::{Fault, RunningSim, SimConfig, Truth};
 use secrecy::SecretString;
@@ -39,26 +40,20 @@ pub fn expected(truth: &Truth) -> (BTreeSet<String>, EdgeSet) {
 
 /// Every entity stored for `connection`.
 pub async fn all_entities(store: &Store, connection: &str) -> Vec<Entity> {
-    store::all(
-        &store::entities(store),
-        connection,
-        "kind",
-        &EntityKind::ALL,
-    )
-    .await
-    .unwrap()
+    let mut all = Vec::new();
+    for_each_entity(store, connection, |e| all.push(e))
+        .await
+        .unwrap();
+    all
 }
 
 /// Every edge stored for `connection`.
 pub async fn all_edges(store: &Store, connection: &str) -> Vec<Edge> {
-    store::all(
-        &store::edges(store),
-        connection,
-        "kind",
-        &notion_sim::EDGE_KINDS,
-    )
-    .await
-    .unwrap()
+    let mut all = Vec::new();
+    for_each_edge(store, connection, |e| all.push(e))
+        .await
+        .unwrap();
+    all
 }
 
 pub async fn stored(store: &Store, connection: &str) -> (BTreeSet<String>, EdgeSet) {
@@ -72,7 +67,7 @@ pub async fn stored(store: &Store, connection: &str) -> (BTreeSet<String>, EdgeS
         .await
         .into_iter()
         .filter(|e| live.contains(&e.source))
-        .map(|e| (e.source, e.target, e.kind))
+        .map(|e| (e.source, e.target, e.kind.name().to_owned()))
         .collect();
     (live, edges)
 }

@@ -8,11 +8,9 @@ use std::collections::HashMap;
 use graph_engine::EdgeList;
 
 use super::model::{BuildOptions, Graph, Link, LinkKind, Node};
-use crate::modules::sync::{Edge, Entity, EntityKind, store as sync_store};
-use crate::storage::{Filter, Order, Query, Store, StoreResult};
-
-/// Rows read per round trip.
-const PAGE: usize = 2000;
+use crate::modules::sync::service::{for_each_edge, for_each_entity};
+use crate::modules::sync::{Edge, Entity, EntityKind};
+use crate::storage::{Store, StoreResult};
 
 /// Accumulates nodes and links while the store is paged through.
 struct Builder {
@@ -77,11 +75,7 @@ impl Builder {
     }
 
     fn add_edge(&mut self, edge: Edge) {
-        // The importer writes only kinds this build knows.
-        let Some(kind) = LinkKind::parse(&edge.kind) else {
-            return;
-        };
-        if kind.is_hierarchy() && !self.options.hierarchy {
+        if edge.kind.is_hierarchy() && !self.options.hierarchy {
             return;
         }
         let Some(source) = self.endpoint(&edge.source) else {
@@ -93,7 +87,7 @@ impl Builder {
         self.graph.links.push(Link {
             source,
             target,
-            kind,
+            kind: edge.kind,
             provenance: edge.provenance,
         });
     }
@@ -106,17 +100,8 @@ pub async fn from_store(
     options: BuildOptions,
 ) -> StoreResult<Graph> {
     let mut builder = Builder::new(options);
-    let by = |field: &str| {
-        Query::new(Filter::all().eq("connection", workspace))
-            .sort(field, Order::Asc)
-            .limit(PAGE)
-    };
-    sync_store::entities(store)
-        .for_each(&by("notion_id"), |r| builder.add_entity(r.value))
-        .await?;
-    sync_store::edges(store)
-        .for_each(&by("kind"), |r| builder.add_edge(r.value))
-        .await?;
+    for_each_entity(store, workspace, |entity| builder.add_entity(entity)).await?;
+    for_each_edge(store, workspace, |edge| builder.add_edge(edge)).await?;
     Ok(builder.graph)
 }
 
@@ -156,13 +141,13 @@ mod tests {
         }
     }
 
-    fn edge(source: &str, target: &str, kind: &str) -> Edge {
+    fn edge(source: &str, target: &str, kind: LinkKind) -> Edge {
         Edge {
             connection: "c".into(),
             owner: source.into(),
             source: source.into(),
             target: target.into(),
-            kind: kind.into(),
+            kind,
             provenance: "b".into(),
             origin: crate::modules::sync::Origin::Content,
         }
@@ -174,10 +159,10 @@ mod tests {
         builder.add_entity(entity("r", EntityKind::Row, true, false));
         builder.add_entity(entity("t", EntityKind::Page, true, true));
         builder.add_entity(entity("x", EntityKind::Unknown, false, false));
-        builder.add_edge(edge("a", "r", "child_page"));
-        builder.add_edge(edge("a", "t", "page_mention"));
-        builder.add_edge(edge("a", "x", "page_mention"));
-        builder.add_edge(edge("a", "block-9", "synced_block"));
+        builder.add_edge(edge("a", "r", LinkKind::ChildPage));
+        builder.add_edge(edge("a", "t", LinkKind::PageMention));
+        builder.add_edge(edge("a", "x", LinkKind::PageMention));
+        builder.add_edge(edge("a", "block-9", LinkKind::SyncedBlock));
         builder.graph
     }
 

@@ -421,13 +421,12 @@ impl Importer {
             LinkKind::DataSourceRow => (link.target.clone(), owner.to_owned()),
             _ => (owner.to_owned(), link.target.clone()),
         };
-        let kind = link.kind.name().to_owned();
         Edge {
             connection: self.connection.clone(),
             owner: owner.to_owned(),
             source,
             target,
-            kind,
+            kind: link.kind,
             provenance: link.source.clone(),
             origin,
         }
@@ -439,12 +438,10 @@ impl Importer {
         &self,
         owner: &str,
         origin: Origin,
-        mut edges: Vec<Edge>,
+        edges: Vec<Edge>,
         replace: bool,
     ) -> anyhow::Result<()> {
-        edges.retain(|e| e.source != e.target);
-        edges.sort_by_key(Edge::key);
-        edges.dedup_by_key(|e| e.key());
+        let edges = Edge::keyed(edges.into_iter().filter(|e| e.source != e.target));
         self.report.lock().expect("report poisoned").edges += edges.len() as u64;
         let started = Instant::now();
         if replace && !self.first {

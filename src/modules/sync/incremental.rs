@@ -34,13 +34,8 @@ impl Importer {
         since: DateTime<Utc>,
         reconcile: bool,
     ) -> anyhow::Result<ImportReport> {
-        let stored = store::all(
-            &store::entities(&self.store),
-            &self.connection,
-            "kind",
-            &EntityKind::ALL,
-        )
-        .await?;
+        let mut stored = Vec::new();
+        store::for_each_entity(&self.store, &self.connection, |e| stored.push(e)).await?;
         // Everything stored counts as seen: links to it lead nowhere new. (Unreadable targets
         // are not retried on every sync; a full import or a webhook finds them shared.)
         self.claimed

@@ -22,7 +22,7 @@ mod read;
 mod routes;
 pub mod run;
 pub mod service;
-pub mod store;
+mod store;
 mod task;
 pub mod webhooks;
 pub mod workspaces;

@@ -1,8 +1,11 @@
 //! What an import stores: the workspace's entities (pages, rows, databases, data sources) and
 //! the typed edges between them, each with its provenance.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
+use crate::modules::notion::links::LinkKind;
 use crate::storage::{Collection, Index};
 
 pub static ENTITIES: Collection = Collection {
@@ -110,6 +113,16 @@ pub enum Origin {
     Content,
 }
 
+impl Origin {
+    /// The stored name (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Properties => "properties",
+            Self::Content => "content",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Edge {
     pub connection: String,
@@ -118,20 +131,37 @@ pub struct Edge {
     pub owner: String,
     pub source: String,
     pub target: String,
-    pub kind: String,
+    /// Stored under its [`LinkKind::name`], the names the first versions wrote.
+    pub kind: LinkKind,
     /// The block (or page) the link was found in.
     pub provenance: String,
     pub origin: Origin,
 }
 
 impl Edge {
-    /// One edge per (source, target, kind) per origin.
+    /// The stored id: one edge per (source, target, kind) per origin. Built from the stored
+    /// names, lowercase (as every version wrote it), so that a re-read overwrites its edge.
     pub fn key(&self) -> String {
-        format!(
-            "{}:{}:{}:{}:{:?}",
-            self.connection, self.source, self.kind, self.target, self.origin
-        )
-        .to_lowercase()
+        let Self {
+            connection,
+            source,
+            target,
+            kind,
+            origin,
+            ..
+        } = self;
+        let (kind, origin) = (kind.name(), origin.name());
+        format!("{connection}:{source}:{kind}:{target}:{origin}").to_lowercase()
+    }
+
+    /// The edges by key, each key built once; of a repeated edge the first is kept (its
+    /// provenance is the first place the link was found).
+    pub fn keyed(edges: impl IntoIterator<Item = Edge>) -> BTreeMap<String, Edge> {
+        let mut keyed = BTreeMap::new();
+        for edge in edges {
+            keyed.entry(edge.key()).or_insert(edge);
+        }
+        keyed
     }
 }
 

@@ -5,7 +5,7 @@ use futures::stream::TryStreamExt;
 
 use super::crawl::{Importer, Task, plain};
 use super::incremental::parent_of;
-use super::model::{Entity, EntityKind, Origin};
+use super::model::{Edge, Entity, EntityKind, Origin};
 use super::store;
 use crate::modules::notion::NotionError;
 use crate::modules::notion::links::{self, Link, LinkKind};
@@ -302,6 +302,7 @@ impl Importer {
                 edges.push(self.edge(&page, &link, Origin::Content));
             }
         }
+        let edges = Edge::keyed(edges);
         self.report.lock().expect("report poisoned").edges += edges.len() as u64;
         store::add_edges(&self.store, edges).await?;
         Ok(())

@@ -1,9 +1,9 @@
 //! Persistence of imported entities and edges through the document store.
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 
 use super::model::{EDGES, ENTITIES, Edge, Entity, Origin};
-use crate::storage::{Document, Filter, Query, Store, StoreResult, Typed};
+use crate::storage::{Filter, Order, Query, Store, StoreResult, Typed};
 
 pub fn entities(store: &Store) -> Typed<Entity> {
     Typed::new(store.clone(), &ENTITIES)
@@ -24,67 +24,69 @@ pub async fn save_entity(store: &Store, entity: &Entity) -> StoreResult<()> {
         .map(|_| ())
 }
 
-/// Replaces every edge `owner` produced from `origin` with `fresh`: removed links disappear.
+/// Replaces every edge `owner` produced from `origin` with `fresh`: removed links disappear,
+/// in one bulk delete.
 pub async fn replace_edges(
     store: &Store,
     connection: &str,
     owner: &str,
     origin: Origin,
-    fresh: Vec<Edge>,
+    fresh: BTreeMap<String, Edge>,
 ) -> StoreResult<()> {
-    let keep: HashSet<String> = fresh.iter().map(Edge::key).collect();
-    let origin_name = serde_json::to_value(origin).unwrap_or_default();
     let filter = Filter::all()
         .eq("connection", connection)
         .eq("owner", owner)
-        .eq("origin", origin_name);
+        .eq("origin", origin.name());
     let mut stale = Vec::new();
     edges(store)
         .for_each(&Query::new(filter).limit(500), |r| {
-            if !keep.contains(&r.id) {
+            if !fresh.contains_key(&r.id) {
                 stale.push(r.id);
             }
         })
         .await?;
-    for id in stale {
-        store.delete(&EDGES, &id).await?;
+    if !stale.is_empty() {
+        edges(store).delete_many(&stale).await?;
     }
     add_edges(store, fresh).await
 }
 
-/// Writes edges without removing others (edges resolved after their page was read).
-pub async fn add_edges(store: &Store, fresh: Vec<Edge>) -> StoreResult<()> {
-    let docs = fresh
-        .iter()
-        .map(|edge| {
-            let body = serde_json::to_value(edge).map_err(anyhow::Error::from)?;
-            Ok(Document::new(
-                edge.key(),
-                body.as_object().cloned().unwrap_or_default(),
-            ))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    if !docs.is_empty() {
-        store.bulk_upsert(&EDGES, docs).await?;
+/// Writes edges by key without removing others (edges resolved after their page was read).
+pub async fn add_edges(store: &Store, fresh: BTreeMap<String, Edge>) -> StoreResult<()> {
+    if fresh.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let values: Vec<(String, Edge)> = fresh.into_iter().collect();
+    edges(store).bulk_upsert(&values).await.map(drop)
 }
 
-/// Every stored record of a collection for one connection, page by page.
-pub async fn all<T: serde::Serialize + serde::de::DeserializeOwned>(
-    typed: &Typed<T>,
+/// Every entity stored for `connection`, in `notion_id` order, one page of the store at a time.
+pub async fn for_each_entity(
+    store: &Store,
     connection: &str,
-    kind_field: &str,
-    kinds: &[&str],
-) -> StoreResult<Vec<T>> {
-    let mut out = Vec::new();
-    for kind in kinds {
-        let filter = Filter::all()
-            .eq("connection", connection)
-            .eq(kind_field, *kind);
-        typed
-            .for_each(&Query::new(filter).limit(1000), |r| out.push(r.value))
-            .await?;
-    }
-    Ok(out)
+    mut each: impl FnMut(Entity),
+) -> StoreResult<()> {
+    entities(store)
+        .for_each(&by(connection, "notion_id"), |r| each(r.value))
+        .await
+}
+
+/// Every edge stored for `connection`, grouped by kind, one page of the store at a time.
+pub async fn for_each_edge(
+    store: &Store,
+    connection: &str,
+    mut each: impl FnMut(Edge),
+) -> StoreResult<()> {
+    edges(store)
+        .for_each(&by(connection, "kind"), |r| each(r.value))
+        .await
+}
+
+/// Rows read per round trip when a whole workspace is read.
+const PAGE: usize = 2000;
+
+fn by(connection: &str, field: &str) -> Query {
+    Query::new(Filter::all().eq("connection", connection))
+        .sort(field, Order::Asc)
+        .limit(PAGE)
 }
