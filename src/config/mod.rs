@@ -196,11 +196,18 @@ pub struct GraphSettings {
     /// pins; older ones are deleted with their chunks after each build.
     #[serde(rename = "graph_snapshots_kept", deserialize_with = "parsed")]
     pub snapshots_kept: usize,
+    /// How long a rebuild after a sync waits, so that the syncs and webhook re-reads of that
+    /// moment make one build rather than one each.
+    #[serde(rename = "graph_build_debounce_ms", deserialize_with = "parsed")]
+    pub build_debounce_ms: u64,
 }
 
 impl Default for GraphSettings {
     fn default() -> Self {
-        Self { snapshots_kept: 20 }
+        Self {
+            snapshots_kept: 20,
+            build_debounce_ms: 10_000,
+        }
     }
 }
 

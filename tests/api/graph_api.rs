@@ -3,6 +3,9 @@
 //! after a sync, and bad parameters refused with a problem naming them.
 
 use std::io::Read;
+use std::time::Duration;
+
+use futures::StreamExt;
 
 use notion_graph::modules::graph::{BuildOptions, bin};
 use notion_sim::RunningSim;
@@ -10,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::accounts::{TestUser, sign_up};
-use crate::helpers::{Mode, TestApp, json, spawn_app_with};
+use crate::helpers::{Mode, TestApp, eventually, json, spawn_app_with};
 use crate::workspaces::connected;
 
 const PAGES: usize = 40;
@@ -26,19 +29,35 @@ async fn app_with_sim(mode: Mode, seed: u64) -> Option<(TestApp, RunningSim)> {
     let app = spawn_app_with(mode, move |s| {
         s.notion.api_url = url;
         s.notion.rate = 200.0;
+        s.graph.build_debounce_ms = 0;
     })
     .await?;
     Some((app, sim))
 }
 
-/// A user with the simulator's workspace imported; the workspace's API path.
+/// A user with the simulator's workspace imported and the build that follows done; the
+/// workspace's API path.
 async fn owner(app: &TestApp, sim: &RunningSim) -> (TestUser, String) {
     let user = sign_up(app, "grapher").await;
     let id = connected(app, &user, sim).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    (user, format!("/api/v1/workspaces/{id}"))
+    let path = format!("/api/v1/workspaces/{id}");
+    settled(app, &user, &path, 1).await;
+    (user, path)
+}
+
+/// The workspace's builds once at least `count` exist and all are completed, newest first.
+async fn settled(app: &TestApp, user: &TestUser, path: &str, count: usize) -> Vec<Value> {
+    let builds = format!("{path}/graph/builds");
+    eventually(Duration::from_secs(60), "builds to complete", || async {
+        let listed = json(user.get(app, &builds).await).await;
+        let listed = listed.as_array().unwrap().clone();
+        let done = listed.iter().all(|b| b["state"] == "completed");
+        (listed.len() >= count && done).then_some(listed)
+    })
+    .await
 }
 
 fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
@@ -469,4 +488,142 @@ async fn bad_parameters_are_refused_with_a_problem_naming_them() {
     let missing = user.get(&app, &format!("{path}/graph?version=99")).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(json(missing).await["code"], "unknown_snapshot");
+}
+
+/// A link between two pages that the simulator does not have yet, added there.
+async fn add_a_link(sim: &RunningSim) -> (String, String) {
+    let truth = sim.truth();
+    let live: Vec<_> = truth
+        .pages
+        .iter()
+        .filter(|p| p.shared && !p.trashed && p.kind == "page")
+        .collect();
+    let (a, b) = live
+        .iter()
+        .flat_map(|a| live.iter().map(move |b| (a, b)))
+        .find(|(a, b)| {
+            a.id != b.id
+                && !truth
+                    .edges
+                    .iter()
+                    .any(|e| e.source == a.id && e.target == b.id)
+        })
+        .unwrap();
+    let body = serde_json::json!({ "target": b.id, "kind": "page_mention" });
+    crate::sync_import::edit(sim, Method::POST, &format!("/pages/{}/links", a.id), body).await;
+    (a.id.clone(), b.id.clone())
+}
+
+#[tokio::test]
+async fn a_sync_that_changes_the_workspace_is_followed_by_a_new_version() {
+    for mode in Mode::ALL {
+        let Some((app, sim)) = app_with_sim(mode, 117).await else {
+            return;
+        };
+        let (user, path) = owner(&app, &sim).await;
+        let first = json(user.get(&app, &format!("{path}/graph/versions")).await).await;
+        let before = first["latest"].as_u64().expect("the import was built");
+        let workspace = path.rsplit('/').next().unwrap();
+        let channel = notion_graph::modules::graph::builds::versions_channel(workspace);
+        let mut announced = app.state.cache.subscribe(&channel).await.unwrap();
+
+        let (source, target) = add_a_link(&sim).await;
+        let sync = user
+            .send(
+                &app,
+                Method::POST,
+                &format!("{path}/syncs"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(sync.status(), StatusCode::ACCEPTED);
+        let message = tokio::time::timeout(Duration::from_secs(60), announced.next()).await;
+        let message: Value = serde_json::from_str(&message.unwrap().unwrap()).unwrap();
+        assert_eq!(message["version"], before + 1);
+        let builds = settled(&app, &user, &path, 2).await;
+        assert_eq!(
+            (builds[0]["reason"].as_str(), builds[0]["version"].as_u64()),
+            (Some("sync"), Some(before + 1))
+        );
+
+        let diff = json(user.get(&app, &format!("{path}/graph/diff")).await).await;
+        let added = diff["added_links"].as_array().unwrap();
+        let plain = |id: &str| id.replace('-', "");
+        assert!(
+            added
+                .iter()
+                .any(|l| plain(l["source"].as_str().unwrap()) == plain(&source)
+                    && plain(l["target"].as_str().unwrap()) == plain(&target)),
+            "{diff}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn builds_asked_for_at_once_make_at_most_one_new_version() {
+    for mode in Mode::ALL {
+        let Some((app, sim)) = app_with_sim(mode, 118).await else {
+            return;
+        };
+        let (user, path) = owner(&app, &sim).await;
+        let versions = format!("{path}/graph/versions");
+        let before = json(user.get(&app, &versions).await).await["latest"]
+            .as_u64()
+            .unwrap();
+
+        let unchanged = user
+            .send(
+                &app,
+                Method::POST,
+                &format!("{path}/graph/builds"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(unchanged.status(), StatusCode::ACCEPTED);
+        let location = header(&unchanged, "location").to_owned();
+        let done = eventually(Duration::from_secs(60), "the build", || async {
+            let build = json(user.get(&app, &location).await).await;
+            (build["state"] == "completed").then_some(build)
+        })
+        .await;
+        assert_eq!(
+            (done["unchanged"].as_bool(), done["version"].as_u64()),
+            (Some(true), Some(before)),
+            "{done}"
+        );
+
+        // Stored by the import alone (no sync): the builds asked for now all see it.
+        add_a_link(&sim).await;
+        crate::sync_import::importer_for(&sim, &app.state.store, path.rsplit('/').next().unwrap())
+            .run()
+            .await
+            .unwrap();
+        let (route, empty) = (format!("{path}/graph/builds"), serde_json::json!({}));
+        let asked = futures::future::join_all(
+            (0..3).map(|_| user.send(&app, Method::POST, &route, &empty)),
+        )
+        .await;
+        assert!(asked.iter().all(|r| r.status() == StatusCode::ACCEPTED));
+        let builds = settled(&app, &user, &path, 5).await;
+        let answered: Vec<_> = builds[..3]
+            .iter()
+            .map(|b| b["version"].as_u64().unwrap())
+            .collect();
+        assert_eq!(answered, [before + 1; 3], "{builds:?}");
+        let after = json(user.get(&app, &versions).await).await;
+        assert_eq!(after["latest"], before + 1);
+        assert_eq!(
+            after["versions"].as_array().unwrap().len() as u64,
+            before + 1
+        );
+
+        let unknown = user
+            .get(
+                &app,
+                &format!("{path}/graph/builds/01HZZZZZZZZZZZZZZZZZZZZZZZ"),
+            )
+            .await;
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        assert_eq!(json(unknown).await["code"], "unknown_build");
+    }
 }

@@ -332,6 +332,7 @@ async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
             // Refused at the workspace, before any page is looked up.
             ("pages", "any-page".to_owned()),
             ("shares", share["id"].as_str().unwrap().to_owned()),
+            ("builds", "any-build".to_owned()),
         ];
         let document = json(app.get("/api/openapi.json").await).await;
         let b_is_admin = b.get(&app, "/api/admin/users").await.status() == StatusCode::OK;

@@ -11,13 +11,15 @@
 //! the versions a holder (a share link) pins through [`GraphService::pin`].
 //!
 //! The graph API (`routes`, under `/api/v1/workspaces/{id}`): views with precompressed bodies
-//! and strong ETags ([`http`]), parameters read by [`query`], snapshot versions and diffs, and
-//! pages ([`pages`]).
+//! and strong ETags ([`http`]), parameters read by [`query`], snapshot versions and diffs,
+//! pages ([`pages`]), and builds: after a sync that stored something, or on request, a
+//! debounced job builds the next snapshot, one per workspace at a time ([`builds`]).
 
 pub mod analysis;
 pub mod bin;
 mod bodies;
 pub mod build;
+pub mod builds;
 mod communities;
 pub mod d3;
 mod facts;
@@ -43,13 +45,14 @@ pub use service::{ExportRequest, Format, GraphError, GraphService, service};
 pub use store::{SNAPSHOT_CHUNKS, SNAPSHOTS};
 pub use views::{Neighbourhood, ViewRequest};
 
+use crate::jobs::JobType;
 use crate::manifest::{Mount, Routes};
 use utoipa::OpenApi;
 
 pub static MODULE: crate::manifest::Module = crate::manifest::Module {
     name: "graph",
-    collections: &[&SNAPSHOTS, &SNAPSHOT_CHUNKS, &SNAPSHOT_PINS],
-    jobs: &[],
+    collections: &[&SNAPSHOTS, &SNAPSHOT_CHUNKS, &SNAPSHOT_PINS, &builds::BUILDS],
+    jobs: &[JobType::of::<builds::BuildGraph>()],
     routes: &[Routes {
         mount: Mount::Api,
         configure: routes::configure,

@@ -3,10 +3,12 @@
 //! Views are served with the caching of [`super::http`]; parameters are read by
 //! [`super::query`], which names the one that is wrong.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use super::builds::{self, BuildReason, BuildState, BuildView};
 use super::http::{IMMUTABLE, REVALIDATE, Representation, revalidated_json};
 use super::model::SnapshotMeta;
 use super::pages::{self, PageDetail, PageLink, PageMetrics, PageSummary};
@@ -20,8 +22,9 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(graph, versions, diff, search_pages, page),
-    components(schemas(Versions, Version, PageList, PageSummary, PageDetail, PageMetrics, PageLink))
+    paths(graph, versions, diff, start_build, list_builds, show_build, search_pages, page),
+    components(schemas(Versions, Version, BuildView, BuildState, BuildReason, PageList,
+        PageSummary, PageDetail, PageMetrics, PageLink))
 )]
 pub struct Api;
 
@@ -29,6 +32,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(graph)
         .service(versions)
         .service(diff)
+        .service(start_build)
+        .service(list_builds)
+        .service(show_build)
         .service(search_pages)
         .service(page);
 }
@@ -169,6 +175,61 @@ async fn diff(
     let to = version("to", query.to.as_deref())?;
     let diff = service(&state).diff(&workspace, from, to).await?;
     Ok(HttpResponse::Ok().json(diff))
+}
+
+/// Queues a build of the workspace's graph now. It takes up every build waiting (those that
+/// syncs asked for); if the graph has not changed, it stores no new version and names the
+/// newest (`unchanged`).
+#[utoipa::path(params(("id" = String, Path)),
+    responses((status = 202, body = BuildView, description = "Queued; `Location` is the build, to poll until `completed`"),
+        (status = 401), (status = 404)))]
+#[post("/workspaces/{id}/graph/builds")]
+async fn start_build(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let workspace = workspace_for(&state, &user, &id).await?.id;
+    let (build, record) = builds::request(&state, &workspace, BuildReason::Request).await?;
+    let location = format!("/api/v1/workspaces/{workspace}/graph/builds/{build}");
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, location))
+        .json(BuildView::of(build, record)))
+}
+
+/// The workspace's recent builds (a week of them), newest first.
+#[utoipa::path(params(("id" = String, Path), VersionsQuery),
+    responses((status = 200, body = [BuildView]), (status = 400, description = "`limit` is out of range"),
+        (status = 401), (status = 404)))]
+#[get("/workspaces/{id}/graph/builds")]
+async fn list_builds(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    query: web::Query<VersionsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let workspace = workspace_for(&state, &user, &id).await?.id;
+    let limit = bounded("limit", query.limit.as_deref(), 20, 1, 100, Code::InvalidLimit)?;
+    let recent = builds::recent(&state.store, &workspace, limit).await?;
+    Ok(HttpResponse::Ok().json(recent))
+}
+
+/// One build: queued, running, completed (with the version that answers it) or failed.
+#[utoipa::path(params(("id" = String, Path), ("build" = String, Path)),
+    responses((status = 200, body = BuildView), (status = 401),
+        (status = 404, description = "No such workspace or build (`unknown_build`)")))]
+#[get("/workspaces/{id}/graph/builds/{build}")]
+async fn show_build(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, build) = path.into_inner();
+    let workspace = workspace_for(&state, &user, &id).await?.id;
+    match builds::get(&state.store, &workspace, &build).await? {
+        Some(record) => Ok(HttpResponse::Ok().json(BuildView::of(build, record))),
+        None => Err(AppError::new(Code::UnknownBuild, format!("no graph build `{build}` of this workspace"))),
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -109,6 +109,22 @@ pub fn render(
     })
 }
 
+/// What [`GraphService::rebuild`] found.
+#[derive(Debug, Clone)]
+pub enum Rebuilt {
+    New(Arc<Snapshot>),
+    /// The graph is the newest snapshot's: no new version.
+    Unchanged(Arc<Snapshot>),
+}
+
+impl Rebuilt {
+    pub fn snapshot(&self) -> &Arc<Snapshot> {
+        match self {
+            Self::New(snapshot) | Self::Unchanged(snapshot) => snapshot,
+        }
+    }
+}
+
 /// The state's graph service: its caches live as long as the state.
 pub fn service(state: &AppState) -> Arc<GraphService> {
     let kept = state.settings.graph.snapshots_kept;
@@ -157,6 +173,33 @@ impl GraphService {
     ) -> Result<Arc<Snapshot>, GraphError> {
         let graph = build::from_store(&self.store, workspace, options).await?;
         let previous = self.snapshot(workspace, None).await.ok();
+        self.store_next(workspace, graph, options, previous).await
+    }
+
+    /// Builds the next snapshot of `workspace` with the default options, unless its graph is
+    /// the newest snapshot's exactly: then that one stays current (a sync that re-read pages
+    /// without changing them makes no new version).
+    pub async fn rebuild(&self, workspace: &str) -> Result<Rebuilt, GraphError> {
+        let options = BuildOptions::default();
+        let graph = build::from_store(&self.store, workspace, options).await?;
+        match self.snapshot(workspace, None).await.ok() {
+            Some(newest) if newest.meta.options == options && newest.graph == graph => {
+                Ok(Rebuilt::Unchanged(newest))
+            }
+            previous => {
+                let built = self.store_next(workspace, graph, options, previous).await?;
+                Ok(Rebuilt::New(built))
+            }
+        }
+    }
+
+    async fn store_next(
+        &self,
+        workspace: &str,
+        graph: super::Graph,
+        options: BuildOptions,
+        previous: Option<Arc<Snapshot>>,
+    ) -> Result<Arc<Snapshot>, GraphError> {
         let name = workspace.to_owned();
         let mut built = tokio::task::spawn_blocking(move || {
             analyse(&name, graph, options, previous.as_deref())

@@ -33,6 +33,13 @@ pub struct ImportReport {
     pub unshared: u64,
 }
 
+impl ImportReport {
+    /// Whether the run wrote any entity or edge (what it wrote may equal what was stored).
+    pub fn stored_anything(&self) -> bool {
+        self.entities + self.edges + self.unshared > 0
+    }
+}
+
 pub struct Importer {
     pub(super) progress: Arc<Progress>,
     pub(super) client: NotionClient,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::connection::{self, connections};
 use super::service::{self, Outcome, SyncError};
 use crate::jobs::Job;
+use crate::modules::graph;
 use crate::state::AppState;
 
 /// Syncs one workspace. Idempotent: a second run finds nothing changed, or resumes the
@@ -26,6 +27,7 @@ impl Job for SyncWorkspace {
         match outcome {
             Ok(Outcome::Stopped) => anyhow::bail!("stopped by shutdown; the next attempt resumes"),
             Ok(outcome) => {
+                rebuild_graph(state, &self.connection, &outcome).await?;
                 tracing::info!(connection = self.connection, ?outcome, "sync finished");
                 Ok(())
             }
@@ -62,9 +64,18 @@ impl Job for WebhookRefresh {
         match service::refresh(state, &self.connection, self.pages, self.databases).await {
             // A long sync holds the workspace: try again later, with the job's backoff.
             Ok(Outcome::Busy) => anyhow::bail!("the workspace is being synced; retrying later"),
-            Ok(_) | Err(SyncError::UnknownConnection(_)) => Ok(()),
+            Ok(outcome) => rebuild_graph(state, &self.connection, &outcome).await,
+            Err(SyncError::UnknownConnection(_)) => Ok(()),
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+/// A sync that stored something is followed by a (debounced) graph build.
+async fn rebuild_graph(state: &AppState, connection: &str, outcome: &Outcome) -> anyhow::Result<()> {
+    match outcome {
+        Outcome::Done(_, report) => graph::builds::after_sync(state, connection, report).await,
+        _ => Ok(()),
     }
 }
 
