@@ -41,7 +41,8 @@ fn main() -> ExitCode {
             return commands::exit(runtime.block_on(commands::workspaces(settings)));
         }
         Command::Graph(command) => {
-            return commands::exit(runtime.block_on(commands::graph(settings, command)));
+            let user = cli.user.as_deref();
+            return commands::exit(runtime.block_on(commands::graph(settings, user, command)));
         }
         Command::Share(command) => {
             return commands::exit(runtime.block_on(commands::share(settings, command)));

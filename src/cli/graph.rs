@@ -1,4 +1,4 @@
-//! `notion-graph graph ...`: build snapshots, export views, diff snapshots.
+//! `notion-graph graph ...`: build snapshots, export views, diff snapshots, import edge lists.
 
 use std::path::PathBuf;
 
@@ -12,6 +12,20 @@ pub enum GraphCommand {
     Export(GraphExportArgs),
     /// Print what changed between two snapshots, as JSON.
     Diff(GraphDiffArgs),
+    /// Make a workspace from a plain edge list (`source target` per line, page titles
+    /// generated) and build its graph: demos and benchmarks of any size.
+    ImportEdges(GraphImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GraphImportArgs {
+    /// One `source target` pair of non-negative integers per line; blank lines and `#`
+    /// comments are skipped, further columns ignored.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The new workspace's name.
+    #[arg(long, value_name = "N")]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]

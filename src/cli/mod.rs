@@ -10,7 +10,8 @@ use crate::config::FlagValue;
 mod graph;
 mod share;
 pub use graph::{
-    ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, ViewName,
+    ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, GraphImportArgs,
+    ViewName,
 };
 pub use share::{PresetArgs, ShareCommand, ShareCreateArgs};
 

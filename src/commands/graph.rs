@@ -1,4 +1,4 @@
-//! `graph build`, `graph export` and `graph diff`. What the user named wrongly (a workspace, a
+//! `graph build`, `graph export`, `graph diff` and `graph import-edges`. What the user named wrongly (a workspace, a
 //! page, a depth, an edge list) exits with status 2 and a message naming it.
 
 use std::io::Write;
@@ -11,21 +11,24 @@ use graph_engine::EdgeList;
 
 use super::CommandResult;
 use crate::cli::{
-    ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, ViewName,
+    ExportFormat, GraphBuildArgs, GraphCommand, GraphDiffArgs, GraphExportArgs, GraphImportArgs,
+    ViewName,
 };
 use crate::config::Settings;
 use crate::error::{AppError, Code};
 use crate::modules;
+use crate::modules::auth;
 use crate::modules::graph::analysis::{self, Structure};
 use crate::modules::graph::service::{self, resolve_workspace};
 use crate::modules::graph::{
-    BuildOptions, ExportRequest, Format, Neighbourhood, ViewRequest, build, layout, metrics,
+    BuildOptions, ExportRequest, Format, Neighbourhood, ViewRequest, build, import, layout, metrics,
 };
 use crate::state::AppState;
 
-/// Runs one `graph` subcommand.
-pub async fn graph(settings: Settings, command: GraphCommand) -> CommandResult {
+/// Runs one `graph` subcommand; `user` (an email) owns what `import-edges` makes.
+pub async fn graph(settings: Settings, user: Option<&str>, command: GraphCommand) -> CommandResult {
     match command {
+        GraphCommand::ImportEdges(args) => import_edges(settings, user, args).await,
         GraphCommand::Build(args) => build_snapshot(settings, args).await,
         GraphCommand::Export(args) if args.edges.is_some() => export_edge_list(&args),
         GraphCommand::Export(args) => export(settings, args).await,
@@ -140,18 +143,51 @@ async fn export(settings: Settings, args: GraphExportArgs) -> CommandResult {
     write_out(args.out.as_deref(), &bodies.plain)
 }
 
+/// The edge list in `path`, or a problem naming the file and its first bad line.
+fn read_edge_list(path: &Path) -> Result<EdgeList, AppError> {
+    let bad_file = |message: String| AppError::new(Code::InvalidFile, message);
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_file(format!("cannot read edge list {}: {e}", path.display())))?;
+    EdgeList::parse(&text)
+        .map_err(|e| bad_file(format!("{} is not an edge list: {e}", path.display())))
+}
+
+/// `graph import-edges FILE --name N`: a new workspace of the acting user, built.
+async fn import_edges(
+    settings: Settings,
+    user: Option<&str>,
+    args: GraphImportArgs,
+) -> CommandResult {
+    let name = args.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(missing("--name must be 1 to 200 characters"));
+    }
+    let started = Instant::now();
+    let list = read_edge_list(&args.file)?;
+    let state = AppState::build(settings, modules::ALL).await?;
+    let owner = auth::service::acting_user(&state, user).await?;
+    let (connection, snapshot) = import::import(&state, &owner.id, name, &list).await?;
+    let m = &snapshot.meta;
+    println!(
+        "{}: workspace `{name}` of {}: {} pages, {} links, snapshot {} ({} communities) in {:.1} s",
+        connection.id,
+        owner.email,
+        m.node_count,
+        m.link_count,
+        m.version,
+        m.community_count,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `--edges FILE`: the whole pipeline over a plain edge list, timed stage by stage.
 fn export_edge_list(args: &GraphExportArgs) -> CommandResult {
     let path = args.edges.as_deref().expect("called with --edges");
     let view = view_request(args)?;
-    let bad_file = |message: String| AppError::new(Code::InvalidFile, message);
     let started = Instant::now();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| bad_file(format!("cannot read edge list {}: {e}", path.display())))?;
-    let list = EdgeList::parse(&text)
-        .map_err(|e| bad_file(format!("{} is not an edge list: {e}", path.display())))?;
+    let list = read_edge_list(path)?;
     let graph = build::from_edge_list(&list);
-    drop(text);
     let build_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let structure = Structure::of(&graph);

@@ -627,3 +627,119 @@ async fn builds_asked_for_at_once_make_at_most_one_new_version() {
         assert_eq!(json(unknown).await["code"], "unknown_build");
     }
 }
+
+/// The binary with the test instance's data directory and keys.
+fn run_binary(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(crate::helpers::binary())
+        .arg("--data-dir")
+        .arg(&app.state.settings.storage.data_dir)
+        .args(args)
+        .env("NOTION_GRAPH_ENCRYPTION_KEYS", crate::helpers::TEST_KEYS)
+        .env_remove("MONGODB_URI")
+        .env_remove("REDIS_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn import_edges_makes_a_built_workspace_of_an_edge_list() {
+    let Some(app) = spawn_app_with(Mode::Embedded, |_| {}).await else {
+        return;
+    };
+    let user = sign_up(&app, "demo").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("edges.txt");
+    // Each node links to its parent and its predecessor: 300 nodes, 596 distinct links (2 -> 1
+    // twice, 1 -> 0 twice); a self-link is left out.
+    let mut text = String::from("# a generated tree with shortcuts\n5 5\n");
+    for n in 2..300u32 {
+        text.push_str(&format!("{n} {}\n{n} {} 0.5\n", n / 2, n - 1));
+    }
+    text.push_str("1 0\n1 0\n");
+    std::fs::write(&file, &text).unwrap();
+    let file = file.to_str().unwrap();
+
+    let output = run_binary(
+        &app,
+        &[
+            "--user",
+            &user.email,
+            "graph",
+            "import-edges",
+            file,
+            "--name",
+            "Demo graph",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("300 pages") && stdout.contains("snapshot 1"),
+        "{stdout}"
+    );
+
+    let listed = json(user.get(&app, "/api/v1/workspaces").await).await;
+    let workspace = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "Demo graph")
+        .expect("the workspace is the user's")
+        .clone();
+    assert_eq!(
+        (workspace["pages"].as_u64(), workspace["links"].as_u64()),
+        (Some(300), Some(596))
+    );
+    assert_eq!(workspace["status"], "paused", "never synced with Notion");
+    let path = format!("/api/v1/workspaces/{}", workspace["id"].as_str().unwrap());
+    let graph = json(user.get(&app, &format!("{path}/graph")).await).await;
+    assert_eq!(graph["meta"]["version"], 1, "built by the command");
+    assert_eq!(graph["nodes"].as_array().unwrap().len(), 300);
+    assert_eq!(graph["links"].as_array().unwrap().len(), 596);
+    let found = json(
+        user.get(&app, &format!("{path}/pages?q=roadmap&limit=200"))
+            .await,
+    )
+    .await;
+    let found = found["pages"].as_array().unwrap();
+    assert_eq!(
+        found.len(),
+        300usize.div_ceil(16),
+        "one title in 16 starts with Roadmap"
+    );
+    let root = json(user.get(&app, &format!("{path}/pages/Roadmap%200")).await).await;
+    assert_eq!(root["links_in"].as_array().unwrap().len(), 1, "{root}");
+    assert_eq!(root["links_in"][0]["provenance"], "edge list");
+
+    std::fs::write(dir.path().join("bad.txt"), "0 1\n2 three\n").unwrap();
+    let bad = dir.path().join("bad.txt");
+    let refused = run_binary(
+        &app,
+        &[
+            "graph",
+            "import-edges",
+            bad.to_str().unwrap(),
+            "--name",
+            "Bad",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("bad.txt"),
+        "{stderr}"
+    );
+    let unnamed = run_binary(&app, &["graph", "import-edges", file, "--name", " "]);
+    assert_eq!(unnamed.status.code(), Some(2));
+    let listed = json(user.get(&app, "/api/v1/workspaces").await).await;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "a refused import stores nothing"
+    );
+}

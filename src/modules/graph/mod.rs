@@ -25,6 +25,7 @@ pub mod d3;
 mod facts;
 pub mod formats;
 pub mod http;
+pub mod import;
 pub mod layout;
 pub mod metrics;
 pub mod model;

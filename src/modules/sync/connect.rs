@@ -135,7 +135,7 @@ pub async fn connect_with_grant(
 }
 
 /// A connection not synced yet, due at once.
-fn new_connection(state: &AppState, owner: &str, id: &str) -> Connection {
+pub(super) fn new_connection(state: &AppState, owner: &str, id: &str) -> Connection {
     let empty = SecretString::from(String::new());
     Connection {
         id: id.to_owned(),

@@ -5,6 +5,7 @@
 //!   incremental sync, and webhook-driven re-reads.
 //! - [`run`]: run history and the checkpoints an interrupted import resumes from.
 //! - [`lease`]: one sync per workspace at a time, across every worker.
+//! - [`local`]: workspaces stored from elsewhere (an edge list), never synced.
 //! - [`service`]: a sync as jobs and the command line run it, and `workspace_for`, the one
 //!   membership check of workspace routes; [`jobs`]: the jobs and the schedule; [`webhooks`]:
 //!   Notion's webhook endpoint.
@@ -16,6 +17,7 @@ pub mod crawl;
 mod incremental;
 pub mod jobs;
 pub mod lease;
+pub mod local;
 pub mod model;
 mod progress;
 mod read;
