@@ -10,7 +10,8 @@ RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/notion-graph-services.XXXXXX")"
 PIDS=()
 
 # Versions are pinned so that every machine tests against the same servers.
-PY_PACKAGES=("SecantusDB==0.7.0b3" "pymongo==4.20.0" "localstripe==1.15.10" "aiosmtpd==1.4.6")
+PY_PACKAGES=("SecantusDB==0.7.0b3" "pymongo==4.20.0" "localstripe==1.15.10" "aiosmtpd==1.4.6"
+  "playwright==1.65.2")
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 
@@ -41,6 +42,18 @@ ensure_redis() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   else
     log "redis-server is missing: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)"
+    exit 1
+  fi
+}
+
+# Debian's Chromium for the browser tests (playwright drives it; no `playwright install`).
+ensure_chromium() {
+  command -v chromium >/dev/null && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing chromium (Debian package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    log "chromium is missing: install it (Debian/Ubuntu: sudo apt-get install chromium)"
     exit 1
   fi
 }

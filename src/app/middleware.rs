@@ -138,7 +138,9 @@ pub async fn problem_fallback(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if status.as_u16() < 400 || is_problem {
+    // An answer that carries its code is the application's own, e.g. a page's error page.
+    let is_own = response.response().extensions().get::<Code>().is_some();
+    if status.as_u16() < 400 || is_problem || is_own {
         return Ok(response.map_into_left_body());
     }
     let detail = response

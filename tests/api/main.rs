@@ -2,8 +2,10 @@
 //! binary where signals and crashes are involved, against the services `scripts/test` starts.
 
 mod accounts;
+mod browser;
 mod cache_contract;
 mod command_line;
+mod embed;
 mod graph;
 mod graph_api;
 mod graph_bin;

@@ -333,6 +333,9 @@ async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
             ("pages", "any-page".to_owned()),
             ("shares", share["id"].as_str().unwrap().to_owned()),
             ("builds", "any-build".to_owned()),
+            // The embed routes take a link's token, not a user: anyone holding a live one may
+            // read (tests/api/embed.rs); a made-up one must reveal nothing.
+            ("embed", "made-up-token".to_owned()),
         ];
         let document = json(app.get("/api/openapi.json").await).await;
         let b_is_admin = b.get(&app, "/api/admin/users").await.status() == StatusCode::OK;

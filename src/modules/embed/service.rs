@@ -32,6 +32,8 @@ pub enum EmbedError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
 }
 
 impl From<EmbedError> for AppError {
@@ -41,6 +43,7 @@ impl From<EmbedError> for AppError {
             EmbedError::Graph(e) => return e.into(),
             EmbedError::Store(e) => return e.into(),
             EmbedError::Crypto(e) => return e.into(),
+            EmbedError::Other(e) => return AppError::Internal(e),
             EmbedError::UnknownShare(_) => (Code::UnknownShare, None),
             EmbedError::InvalidName => (Code::InvalidValue, Some("name")),
             EmbedError::InvalidPreset(e) => (Code::InvalidPreset, Some(e.field)),
@@ -186,7 +189,7 @@ pub fn export_request(preset: &Preset, format: Format, version: Option<u64>) -> 
 }
 
 /// The token in an embed URL (`.../embed/{token}[/...]`), if `text` is one.
-fn token_in(text: &str) -> Option<&str> {
+pub fn token_in(text: &str) -> Option<&str> {
     let (_, rest) = text.split_once("/embed/")?;
     rest.split(['/', '?', '#']).next().filter(|t| !t.is_empty())
 }

@@ -307,13 +307,33 @@ impl GraphService {
         request: &ExportRequest,
     ) -> Result<Arc<Bodies>, GraphError> {
         let key = request.key(&snapshot.meta);
+        let content_type = request.format.content_type();
+        let request = request.clone();
+        self.document(snapshot, key, content_type, move |snapshot| {
+            render(snapshot, &request.view, request.format, request.by_id)
+        })
+        .await
+    }
+
+    /// A document of `snapshot` that `write` renders (a view, or the embed's labels and
+    /// preview), compressed once and cached with the views under `key`, which must name its
+    /// bytes uniquely (start it with the snapshot's body id).
+    pub async fn document<F>(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        key: String,
+        content_type: &'static str,
+        write: F,
+    ) -> Result<Arc<Bodies>, GraphError>
+    where
+        F: FnOnce(&Snapshot) -> Result<Vec<u8>, ViewError> + Send + 'static,
+    {
         if let Some(bodies) = self.bodies.get(&key) {
             return Ok(bodies);
         }
-        let (snapshot, request) = (snapshot.clone(), request.clone());
+        let snapshot = snapshot.clone();
         let bodies = tokio::task::spawn_blocking(move || {
-            render(&snapshot, &request.view, request.format, request.by_id)
-                .map(|plain| Bodies::compress(request.format.content_type(), plain))
+            write(&snapshot).map(|plain| Bodies::compress(content_type, plain))
         })
         .await
         .map_err(anyhow::Error::from)??;

@@ -1,0 +1,113 @@
+//! What an embed serves besides its page: the graph in the `bin` format, its labels and the
+//! static preview, each rendered once per snapshot and share view, compressed, and cached in
+//! the graph service (a share's view, not the share, is the cache key: revoking needs no purge).
+
+use std::sync::Arc;
+
+use super::model::{Preset, Share};
+use super::service::EmbedError;
+use super::svg;
+use crate::modules::graph::bin::{self, Labels, Packed};
+use crate::modules::graph::service::render;
+use crate::modules::graph::views::{self, ViewError};
+use crate::modules::graph::{self, Bodies, Format, Snapshot, SnapshotMeta, ViewRequest};
+use crate::state::AppState;
+
+/// Pages the static preview labels beside its communities.
+const PREVIEW_TOP: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// `graph.bin`: the share's view as typed arrays (web/embed/FORMAT.md).
+    Graph,
+    /// `labels.json`: titles, ids and URLs by node, anonymised when titles are hidden.
+    Labels,
+    /// `static.svg`: the summary view with its top labels.
+    Preview,
+}
+
+impl Document {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Graph => "graph.bin",
+            Self::Labels => "labels.json",
+            Self::Preview => "static.svg",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Graph => bin::CONTENT_TYPE,
+            Self::Labels => "application/json",
+            Self::Preview => svg::CONTENT_TYPE,
+        }
+    }
+}
+
+/// A rendered document of a share, with the snapshot it shows and a validator naming its
+/// bytes (snapshot build, view, titles setting and name).
+pub struct Rendered {
+    pub meta: SnapshotMeta,
+    pub bodies: Arc<Bodies>,
+    pub validator: String,
+}
+
+/// `document` of `share`, from its pinned snapshot or the newest (built if there is none).
+pub async fn document(
+    state: &AppState,
+    share: &Share,
+    document: Document,
+) -> Result<Rendered, EmbedError> {
+    let service = graph::service(state);
+    let snapshot = service.current(&share.workspace, share.preset.version).await?;
+    let (preset, title) = (share.preset.clone(), share.name.clone());
+    let validator = format!(
+        "{}:embed:{}:{}:{}:{title}",
+        snapshot.meta.body,
+        document.file_name(),
+        serde_json::to_string(&preset.view_request()).expect("a view request serializes"),
+        preset.hide_titles
+    );
+    let bodies = service
+        .document(&snapshot, validator.clone(), document.content_type(), move |snapshot| {
+            write(document, &preset, &title, snapshot)
+        })
+        .await?;
+    Ok(Rendered {
+        meta: snapshot.meta.clone(),
+        bodies,
+        validator,
+    })
+}
+
+fn write(
+    document: Document,
+    preset: &Preset,
+    title: &str,
+    snapshot: &Snapshot,
+) -> Result<Vec<u8>, ViewError> {
+    match document {
+        Document::Graph => render(snapshot, &preset.view_request(), Format::Bin, false),
+        Document::Labels => {
+            let view = views::view(snapshot, &preset.view_request())?;
+            let labels = public(Labels::from_view(snapshot, &view), preset);
+            Ok(serde_json::to_vec(&labels).expect("labels serialize"))
+        }
+        Document::Preview => {
+            let summary = ViewRequest::Summary { top: PREVIEW_TOP };
+            let view = views::view(snapshot, &summary)?;
+            let labels = public(Labels::from_view(snapshot, &view), preset);
+            let packed = Packed::from_view(snapshot, &view);
+            Ok(svg::render(title, &packed, &labels).into_bytes())
+        }
+    }
+}
+
+/// The labels as the share may show them.
+fn public(labels: Labels, preset: &Preset) -> Labels {
+    if preset.hide_titles {
+        labels.anonymised()
+    } else {
+        labels
+    }
+}

@@ -1,0 +1,305 @@
+//! The public embed routes (issue 11, items 4-5; security.md 11 and 12): the page may be framed
+//! only by the configured origins and sets no cookie; its data is precompressed, strongly
+//! tagged and immutable per snapshot; hidden titles never leave the server; a revoked or
+//! expired link is 404 at once, on every instance; oEmbed and Open Graph describe it.
+
+use std::time::Duration;
+
+use notion_graph::modules::graph::bin::Packed;
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::accounts::{TestUser, sign_up};
+use crate::helpers::{Mode, TestApp, json, start};
+use crate::shares::{share, token};
+use crate::workspaces::{app_for, connected, simulator};
+
+const NOTION: &str = "frame-ancestors https://www.notion.so https://*.notion.so https://notion.site https://*.notion.site";
+
+/// A client that leaves bodies as sent, so that their encoding shows.
+fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .no_zstd()
+        .build()
+        .unwrap()
+}
+
+async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = raw_client().get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
+    headers.get(name).map_or("", |v| v.to_str().unwrap())
+}
+
+async fn owner_with_workspace(app: &TestApp, sim: &notion_sim::RunningSim) -> (TestUser, String) {
+    let owner = sign_up(app, "owner").await;
+    let workspace = connected(app, &owner, sim).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (owner, workspace)
+}
+
+#[tokio::test]
+async fn embed_page_allows_framing_only_by_notion_and_sets_no_cookie() {
+    let sim = simulator(51, 30).await;
+    let Some(app) = app_for(Mode::Embedded, &sim).await else {
+        return;
+    };
+    let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+    let created = share(&app, &owner, &workspace, json!({ "name": "Team <map>" })).await;
+    let page = get(&app, &format!("/embed/{}", token(&created)), &[]).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let headers = page.headers().clone();
+    assert!(header(&headers, header::CONTENT_SECURITY_POLICY).ends_with(NOTION));
+    assert!(headers.get(header::X_FRAME_OPTIONS).is_none());
+    assert!(headers.get(header::SET_COOKIE).is_none());
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(r#"<meta property="og:title" content="Team &#60;map&#62;">"#)
+            || html.contains("Team &lt;map&gt;"),
+        "the name is escaped: {html}"
+    );
+    assert!(html.contains(&format!(
+        r#"content="{}/static.svg""#,
+        created["url"].as_str().unwrap()
+    )));
+    assert!(html.contains(r#"type="application/json+oembed""#));
+
+    let script = html.split(r#"<script type="module" src=""#).nth(1).unwrap();
+    let script = script.split('"').next().unwrap();
+    let asset = get(&app, script, &[]).await;
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert!(header(asset.headers(), header::CACHE_CONTROL).contains("immutable"));
+    assert!(header(asset.headers(), header::CONTENT_TYPE).starts_with("text/javascript"));
+
+    let api = get(&app, "/api/v1/me", &[]).await;
+    assert!(
+        header(api.headers(), header::CONTENT_SECURITY_POLICY).contains("frame-ancestors 'none'")
+    );
+    assert_eq!(header(api.headers(), header::X_FRAME_OPTIONS), "DENY");
+}
+
+#[tokio::test]
+async fn embed_data_is_precompressed_tagged_and_immutable_per_snapshot() {
+    let sim = simulator(52, 40).await;
+    let Some(app) = app_for(Mode::Embedded, &sim).await else {
+        return;
+    };
+    let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+    let created = share(&app, &owner, &workspace, json!({ "name": "Data" })).await;
+    let base = format!("/embed/{}", token(&created));
+    let html = get(&app, &base, &[]).await.text().await.unwrap();
+    let versioned = html
+        .split(r#"data-graph=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+
+    let plain = get(&app, &versioned, &[]).await;
+    assert!(header(plain.headers(), header::CACHE_CONTROL).contains("immutable"));
+    let etag = header(plain.headers(), header::ETAG).to_owned();
+    assert!(
+        etag.starts_with('"') && etag.ends_with("-identity\""),
+        "a strong tag: {etag}"
+    );
+    let packed = Packed::from_bytes(&plain.bytes().await.unwrap()).unwrap();
+    let labels = json(get(&app, &format!("{base}/labels.json"), &[]).await).await;
+    assert_eq!(
+        labels["ids"].as_array().unwrap().len(),
+        packed.positions.len()
+    );
+    assert!(labels["titles"].as_array().unwrap().iter().any(|t| t != ""));
+
+    let brotli = get(
+        &app,
+        &format!("{base}/graph.bin"),
+        &[("accept-encoding", "gzip, br")],
+    )
+    .await;
+    assert_eq!(header(brotli.headers(), header::CONTENT_ENCODING), "br");
+    assert_eq!(
+        header(brotli.headers(), header::CACHE_CONTROL),
+        "private, no-cache",
+        "an unversioned URL revalidates"
+    );
+    let brotli_tag = header(brotli.headers(), header::ETAG).to_owned();
+    assert_ne!(brotli_tag, etag, "each encoding has its own strong tag");
+    let again = get(
+        &app,
+        &format!("{base}/graph.bin"),
+        &[
+            ("accept-encoding", "gzip, br"),
+            ("if-none-match", &brotli_tag),
+        ],
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let svg = get(&app, &format!("{base}/static.svg"), &[]).await;
+    assert_eq!(header(svg.headers(), header::CONTENT_TYPE), "image/svg+xml");
+    assert!(svg.text().await.unwrap().starts_with("<svg"));
+}
+
+#[tokio::test]
+async fn hidden_titles_never_leave_the_server() {
+    let sim = simulator(53, 30).await;
+    let Some(app) = app_for(Mode::Embedded, &sim).await else {
+        return;
+    };
+    let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+    let open = share(&app, &owner, &workspace, json!({ "name": "Open" })).await;
+    let public = share(
+        &app,
+        &owner,
+        &workspace,
+        json!({ "name": "Public", "preset": { "hide_titles": true } }),
+    )
+    .await;
+    let titles: Vec<String> =
+        json(get(&app, &format!("/embed/{}/labels.json", token(&open)), &[]).await).await["titles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t.as_str().filter(|t| t.len() > 3).map(str::to_owned))
+            .collect();
+    assert!(!titles.is_empty());
+    let base = format!("/embed/{}", token(&public));
+    let mut served = String::new();
+    for path in ["", "/labels.json", "/static.svg"] {
+        served += &get(&app, &format!("{base}{path}"), &[])
+            .await
+            .text()
+            .await
+            .unwrap();
+    }
+    for title in &titles {
+        assert!(!served.contains(title.as_str()), "`{title}` leaked");
+    }
+    assert!(
+        !served.contains("notion.so/"),
+        "no Notion URL (they spell titles)"
+    );
+}
+
+async fn all_gone(app: &TestApp, token: &str, url: &str) {
+    for path in ["", "/graph.bin", "/labels.json", "/static.svg"] {
+        let response = get(app, &format!("/embed/{token}{path}"), &[]).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let page = get(app, &format!("/embed/{token}"), &[]).await;
+    assert!(header(page.headers(), header::CONTENT_TYPE).starts_with("text/html"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("revoked or has expired")
+    );
+    let oembed = raw_client()
+        .get(app.url("/oembed"))
+        .query(&[("url", url)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oembed.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_revoked_share_is_404_at_once_on_every_instance() {
+    for mode in Mode::ALL {
+        let sim = simulator(54, 20).await;
+        let Some(app) = app_for(mode, &sim).await else {
+            return;
+        };
+        let mut settings = (*app.state.settings).clone();
+        settings.server.port = 0;
+        let other = start(settings, TempDir::new().unwrap()).await;
+        let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+        let created = share(&app, &owner, &workspace, json!({ "name": "Soon gone" })).await;
+        let (secret, url) = (token(&created), created["url"].as_str().unwrap().to_owned());
+        for instance in [&app, &other] {
+            assert_eq!(
+                get(instance, &format!("/embed/{secret}/graph.bin"), &[])
+                    .await
+                    .status(),
+                StatusCode::OK
+            );
+        }
+        let path = format!("/api/v1/shares/{}", created["id"].as_str().unwrap());
+        let revoked = owner.send(&app, Method::DELETE, &path, &json!({})).await;
+        assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+        all_gone(&app, &secret, &url).await;
+        all_gone(&other, &secret, &url).await;
+        other.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_share_is_404_and_a_made_up_token_too() {
+    let sim = simulator(55, 20).await;
+    let Some(app) = app_for(Mode::Embedded, &sim).await else {
+        return;
+    };
+    let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+    let soon = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let body = json!({ "name": "Brief", "expires_at": soon.to_rfc3339() });
+    let created = share(&app, &owner, &workspace, body).await;
+    let secret = token(&created);
+    assert_eq!(
+        get(&app, &format!("/embed/{secret}"), &[]).await.status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    all_gone(&app, &secret, created["url"].as_str().unwrap()).await;
+    let made_up = "A".repeat(43);
+    all_gone(&app, &made_up, &format!("http://localhost/embed/{made_up}")).await;
+}
+
+#[tokio::test]
+async fn oembed_describes_a_share_as_an_iframe_with_its_preview() {
+    let sim = simulator(56, 20).await;
+    let Some(app) = app_for(Mode::Embedded, &sim).await else {
+        return;
+    };
+    let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+    let created = share(&app, &owner, &workspace, json!({ "name": "Described" })).await;
+    let url = created["url"].as_str().unwrap();
+    let query = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![("url", url)];
+        pairs.extend_from_slice(extra);
+        raw_client().get(app.url("/oembed")).query(&pairs).send()
+    };
+    let described: Value = query(&[("maxwidth", "600")])
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (described["type"].as_str(), described["version"].as_str()),
+        (Some("rich"), Some("1.0"))
+    );
+    assert_eq!(described["title"], "Described");
+    assert_eq!(described["width"], 600);
+    assert!(
+        described["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(r#"<iframe src="{url}""#))
+    );
+    assert_eq!(described["thumbnail_url"], format!("{url}/static.svg"));
+    let xml = query(&[("format", "xml")]).await.unwrap();
+    assert_eq!(xml.status(), StatusCode::BAD_REQUEST);
+}

@@ -1,0 +1,293 @@
+// The embed viewer: loads the graph (typed arrays, no parsing), draws it with WebGL2 only when
+// something changed, on a frame budget while the view moves (a prefix of the links, which come
+// most important first) and in full once it is still, then loads the titles for labels,
+// search and the card. Test hook: `document.documentElement.dataset.viewer` ("loading", then
+// "ready" after the first complete frame, or "fallback") and `window.notionGraph`.
+
+import { clipTransform, centreOn, fit, pan, sizeScale, toScreen, toWorld, zoomAt } from "./camera.js";
+import { createCard } from "./card.js";
+import { adjacency, KIND_COMMUNITY, loadGraph, loadLabels } from "./data.js";
+import { showFallback } from "./fallback.js";
+import { neighbourhood, nodeColours, visibleLinks, visibleNodes } from "./filters.js";
+import { bindInput } from "./input.js";
+import { clearLabels, drawLabels, labelOrder } from "./labels.js";
+import { createLegend } from "./legend.js";
+import { createPicker } from "./picking.js";
+import { createRenderer } from "./renderer.js";
+import { createSearch } from "./search.js";
+import { createState } from "./state.js";
+import { colourOf, currentTheme, themeName } from "./theme.js";
+
+/** The budgeted frame aims at this many milliseconds. */
+const TARGET_MS = 40;
+/** Quiet time after the last move before the full frame. */
+const SETTLE_MS = 160;
+const PICK_PX = 10;
+
+const html = document.documentElement;
+const root = document.getElementById("viewer");
+const preset = JSON.parse(root.dataset.preset || "{}");
+const stats = { nodes: 0, links: 0, drawnLinks: 0, firstFrameMs: null, lastFrameMs: null };
+let labelledNow;
+const whenLabelled = new Promise((resolve) => { labelledNow = resolve; });
+html.dataset.viewer = "loading";
+html.dataset.theme = themeName(preset.theme);
+
+window.notionGraph = {
+  stats: () => ({ ...stats }),
+  select: async (id) => (await whenLabelled)?.select(id) ?? false,
+  search: async (text) => (await whenLabelled)?.search(text) ?? null,
+  project: async (id) => (await whenLabelled)?.project(id) ?? null,
+};
+
+boot().catch((error) => {
+  console.error(error);
+  showFallback(root, "The interactive view could not start: showing a summary.");
+});
+
+async function boot() {
+  const canvas = root.querySelector("#graph");
+  const overlay = Object.assign(document.createElement("canvas"), { id: "labels" });
+  overlay.setAttribute("aria-hidden", "true");
+  canvas.after(overlay);
+  const viewer = {};
+  const renderer = createRenderer(canvas, {
+    onLost: () => { viewer.lost = true; },
+    onRestored: () => { viewer.lost = false; viewer.invalidate?.(false); },
+  });
+  if (!renderer) return showFallback(root, null);
+  const graph = await loadGraph(root.dataset.graph);
+  Object.assign(stats, { nodes: graph.n, links: graph.m });
+  renderer.upload(graph);
+  start({ canvas, overlay, renderer, graph, viewer });
+}
+
+function start({ canvas, overlay, renderer, graph, viewer }) {
+  const state = createState(preset);
+  const near = adjacency(graph);
+  const pick = createPicker(graph);
+  const order = labelOrder(graph);
+  const filters = state.filters;
+  let labels = null, lowered = [], shown = null, budget = 0, pending = false, settle = 0;
+  let size = { width: 1, height: 1, ratio: 1 };
+  initialFilters(graph, filters);
+
+  const refilter = () => {
+    shown = visibleNodes(graph, near, filters, state.selected);
+    renderer.setColours(nodeColours(graph, shown));
+    renderer.setLinks(visibleLinks(graph, shown, filters.hideHierarchy));
+    highlight();
+  };
+  const highlight = () => {
+    const focus = state.hovered >= 0 ? state.hovered : state.selected;
+    const part = focus >= 0 && shown[focus]
+      ? neighbourhood(graph, near, shown, focus, filters.hideHierarchy)
+      : { nodes: new Uint32Array(0), pairs: new Uint32Array(0) };
+    renderer.setHighlight(part.nodes, part.pairs);
+  };
+  const invalidate = (moving) => {
+    if (moving) {
+      state.interacting = true;
+      clearTimeout(settle);
+      settle = setTimeout(() => { state.interacting = false; invalidate(false); }, SETTLE_MS);
+    }
+    if (!pending) { pending = true; requestAnimationFrame(frame); }
+  };
+  viewer.invalidate = invalidate;
+
+  function frame() {
+    pending = false;
+    if (viewer.lost) return;
+    const theme = currentTheme(preset.theme);
+    const full = !state.interacting;
+    const visible = renderer.linkCount();
+    const result = renderer.draw({
+      view: clipTransform(state.camera, size.width, size.height),
+      size: sizeScale(state.camera),
+      ratio: size.ratio,
+      linkCount: full ? visible : Math.max(1, Math.min(budget || visible, visible)),
+      background: theme.background, link: theme.link, highlight: theme.highlight,
+    });
+    stats.lastFrameMs = result.ms;
+    stats.drawnLinks = result.drawnLinks;
+    budget = adapt(budget, result, visible);
+    if (!full) return clearLabels(overlay);
+    drawTitles(theme);
+    if (stats.firstFrameMs === null) {
+      stats.firstFrameMs = performance.now();
+      html.dataset.viewer = "ready";
+      loadLabels(root.dataset.labels).then(labelled).then(labelledNow, (error) => {
+        console.error(error);
+        labelledNow(null);
+      });
+    }
+  }
+
+  function drawTitles(theme) {
+    if (!labels || !state.labels) return clearLabels(overlay);
+    const emphasised = [state.selected, state.hovered].filter((i) => i >= 0);
+    drawLabels(overlay, {
+      graph, camera: state.camera, order, ratio: size.ratio, emphasised,
+      title: (i) => titleOf(i), visible: (i) => shown[i] === 1,
+      colour: theme.text, halo: theme.halo,
+    });
+  }
+
+  const titleOf = (i) => {
+    if (!labels) return "";
+    if (graph.kinds[i] === KIND_COMMUNITY) {
+      return labels.communities.find((c) => c.id === graph.communities[i])?.label || "";
+    }
+    return labels.titles[i] || "";
+  };
+
+  const card = createCard({ root: root.querySelector("#card"), onClose: () => select(-1) });
+  function select(i, jump = false) {
+    state.selected = i;
+    if (filters.depth > 0) refilter(); else highlight();
+    if (i < 0) card.hide();
+    else {
+      const kindName = labels?.node_kinds?.[graph.kinds[i]] || "page";
+      card.show({ text: titleOf(i), kindName, degree: near.degree(i), href: labels?.urls?.[i] || null });
+      announce(`Selected ${titleOf(i) || kindName}`);
+    }
+    if (jump && i >= 0) centreOn(state.camera, graph.positions[2 * i], graph.positions[2 * i + 1], 3);
+    invalidate(false);
+  }
+
+  function labelled(loaded) {
+    labels = loaded;
+    lowered = labels.titles.map((t) => t.toLowerCase());
+    const search = createSearch({
+      input: root.querySelector("#search"),
+      list: root.querySelector("#suggestions"),
+      index: { title: (i) => titleOf(i), lowered: () => lowered, ranks: graph.ranks },
+      onPick: (i) => select(i, true),
+    });
+    viewer.focusSearch = search.focus;
+    legend();
+    invalidate(false);
+    const byId = new Map(labels.ids.map((id, i) => [id, i]));
+    return {
+      select: (id) => { const i = byId.get(id) ?? -1; select(i, true); return i >= 0; },
+      search: (text) => { const i = search.search(text); return i >= 0 ? labels.ids[i] : null; },
+      project: (id) => project(byId.get(id)),
+    };
+  }
+
+  const legend = () => createLegend({
+    kindsList: root.querySelector("#legend-kinds"),
+    communitiesList: root.querySelector("#legend-communities"),
+    graph, labels, filters, onChange: () => { refilter(); invalidate(false); },
+  });
+
+  function project(i) {
+    if (i === undefined || i < 0) return null;
+    const box = root.querySelector("#graph").getBoundingClientRect();
+    const [x, y] = toScreen(state.camera, graph.positions[2 * i], graph.positions[2 * i + 1], size.width, size.height);
+    return { x: box.left + x, y: box.top + y, colour: colourOf(graph.communities[i]) };
+  }
+
+  const pointAt = ([x, y]) => {
+    const [wx, wy] = toWorld(state.camera, x, y, size.width, size.height);
+    return pick(wx, wy, PICK_PX / state.camera.scale, (i) => shown[i] === 1);
+  };
+  bindInput(canvas, {
+    pan: (dx, dy) => { pan(state.camera, dx, dy); invalidate(true); },
+    zoom: (factor, x, y) => { zoomAt(state.camera, factor, x, y, size.width, size.height); invalidate(true); },
+    zoomCentre: (factor) => { zoomAt(state.camera, factor, size.width / 2, size.height / 2, size.width, size.height); invalidate(true); },
+    fit: () => { fit(state.camera, graph.bounds, size.width, size.height); invalidate(false); },
+    hover: (at) => {
+      const i = at ? pointAt(at) : -1;
+      if (i === state.hovered) return;
+      state.hovered = i;
+      canvas.style.cursor = i >= 0 ? "pointer" : "";
+      highlight();
+      invalidate(true);
+    },
+    click: (at) => select(pointAt(at)),
+    settle: () => invalidate(false),
+    focusSearch: () => viewer.focusSearch?.(),
+    clear: () => select(-1),
+  });
+  controls(state, graph, { refilter, invalidate, select, size: () => size });
+  updatedAgo(root.querySelector("#updated"));
+
+  new ResizeObserver(() => {
+    const ratio = Math.min(window.devicePixelRatio || 1, 2);
+    const width = Math.max(1, root.clientWidth), height = Math.max(1, root.clientHeight);
+    const first = size.width === 1;
+    size = { width, height, ratio };
+    for (const c of [canvas, overlay]) { c.width = Math.round(width * ratio); c.height = Math.round(height * ratio); }
+    if (first) fit(state.camera, graph.bounds, width, height);
+    invalidate(false);
+  }).observe(root);
+  refilter();
+}
+
+/** The preset's kinds and communities, as the hidden sets the legend toggles. */
+function initialFilters(graph, filters) {
+  const kinds = ["page", "row", "database", "data_source", "unknown"];
+  const wantedKinds = new Set((preset.kinds || []).map((k) => kinds.indexOf(k)));
+  const wantedCommunities = new Set(preset.communities || []);
+  for (let i = 0; i < graph.n; i++) {
+    if (wantedKinds.size && graph.kinds[i] !== KIND_COMMUNITY && !wantedKinds.has(graph.kinds[i])) filters.hiddenKinds.add(graph.kinds[i]);
+    if (wantedCommunities.size && !wantedCommunities.has(graph.communities[i])) filters.hiddenCommunities.add(graph.communities[i]);
+  }
+}
+
+/** Links per budgeted frame: scaled so that the next one takes about TARGET_MS. */
+function adapt(budget, result, visible) {
+  if (result.ms <= 0 || result.drawnLinks === 0) return budget;
+  const perLink = result.ms / result.drawnLinks;
+  const next = Math.floor(TARGET_MS / perLink);
+  return Math.max(1000, Math.min(visible, next));
+}
+
+function controls(state, graph, { refilter, invalidate, select, size }) {
+  const button = (id, action) => root.querySelector(`#${id}`).addEventListener("click", action);
+  const toggle = (id, key) => {
+    const element = root.querySelector(`#${id}`);
+    element.setAttribute("aria-pressed", String(state.filters[key]));
+    element.addEventListener("click", () => {
+      state.filters[key] = !state.filters[key];
+      element.setAttribute("aria-pressed", String(state.filters[key]));
+      refilter();
+      invalidate(false);
+    });
+  };
+  const zoom = (factor) => () => {
+    const { width, height } = size();
+    zoomAt(state.camera, factor, width / 2, height / 2, width, height);
+    invalidate(false);
+  };
+  button("zoom-in", zoom(1.5));
+  button("zoom-out", zoom(1 / 1.5));
+  button("fit", () => { const { width, height } = size(); fit(state.camera, graph.bounds, width, height); invalidate(false); });
+  toggle("hide-hierarchy", "hideHierarchy");
+  toggle("hide-orphans", "hideOrphans");
+  const depth = root.querySelector("#depth");
+  depth.value = String(preset.view === "neighbourhood" ? 0 : state.filters.depth);
+  depth.addEventListener("change", () => {
+    state.filters.depth = Number(depth.value);
+    refilter();
+    select(state.selected);
+  });
+}
+
+function announce(text) {
+  root.querySelector("#announce").textContent = text;
+}
+
+/** "Updated 5 minutes ago", kept current once a minute. */
+function updatedAgo(element) {
+  const at = Number(element.dataset.at);
+  const say = () => {
+    const minutes = Math.max(0, Math.round((Date.now() - at) / 60000));
+    const [value, unit] = minutes < 60 ? [minutes, "minute"] : minutes < 2880 ? [Math.round(minutes / 60), "hour"] : [Math.round(minutes / 1440), "day"];
+    element.textContent = value === 0 ? "Updated just now" : `Updated ${value} ${unit}${value === 1 ? "" : "s"} ago`;
+    element.title = new Date(at).toLocaleString();
+  };
+  say();
+  setInterval(say, 60000);
+}

@@ -1,0 +1,25 @@
+// Colours: the community palette (the same as the static preview's) and the light and dark
+// themes (from the preset, or else `prefers-color-scheme`).
+
+export const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+
+export const colourOf = (community) => PALETTE[community % PALETTE.length];
+
+const rgb = (hex) => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
+export const PALETTE_RGB = PALETTE.map(rgb);
+
+const THEMES = {
+  light: { background: [1, 1, 1, 1], link: [0.45, 0.48, 0.53, 0.28], highlight: [0.1, 0.1, 0.12, 0.9], text: "#1f2328", halo: "rgba(255,255,255,0.85)" },
+  dark: { background: [0.098, 0.098, 0.098, 1], link: [0.62, 0.65, 0.7, 0.25], highlight: [0.95, 0.95, 0.95, 0.9], text: "#e6e6e6", halo: "rgba(25,25,25,0.85)" },
+};
+
+/** The theme the page shows: the preset's, or the system's for "auto". */
+export function currentTheme(preset) {
+  if (preset === "light" || preset === "dark") return THEMES[preset];
+  const dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  return THEMES[dark ? "dark" : "light"];
+}
+
+export function themeName(preset) {
+  return currentTheme(preset) === THEMES.dark ? "dark" : "light";
+}
