@@ -7,6 +7,9 @@ COPY src src
 COPY benches benches
 COPY tools tools
 COPY crates crates
+# The viewer and page templates are compiled into the binary.
+COPY web web
+COPY templates templates
 RUN cargo build --release --locked --bin notion-graph
 
 FROM debian:bookworm-slim
