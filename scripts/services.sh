@@ -62,9 +62,12 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-wait_for_port() { # port name
-  for _ in $(seq 1 200); do
+wait_for_port() { # port name [pid]
+  # Up to two minutes: on a loaded machine a Python server takes long to import. A server
+  # that exits is reported at once.
+  for _ in $(seq 1 1200); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then break; fi
     sleep 0.1
   done
   log "$2 did not start on port $1; its log:"; cat "$RUN_DIR/$2.log" >&2 || true
@@ -87,7 +90,7 @@ start_redis() { # exports REDIS_PORT
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
     --dir "$RUN_DIR" --logfile "$RUN_DIR/redis.log" &
   PIDS+=($!)
-  wait_for_port "$REDIS_PORT" redis
+  wait_for_port "$REDIS_PORT" redis "$!"
   export REDIS_PORT
 }
 
@@ -96,7 +99,7 @@ start_mongo() { # exports MONGO_PORT
   "$VENV/bin/secantusd-py" --host 127.0.0.1 --port "$MONGO_PORT" --storage-path "$RUN_DIR/mongo" \
     --log-level WARNING >"$RUN_DIR/mongo.log" 2>&1 &
   PIDS+=($!)
-  wait_for_port "$MONGO_PORT" mongo
+  wait_for_port "$MONGO_PORT" mongo "$!"
   export MONGO_PORT
 }
 
@@ -104,7 +107,7 @@ start_stripe() { # exports STRIPE_PORT
   STRIPE_PORT=$(free_port)
   "$VENV/bin/localstripe" --port "$STRIPE_PORT" >"$RUN_DIR/stripe.log" 2>&1 &
   PIDS+=($!)
-  wait_for_port "$STRIPE_PORT" stripe
+  wait_for_port "$STRIPE_PORT" stripe "$!"
   export STRIPE_PORT
 }
 
@@ -114,6 +117,6 @@ start_smtp() { # exports SMTP_PORT and SMTP_MAILDIR (messages arrive in its new/
   "$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
     -c aiosmtpd.handlers.Mailbox "$SMTP_MAILDIR" >"$RUN_DIR/smtp.log" 2>&1 &
   PIDS+=($!)
-  wait_for_port "$SMTP_PORT" smtp
+  wait_for_port "$SMTP_PORT" smtp "$!"
   export SMTP_PORT SMTP_MAILDIR
 }

@@ -98,6 +98,10 @@ fn describe_outcome(name: &str, outcome: Result<Outcome, SyncError>) -> CommandR
             );
             Ok(ExitCode::SUCCESS)
         }
+        Outcome::UpToDate => {
+            println!("{name}: nothing to sync");
+            Ok(ExitCode::SUCCESS)
+        }
         Outcome::Stopped => {
             eprintln!("notion-graph: stopped; what was imported is kept, and the next run resumes");
             Ok(ExitCode::from(130))

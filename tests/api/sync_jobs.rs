@@ -150,26 +150,7 @@ async fn webhooks_keep_the_graph_equal_to_the_truth_and_bad_signatures_change_no
     let Some(app) = app_for(&sim, 1000.0, Some(port)).await else {
         return;
     };
-    let kept = format!(
-        "{}/api/admin/webhooks/notion/verification-token",
-        app.address
-    );
-    let token: serde_json::Value = eventually(Duration::from_secs(10), "the handshake", || async {
-        let response = app
-            .client
-            .get(&kept)
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .ok()?;
-        response.status().is_success().then_some(())?;
-        response.json().await.ok()
-    })
-    .await;
-    assert_eq!(
-        token["verification_token"],
-        sim.verification_token.clone().unwrap()
-    );
+    await_handshake(&app, &sim).await;
     let forged_handshake = app
         .client
         .post(&hook)
@@ -225,16 +206,84 @@ async fn webhooks_keep_the_graph_equal_to_the_truth_and_bad_signatures_change_no
     .await;
 
     edit_every_kind(&sim).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !converged(&sim, &app.state.store, &id).await && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_connection_equals_truth(&sim, &app.state.store, &id).await;
+    await_convergence(&app, &sim, &id).await;
+    sim.stop().await;
+}
+
+/// Events that arrive while an import holds the workspace are re-read once it is free,
+/// instead of being lost with a job that found the lease held until it ran out of attempts.
+#[tokio::test]
+async fn webhook_events_during_an_import_are_reread_once_it_ends() {
+    let port = free_port();
+    let hook = format!("http://127.0.0.1:{port}/api/webhooks/notion");
+    let sim = sim(44, 300, None, Some(hook)).await;
+    // Slow enough that the import outlasts every attempt of a refresh waiting for the lease.
+    let Some(app) = app_for(&sim, 25.0, Some(port)).await else {
+        return;
+    };
+    await_handshake(&app, &sim).await;
+    let id = connect(&app, &sim).await;
+    eventually(Duration::from_secs(60), "the import under way", || async {
+        let history = run::history(&app.state.store, &id, 10).await.unwrap();
+        let running = |r: &run::Run| r.kind == RunKind::Full && r.state == RunState::Running;
+        history
+            .iter()
+            .any(|r| running(r) && r.progress.fetched >= 30)
+            .then_some(())
+    })
+    .await;
+    edit_every_kind(&sim).await;
+    await_convergence(&app, &sim, &id).await;
+    let history = run::history(&app.state.store, &id, 100).await.unwrap();
+    let import = history.iter().find(|r| r.kind == RunKind::Full).unwrap();
+    let import_end = import.finished_at.expect("the import finished");
     assert!(
-        webhook_runs(&app, &id).await > 5,
-        "the edits came through webhooks"
+        history
+            .iter()
+            .any(|r| r.kind == RunKind::Webhook && r.started_at >= import_end),
+        "the events that found the import holding the lease were re-read after it: {history:#?}"
     );
     sim.stop().await;
+}
+
+/// Waits until the instance has received the simulator's verification token.
+async fn await_handshake(app: &TestApp, sim: &RunningSim) {
+    let kept = format!(
+        "{}/api/admin/webhooks/notion/verification-token",
+        app.address
+    );
+    let token: serde_json::Value = eventually(Duration::from_secs(10), "the handshake", || async {
+        let response = app
+            .client
+            .get(&kept)
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .ok()?;
+        response.status().is_success().then_some(())?;
+        response.json().await.ok()
+    })
+    .await;
+    assert_eq!(
+        token["verification_token"],
+        sim.verification_token.clone().unwrap()
+    );
+}
+
+/// Waits for the store to equal the truth, and checks that webhooks brought it there: no
+/// sync ran besides the first import.
+async fn await_convergence(app: &TestApp, sim: &RunningSim, id: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while !converged(sim, &app.state.store, id).await && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_connection_equals_truth(sim, &app.state.store, id).await;
+    let history = run::history(&app.state.store, id, 100).await.unwrap();
+    let syncs = history
+        .iter()
+        .filter(|r| r.kind != RunKind::Webhook)
+        .count();
+    assert_eq!(syncs, 1, "the edits came through webhooks: {history:#?}");
 }
 
 async fn workspace_of(app: &TestApp, id: &str) -> String {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::connection::{self, connections};
+use super::pending::{self, Pending};
 use super::service::{self, Outcome, SyncError};
 use crate::jobs::Job;
 use crate::modules::graph;
@@ -48,8 +49,8 @@ impl Job for SyncWorkspace {
     }
 }
 
-/// Re-reads the pages and databases webhooks named. Safe in any order: each is read as it is
-/// now.
+/// Re-reads the pages and databases webhooks named, with whatever else is waiting for the
+/// workspace (see [`pending`](super::pending)). Safe in any order: each is read as it is now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookRefresh {
     pub connection: String,
@@ -57,14 +58,36 @@ pub struct WebhookRefresh {
     pub databases: Vec<String>,
 }
 
+impl WebhookRefresh {
+    /// Drains what is waiting, naming nothing new.
+    pub fn drain(connection: &str) -> Self {
+        Self {
+            connection: connection.to_owned(),
+            pages: Vec::new(),
+            databases: Vec::new(),
+        }
+    }
+}
+
 impl Job for WebhookRefresh {
     const QUEUE: &'static str = "sync_refresh";
 
     async fn run(self, state: &AppState) -> anyhow::Result<()> {
-        match service::refresh(state, &self.connection, self.pages, self.databases).await {
-            // A long sync holds the workspace: try again later, with the job's backoff.
-            Ok(Outcome::Busy) => anyhow::bail!("the workspace is being synced; retrying later"),
-            Ok(outcome) => rebuild_graph(state, &self.connection, &outcome).await,
+        if connection::get(&state.store, &self.connection).await?.is_none() {
+            return Ok(());
+        }
+        let asked = Pending {
+            pages: self.pages.into_iter().collect(),
+            databases: self.databases.into_iter().collect(),
+        };
+        pending::add(&state.store, &self.connection, &asked).await?;
+        match service::refresh_pending(state, &self.connection).await {
+            Ok(reports) => {
+                for report in &reports {
+                    graph::builds::after_sync(state, &self.connection, report).await?;
+                }
+                Ok(())
+            }
             Err(SyncError::UnknownConnection(_)) => Ok(()),
             Err(error) => Err(error.into()),
         }

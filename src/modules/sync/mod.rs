@@ -20,6 +20,7 @@ pub mod lease;
 pub mod local;
 pub mod model;
 mod progress;
+mod pending;
 mod read;
 mod routes;
 pub mod run;
@@ -59,6 +60,7 @@ pub static MODULE: Module = Module {
         &RUNS,
         &FRONTIER,
         &LEASES,
+        &pending::PENDING,
         &webhooks::SUBSCRIPTIONS,
         &webhooks::SEEN_EVENTS,
     ],

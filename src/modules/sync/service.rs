@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::connection::{self, Connection, Status, connections};
 use super::crawl::{ImportReport, Importer};
 use super::lease;
+use super::pending;
 use super::model::{EDGES, ENTITIES};
 use super::now_ms;
 use super::progress::{self, Progress};
@@ -79,6 +80,8 @@ pub enum Outcome {
     Done(RunKind, ImportReport),
     /// Another worker holds the workspace's lease: it is syncing it now.
     Busy,
+    /// Nothing was waiting to be re-read.
+    UpToDate,
     /// The connection is paused or needs re-authorisation.
     Inactive(Status),
     /// Stopped on request; an interrupted full import resumes next time.
@@ -117,25 +120,35 @@ pub async fn sync_connection(
     watch: impl FnOnce(Arc<Progress>),
     stop: impl Future<Output = ()>,
 ) -> Result<Outcome, SyncError> {
-    with_lease(state, id, |connection| {
+    let outcome = with_lease(state, id, |connection| {
         sync_leased(state, connection, watch, stop)
     })
-    .await
+    .await?;
+    if outcome != Outcome::Busy {
+        pending::drain_after(state, id).await?;
+    }
+    Ok(outcome)
 }
 
-/// Re-reads what webhooks named, recorded as a run of its own. It holds the workspace's lease
-/// too: re-reads one after another end in the state of the last, whatever order their events
-/// came in, while two at once could let an older read overwrite a newer one.
-pub async fn refresh(
-    state: &AppState,
-    id: &str,
-    pages: Vec<String>,
-    databases: Vec<String>,
-) -> Result<Outcome, SyncError> {
-    with_lease(state, id, |connection| {
-        refresh_leased(state, connection, pages, databases)
-    })
-    .await
+/// Re-reads what webhooks asked for (see [`pending`]), each drain recorded as a run of its
+/// own, until nothing is waiting. It holds the workspace's lease too: re-reads one after
+/// another end in the state of the last, whatever order their events came in, while two at
+/// once could let an older read overwrite a newer one. When another holds the lease it ends
+/// at once: that holder drains what is waiting once it releases the lease.
+pub async fn refresh_pending(state: &AppState, id: &str) -> Result<Vec<ImportReport>, SyncError> {
+    let mut reports = Vec::new();
+    loop {
+        let outcome = with_lease(state, id, |connection| refresh_leased(state, connection)).await?;
+        // Busy: the holder drains after releasing; inactive or up to date: nothing to do.
+        let Outcome::Done(_, report) = outcome else {
+            return Ok(reports);
+        };
+        reports.push(report);
+        // Events that came in during this drain found the lease held: drain them too.
+        if pending::get(&state.store, id).await?.is_empty() {
+            return Ok(reports);
+        }
+    }
 }
 
 /// Runs `work` on an active connection while holding its lease.
@@ -171,20 +184,22 @@ where
     outcome
 }
 
-async fn refresh_leased(
-    state: &AppState,
-    mut connection: Connection,
-    pages: Vec<String>,
-    databases: Vec<String>,
-) -> Result<Outcome, SyncError> {
+async fn refresh_leased(state: &AppState, mut connection: Connection) -> Result<Outcome, SyncError> {
+    let asked = pending::get(&state.store, &connection.id).await?;
+    if asked.is_empty() {
+        return Ok(Outcome::UpToDate);
+    }
     let client = client_for(state, &connection)?;
     let kind = RunKind::Webhook;
     let run_id = run::start(&state.store, &connection, kind, &state.instance, now_ms()).await?;
     let importer = Importer::new(client, state.store.clone(), &connection.id, 8);
+    let pages = asked.pages.iter().cloned().collect();
+    let databases = asked.databases.iter().cloned().collect();
     let result = importer.run_refresh(pages, databases).await;
     let progress = importer.progress().snapshot();
     match result {
         Ok(report) => {
+            pending::remove(&state.store, &connection.id, &asked).await?;
             let end = RunState::Completed;
             run::finish(
                 &state.store,

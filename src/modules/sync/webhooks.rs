@@ -180,16 +180,18 @@ async fn event(state: &AppState, signature: &str, body: &[u8]) -> Result<(), App
     }
     let event: Event = serde_json::from_slice(body)
         .map_err(|e| AppError::new(Code::InvalidEvent, format!("not a Notion event: {e}")))?;
-    if !first_delivery(state, &event.id).await? {
+    if seen(state, &event.id).await? {
         return Ok(());
     }
-    let Some(workspace) = event.workspace_id.as_deref() else {
-        return Ok(());
-    };
-    for connection in connection::of_workspace(&state.store, workspace).await? {
-        enqueue(state, &connection, &event).await?;
+    if let Some(workspace) = event.workspace_id.as_deref() {
+        for connection in connection::of_workspace(&state.store, workspace).await? {
+            enqueue(state, &connection, &event).await?;
+        }
     }
-    Ok(())
+    // Only once its jobs are queued: a delivery cut short before that (Notion gave up
+    // waiting, the process stopped) is not mistaken for a duplicate when Notion retries it.
+    // Two deliveries at once may both queue their re-reads, which are idempotent.
+    remember(state, &event.id).await
 }
 
 async fn kept_token(state: &AppState) -> Result<Option<SecretString>, AppError> {
@@ -214,18 +216,25 @@ fn signature_matches(token: &SecretString, signature: &str, body: &[u8]) -> bool
     mac.verify_slice(&expected).is_ok()
 }
 
-/// True the first time an event id is seen.
-async fn first_delivery(state: &AppState, id: &str) -> Result<bool, AppError> {
+fn seen_key(id: &str) -> String {
+    format!("notion:{id}")
+}
+
+/// Whether an event with this id was handled before (Notion retries deliveries).
+async fn seen(state: &AppState, id: &str) -> Result<bool, AppError> {
+    let events = Typed::<Seen>::new(state.store.clone(), &SEEN_EVENTS);
+    Ok(events.get(&seen_key(id)).await?.is_some())
+}
+
+async fn remember(state: &AppState, id: &str) -> Result<(), AppError> {
     let seen = Seen {
         expires_at: super::now_ms() + SEEN_FOR_MS,
     };
-    let key = format!("notion:{id}");
     match Typed::new(state.store.clone(), &SEEN_EVENTS)
-        .insert(&key, &seen)
+        .insert(&seen_key(id), &seen)
         .await
     {
-        Ok(_) => Ok(true),
-        Err(StoreError::Conflict(_)) => Ok(false),
+        Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
         Err(other) => Err(other.into()),
     }
 }

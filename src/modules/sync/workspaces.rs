@@ -214,6 +214,7 @@ pub async fn disconnect(
         delete_matching(&state.store, collection, &mine).await?;
     }
     crate::modules::graph::builds::delete_workspace(state, id).await?;
+    state.store.delete(&super::pending::PENDING, id).await?;
     state.store.delete(&LEASES, id).await?;
     audit::record(
         &state.store,
