@@ -76,10 +76,7 @@ impl Job for WebhookRefresh {
         if connection::get(&state.store, &self.connection).await?.is_none() {
             return Ok(());
         }
-        let asked = Pending {
-            pages: self.pages.into_iter().collect(),
-            databases: self.databases.into_iter().collect(),
-        };
+        let asked = Pending::asking(self.pages, self.databases);
         pending::add(&state.store, &self.connection, &asked).await?;
         match service::refresh_pending(state, &self.connection).await {
             Ok(reports) => {

@@ -10,7 +10,7 @@
 //!
 //! [`WebhookRefresh`]: super::jobs::WebhookRefresh
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,25 +24,44 @@ pub static PENDING: Collection = Collection {
     ttl_field: None,
 };
 
+/// Each id with the number of the request that named it last, so that a request that comes
+/// in while an earlier one for the same id is being re-read is not removed with it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
-    pub pages: BTreeSet<String>,
-    pub databases: BTreeSet<String>,
+    pub pages: BTreeMap<String, u64>,
+    pub databases: BTreeMap<String, u64>,
+    next: u64,
 }
 
 impl Pending {
+    pub fn asking(pages: Vec<String>, databases: Vec<String>) -> Self {
+        let mut asked = Pending::default();
+        asked.name(pages, databases);
+        asked
+    }
+
     pub fn is_empty(&self) -> bool {
         self.pages.is_empty() && self.databases.is_empty()
     }
 
+    fn name(&mut self, pages: impl IntoIterator<Item = String>, databases: impl IntoIterator<Item = String>) {
+        for id in pages {
+            self.pages.insert(id, self.next);
+            self.next += 1;
+        }
+        for id in databases {
+            self.databases.insert(id, self.next);
+            self.next += 1;
+        }
+    }
+
     fn merge(&mut self, other: &Pending) {
-        self.pages.extend(other.pages.iter().cloned());
-        self.databases.extend(other.databases.iter().cloned());
+        self.name(other.pages.keys().cloned(), other.databases.keys().cloned());
     }
 
     fn subtract(&mut self, done: &Pending) {
-        self.pages.retain(|id| !done.pages.contains(id));
-        self.databases.retain(|id| !done.databases.contains(id));
+        self.pages.retain(|id, n| done.pages.get(id) != Some(n));
+        self.databases.retain(|id, n| done.databases.get(id) != Some(n));
     }
 }
 
@@ -110,19 +129,19 @@ pub async fn drain_after(state: &AppState, connection: &str) -> anyhow::Result<(
 mod tests {
     use super::*;
 
-    fn set(pages: &[&str], databases: &[&str]) -> Pending {
-        Pending {
-            pages: pages.iter().map(|s| s.to_string()).collect(),
-            databases: databases.iter().map(|s| s.to_string()).collect(),
-        }
+    fn ids(ids: &BTreeMap<String, u64>) -> Vec<&str> {
+        ids.keys().map(String::as_str).collect()
     }
 
     #[test]
     fn a_finished_reread_removes_only_what_it_covered() {
-        let mut waiting = set(&["a", "b"], &["d"]);
-        waiting.merge(&set(&["c"], &[]));
-        waiting.subtract(&set(&["a", "b"], &[]));
-        assert_eq!(waiting, set(&["c"], &["d"]));
+        let mut waiting = Pending::asking(vec!["a".into(), "b".into()], vec!["d".into()]);
+        let being_read = waiting.clone();
+        // Asked again while being read: the re-read may have read it before the change.
+        waiting.merge(&Pending::asking(vec!["b".into(), "c".into()], vec![]));
+        waiting.subtract(&being_read);
+        assert_eq!(ids(&waiting.pages), ["b", "c"]);
+        assert!(waiting.databases.is_empty());
         waiting.subtract(&waiting.clone());
         assert!(waiting.is_empty());
     }

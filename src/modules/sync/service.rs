@@ -193,8 +193,8 @@ async fn refresh_leased(state: &AppState, mut connection: Connection) -> Result<
     let kind = RunKind::Webhook;
     let run_id = run::start(&state.store, &connection, kind, &state.instance, now_ms()).await?;
     let importer = Importer::new(client, state.store.clone(), &connection.id, 8);
-    let pages = asked.pages.iter().cloned().collect();
-    let databases = asked.databases.iter().cloned().collect();
+    let pages = asked.pages.keys().cloned().collect();
+    let databases = asked.databases.keys().cloned().collect();
     let result = importer.run_refresh(pages, databases).await;
     let progress = importer.progress().snapshot();
     match result {
