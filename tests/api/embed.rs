@@ -12,21 +12,11 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::accounts::{TestUser, sign_up};
-use crate::helpers::{Mode, TestApp, json, start};
+use crate::helpers::{Mode, TestApp, json, raw_client, start};
 use crate::shares::{share, token};
 use crate::workspaces::{app_for, connected, simulator};
 
 const NOTION: &str = "frame-ancestors https://www.notion.so https://*.notion.so https://notion.site https://*.notion.site";
-
-/// A client that leaves bodies as sent, so that their encoding shows.
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_gzip()
-        .no_brotli()
-        .no_zstd()
-        .build()
-        .unwrap()
-}
 
 async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut request = raw_client().get(app.url(path));

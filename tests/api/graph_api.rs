@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::accounts::{TestUser, sign_up};
-use crate::helpers::{Mode, TestApp, eventually, json, spawn_app_with};
+use crate::helpers::{Mode, TestApp, eventually, json, raw_client, spawn_app_with};
 use crate::workspaces::connected;
 
 const PAGES: usize = 40;
@@ -65,16 +65,6 @@ fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
         .headers()
         .get(name)
         .map_or("", |v| v.to_str().unwrap())
-}
-
-/// A client that leaves bodies as the server encoded them.
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_gzip()
-        .no_brotli()
-        .no_zstd()
-        .build()
-        .unwrap()
 }
 
 async fn raw_get(app: &TestApp, user: &TestUser, path: &str, accept: &str) -> reqwest::Response {

@@ -202,6 +202,16 @@ pub struct Process {
     pub address: String,
 }
 
+/// A client that leaves bodies as the server encoded them, so that their encoding shows.
+pub fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .no_zstd()
+        .build()
+        .unwrap()
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

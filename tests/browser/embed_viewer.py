@@ -85,6 +85,17 @@ def viewer(browser, config):
     check("the canvas has drawn pixels where nodes are", len(drawn) >= len(pixels) // 2 + 1,
           f"{len(drawn)} of {len(pixels)}")
 
+    # The extension object is kept: a lost context hands out none.
+    page.evaluate("window.lose = document.querySelector('#graph').getContext('webgl2')"
+                  ".getExtension('WEBGL_lose_context'); lose.loseContext()")
+    page.wait_for_timeout(300)
+    blank = [p for p in pixels if p and near(pixel_at(page, p["x"], p["y"]), p["colour"])]
+    page.evaluate("lose.restoreContext()")
+    page.wait_for_timeout(800)
+    redrawn = [p for p in pixels if p and near(pixel_at(page, p["x"], p["y"]), p["colour"])]
+    check("a lost WebGL context is restored and redrawn", not blank and len(redrawn) >= len(pixels) // 2 + 1,
+          f"{len(blank)} drawn while lost, {len(redrawn)} of {len(pixels)} after")
+
     before = page.evaluate("notionGraph.stats().drawnLinks")
     page.click("#hide-hierarchy")
     page.wait_for_function(f"notionGraph.stats().drawnLinks !== {before}", timeout=10000)
