@@ -115,6 +115,14 @@ def viewer(browser, config):
     check("Open in Notion opens a new window with the page URL", opened.url == target["url"], opened.url)
     check("the frame itself did not navigate", page.url == config["page"])
 
+    linked = context.new_page()
+    linked.on("request", lambda r: methods.add(r.method))
+    linked.goto(f"{config['page']}#theme=dark&select={target['id']}")
+    linked.wait_for_function("() => document.querySelector('#card-title').textContent !== ''", timeout=30000)
+    check("state overrides in the URL fragment apply",
+          linked.evaluate("document.documentElement.dataset.theme") == "dark"
+          and linked.locator("#card-title").inner_text() == target["title"])
+
     check("the embed sends only GET requests", methods == {"GET"}, str(methods))
     check("no response sets a cookie", not cookies_set and not context.cookies(), str(cookies_set))
     context.close()

@@ -38,6 +38,7 @@ assets! {
     "viewer/fallback.js" => "text/javascript; charset=utf-8",
     "viewer/filters.js" => "text/javascript; charset=utf-8",
     "viewer/theme.js" => "text/javascript; charset=utf-8",
+    "viewer/fragment.js" => "text/javascript; charset=utf-8",
 }
 
 /// The hash naming this build's files: the first 12 hex digits of a SHA-256 over all of them.

@@ -8,6 +8,7 @@ import { clipTransform, centreOn, fit, pan, sizeScale, toScreen, toWorld, zoomAt
 import { createCard } from "./card.js";
 import { adjacency, KIND_COMMUNITY, loadGraph, loadLabels } from "./data.js";
 import { showFallback } from "./fallback.js";
+import { readFragment } from "./fragment.js";
 import { neighbourhood, nodeColours, visibleLinks, visibleNodes } from "./filters.js";
 import { bindInput } from "./input.js";
 import { clearLabels, drawLabels, labelOrder } from "./labels.js";
@@ -26,7 +27,8 @@ const PICK_PX = 10;
 
 const html = document.documentElement;
 const root = document.getElementById("viewer");
-const preset = JSON.parse(root.dataset.preset || "{}");
+const fragment = readFragment(window.location.hash);
+const preset = { ...JSON.parse(root.dataset.preset || "{}"), ...fragment.overrides };
 const stats = { nodes: 0, links: 0, drawnLinks: 0, firstFrameMs: null, lastFrameMs: null };
 let labelledNow;
 const whenLabelled = new Promise((resolve) => { labelledNow = resolve; });
@@ -71,6 +73,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
   let labels = null, lowered = [], shown = null, budget = 0, pending = false, settle = 0;
   let size = { width: 1, height: 1, ratio: 1 };
   initialFilters(graph, filters);
+  if (preset.local_depth !== undefined) filters.depth = preset.local_depth;
 
   const refilter = () => {
     shown = visibleNodes(graph, near, filters, state.selected);
@@ -168,6 +171,8 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     legend();
     invalidate(false);
     const byId = new Map(labels.ids.map((id, i) => [id, i]));
+    if (fragment.select && byId.has(fragment.select)) select(byId.get(fragment.select), true);
+    else if (fragment.search) search.search(fragment.search);
     return {
       select: (id) => { const i = byId.get(id) ?? -1; select(i, true); return i >= 0; },
       search: (text) => { const i = search.search(text); return i >= 0 ? labels.ids[i] : null; },
@@ -267,7 +272,7 @@ function controls(state, graph, { refilter, invalidate, select, size }) {
   toggle("hide-hierarchy", "hideHierarchy");
   toggle("hide-orphans", "hideOrphans");
   const depth = root.querySelector("#depth");
-  depth.value = String(preset.view === "neighbourhood" ? 0 : state.filters.depth);
+  depth.value = String(state.filters.depth);
   depth.addEventListener("change", () => {
     state.filters.depth = Number(depth.value);
     refilter();
