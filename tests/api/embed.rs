@@ -293,3 +293,70 @@ async fn oembed_describes_a_share_as_an_iframe_with_its_preview() {
     let xml = query(&[("format", "xml")]).await.unwrap();
     assert_eq!(xml.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_neighbourhood_share_names_only_the_communities_it_shows() {
+    let sim = simulator(57, 60).await;
+    let Some(app) = app_for(Mode::Embedded, &sim).await else {
+        return;
+    };
+    let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+    let full = share(&app, &owner, &workspace, json!({ "name": "All" })).await;
+    let everything =
+        json(get(&app, &format!("/embed/{}/labels.json", token(&full)), &[]).await).await;
+    let root = everything["ids"][0].as_str().unwrap();
+    let preset = json!({ "view": "neighbourhood", "root": root, "depth": 1 });
+    let local = share(
+        &app,
+        &owner,
+        &workspace,
+        json!({ "name": "Local", "preset": preset }),
+    )
+    .await;
+    let base = format!("/embed/{}", token(&local));
+    let labels = json(get(&app, &format!("{base}/labels.json"), &[]).await).await;
+    let bin = get(&app, &format!("{base}/graph.bin"), &[])
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let shown: std::collections::BTreeSet<u64> = Packed::from_bytes(&bin)
+        .unwrap()
+        .communities
+        .iter()
+        .map(|&c| u64::from(c))
+        .collect();
+    let named: std::collections::BTreeSet<u64> = labels["communities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(named, shown);
+    assert!(
+        named.len() < everything["communities"].as_array().unwrap().len(),
+        "the workspace has more"
+    );
+}
+
+#[tokio::test]
+async fn a_share_of_a_disconnected_workspace_is_gone_for_good() {
+    let sim = simulator(58, 20).await;
+    let Some(app) = app_for(Mode::Embedded, &sim).await else {
+        return;
+    };
+    let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+    let created = share(&app, &owner, &workspace, json!({ "name": "Orphaned" })).await;
+    let path = format!("/api/v1/workspaces/{workspace}");
+    let gone = owner.send(&app, Method::DELETE, &path, &json!({})).await;
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    all_gone(&app, &token(&created), created["url"].as_str().unwrap()).await;
+    let id = created["id"].as_str().unwrap();
+    let stored = app
+        .state
+        .store
+        .get(&notion_graph::modules::embed::SHARES, id)
+        .await
+        .unwrap();
+    assert!(stored.is_none(), "the link was deleted, not only refused");
+}

@@ -2,14 +2,15 @@
 //! static preview, each rendered once per snapshot and share view, compressed, and cached in
 //! the graph service (a share's view, not the share, is the cache key: revoking needs no purge).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::model::{Preset, Share};
+use super::model::{Preset, PresetView, Share};
 use super::service::EmbedError;
 use super::svg;
 use crate::modules::graph::bin::{self, Labels, Packed};
 use crate::modules::graph::service::render;
-use crate::modules::graph::views::{self, ViewError};
+use crate::modules::graph::views::{self, View, ViewError, ViewNode};
 use crate::modules::graph::{self, Bodies, Format, Snapshot, SnapshotMeta, ViewRequest};
 use crate::state::AppState;
 
@@ -90,21 +91,40 @@ fn write(
         Document::Graph => render(snapshot, &preset.view_request(), Format::Bin, false),
         Document::Labels => {
             let view = views::view(snapshot, &preset.view_request())?;
-            let labels = public(Labels::from_view(snapshot, &view), preset);
+            let labels = public(snapshot, &view, preset);
             Ok(serde_json::to_vec(&labels).expect("labels serialize"))
         }
         Document::Preview => {
-            let summary = ViewRequest::Summary { top: PREVIEW_TOP };
-            let view = views::view(snapshot, &summary)?;
-            let labels = public(Labels::from_view(snapshot, &view), preset);
+            let view = views::view(snapshot, &preview_view(preset))?;
+            let labels = public(snapshot, &view, preset);
             let packed = Packed::from_view(snapshot, &view);
             Ok(svg::render(title, &packed, &labels).into_bytes())
         }
     }
 }
 
-/// The labels as the share may show them.
-fn public(labels: Labels, preset: &Preset) -> Labels {
+/// The preview shows the summary of a whole-graph share, and a neighbourhood share as it is:
+/// a preview never shows more of the workspace than the share does.
+fn preview_view(preset: &Preset) -> ViewRequest {
+    match preset.view {
+        PresetView::Neighbourhood => preset.view_request(),
+        PresetView::Full | PresetView::Summary => ViewRequest::Summary { top: PREVIEW_TOP },
+    }
+}
+
+/// The labels of `view` as the share may show them: only the communities its nodes belong to
+/// (a community is named by its central page's title), anonymised when titles are hidden.
+fn public(snapshot: &Snapshot, view: &View, preset: &Preset) -> Labels {
+    let mut labels = Labels::from_view(snapshot, view);
+    let present: HashSet<u32> = view
+        .nodes
+        .iter()
+        .map(|node| match *node {
+            ViewNode::Page(i) => snapshot.metrics.community.get(i as usize).copied().unwrap_or(0),
+            ViewNode::Community(c) => c,
+        })
+        .collect();
+    labels.communities.retain(|c| present.contains(&c.id));
     if preset.hide_titles {
         labels.anonymised()
     } else {

@@ -174,7 +174,13 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<(String, Share), E
         .ok_or_else(unknown)?;
     match connection::get(&state.store, &share.workspace).await? {
         Some(c) if c.tenant == share.tenant => Ok((id, share)),
-        _ => Err(unknown()),
+        // Disconnected (or now someone else's): the link goes for good, so that connecting the
+        // workspace again does not bring it back.
+        _ => {
+            shares(&state.store).delete(&id).await?;
+            graph::service(state).unpin(&holder(&id)).await?;
+            Err(unknown())
+        }
     }
 }
 
