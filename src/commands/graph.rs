@@ -209,7 +209,8 @@ fn export_edge_list(args: &GraphExportArgs) -> CommandResult {
         None,
     );
     let started = Instant::now();
-    let rendered = service::render(&snapshot, &view, format_of(args.format), args.ids);
+    let rendered =
+        crate::modules::graph::export::render(&snapshot, &view, format_of(args.format), args.ids);
     let json_s = started.elapsed().as_secs_f64();
     let bytes = rendered?;
     let stored: usize = crate::modules::graph::snapshot::encode(&snapshot)

@@ -618,26 +618,45 @@ async fn builds_asked_for_at_once_make_at_most_one_new_version() {
     }
 }
 
-/// The binary with the test instance's data directory and keys.
-fn run_binary(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(crate::helpers::binary())
+/// The binary on `data` with the test keys, `stdin` as its standard input.
+fn run_binary(data: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(crate::helpers::binary())
         .arg("--data-dir")
-        .arg(&app.state.settings.storage.data_dir)
+        .arg(data)
         .args(args)
         .env("NOTION_GRAPH_ENCRYPTION_KEYS", crate::helpers::TEST_KEYS)
         .env_remove("MONGODB_URI")
         .env_remove("REDIS_URL")
         .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
 }
 
+/// The commands run on the data directory before the service starts on it, as an operator
+/// sets up a demo.
 #[tokio::test]
 async fn import_edges_makes_a_built_workspace_of_an_edge_list() {
-    let Some(app) = spawn_app_with(Mode::Embedded, |_| {}).await else {
+    let data = tempfile::TempDir::new().unwrap();
+    let Some(settings) = crate::helpers::test_settings(Mode::Embedded, data.path()) else {
         return;
     };
-    let user = sign_up(&app, "demo").await;
+    let email = "demo@example.com";
+    let password = format!("{}\n", crate::accounts::PASSWORD);
+    let create = ["admin", "create-user", "--email", email, "--password-stdin"];
+    let created = run_binary(data.path(), &create, &password);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("edges.txt");
     // Each node links to its parent and its predecessor: 300 nodes, 596 distinct links (2 -> 1
@@ -650,37 +669,55 @@ async fn import_edges_makes_a_built_workspace_of_an_edge_list() {
     std::fs::write(&file, &text).unwrap();
     let file = file.to_str().unwrap();
 
-    let output = run_binary(
-        &app,
-        &[
-            "--user",
-            &user.email,
-            "graph",
-            "import-edges",
-            file,
-            "--name",
-            "Demo graph",
-        ],
-    );
+    let import = [
+        "--user",
+        email,
+        "graph",
+        "import-edges",
+        file,
+        "--name",
+        "Demo graph",
+    ];
+    let output = run_binary(data.path(), &import, "");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout} {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout} {stderr}");
     assert!(
         stdout.contains("300 pages") && stdout.contains("snapshot 1"),
         "{stdout}"
     );
 
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "0 1\n2 three\n").unwrap();
+    let bad = [
+        "graph",
+        "import-edges",
+        bad.to_str().unwrap(),
+        "--name",
+        "Bad",
+    ];
+    let refused = run_binary(data.path(), &bad, "");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("bad.txt"),
+        "{stderr}"
+    );
+    let unnamed = ["graph", "import-edges", file, "--name", " "];
+    assert_eq!(run_binary(data.path(), &unnamed, "").status.code(), Some(2));
+
+    let app = crate::helpers::start(settings, data).await;
+    let signed_in = crate::accounts::log_in(&app, email, crate::accounts::PASSWORD).await;
+    let user = crate::accounts::signed_in(signed_in).await;
     let listed = json(user.get(&app, "/api/v1/workspaces").await).await;
-    let workspace = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["name"] == "Demo graph")
-        .expect("the workspace is the user's")
-        .clone();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(
+        listed.len(),
+        1,
+        "a refused import stores nothing: {listed:?}"
+    );
+    let workspace = &listed[0];
+    assert_eq!(workspace["name"], "Demo graph");
     assert_eq!(
         (workspace["pages"].as_u64(), workspace["links"].as_u64()),
         (Some(300), Some(596))
@@ -691,45 +728,16 @@ async fn import_edges_makes_a_built_workspace_of_an_edge_list() {
     assert_eq!(graph["meta"]["version"], 1, "built by the command");
     assert_eq!(graph["nodes"].as_array().unwrap().len(), 300);
     assert_eq!(graph["links"].as_array().unwrap().len(), 596);
-    let found = json(
-        user.get(&app, &format!("{path}/pages?q=roadmap&limit=200"))
-            .await,
-    )
-    .await;
-    let found = found["pages"].as_array().unwrap();
+    let found = user
+        .get(&app, &format!("{path}/pages?q=roadmap&limit=200"))
+        .await;
+    let found = json(found).await["pages"].as_array().unwrap().len();
     assert_eq!(
-        found.len(),
+        found,
         300usize.div_ceil(16),
         "one title in 16 starts with Roadmap"
     );
     let root = json(user.get(&app, &format!("{path}/pages/Roadmap%200")).await).await;
     assert_eq!(root["links_in"].as_array().unwrap().len(), 1, "{root}");
     assert_eq!(root["links_in"][0]["provenance"], "edge list");
-
-    std::fs::write(dir.path().join("bad.txt"), "0 1\n2 three\n").unwrap();
-    let bad = dir.path().join("bad.txt");
-    let refused = run_binary(
-        &app,
-        &[
-            "graph",
-            "import-edges",
-            bad.to_str().unwrap(),
-            "--name",
-            "Bad",
-        ],
-    );
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(refused.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("line 2") && stderr.contains("bad.txt"),
-        "{stderr}"
-    );
-    let unnamed = run_binary(&app, &["graph", "import-edges", file, "--name", " "]);
-    assert_eq!(unnamed.status.code(), Some(2));
-    let listed = json(user.get(&app, "/api/v1/workspaces").await).await;
-    assert_eq!(
-        listed.as_array().unwrap().len(),
-        1,
-        "a refused import stores nothing"
-    );
 }

@@ -23,9 +23,11 @@ pub mod builds;
 mod communities;
 pub mod d3;
 mod facts;
+pub mod export;
 pub mod formats;
 pub mod http;
 pub mod import;
+pub mod jobs;
 pub mod layout;
 pub mod metrics;
 pub mod model;
@@ -42,7 +44,8 @@ pub mod views;
 pub use bodies::{Bodies, Encoding};
 pub use model::{BuildOptions, Graph, LinkKind, Metrics, Snapshot, SnapshotDiff, SnapshotMeta};
 pub use retention::SNAPSHOT_PINS;
-pub use service::{ExportRequest, Format, GraphError, GraphService, service};
+pub use export::{ExportRequest, Format};
+pub use service::{GraphError, GraphService, service};
 pub use store::{SNAPSHOT_CHUNKS, SNAPSHOTS};
 pub use views::{Neighbourhood, ViewRequest};
 
@@ -53,7 +56,7 @@ use utoipa::OpenApi;
 pub static MODULE: crate::manifest::Module = crate::manifest::Module {
     name: "graph",
     collections: &[&SNAPSHOTS, &SNAPSHOT_CHUNKS, &SNAPSHOT_PINS, &builds::BUILDS],
-    jobs: &[JobType::of::<builds::BuildGraph>()],
+    jobs: &[JobType::of::<jobs::BuildGraph>()],
     routes: &[Routes {
         mount: Mount::Api,
         configure: routes::configure,

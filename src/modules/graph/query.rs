@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::service::{ExportRequest, Format};
+use super::export::{ExportRequest, Format};
 use super::views::{MAX_DEPTH, Neighbourhood, ViewRequest};
 use crate::error::{AppError, Code};
 

@@ -5,13 +5,12 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
-
 use super::analysis::analyse;
 use super::bodies::{Bodies, BodyCache};
 use super::model::{BuildOptions, Snapshot, SnapshotDiff, SnapshotMeta};
-use super::views::{ViewError, ViewRequest};
-use super::{build, d3, formats, retention, snapshot, store};
+use super::export::{ExportRequest, render};
+use super::views::ViewError;
+use super::{build, retention, snapshot, store};
 use crate::error::{AppError, Code};
 use crate::modules::sync::service as sync_service;
 use crate::state::AppState;
@@ -48,65 +47,6 @@ impl From<GraphError> for AppError {
         };
         AppError::new(code, error.to_string())
     }
-}
-
-/// An output format of a view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    D3,
-    Gexf,
-    Graphml,
-    /// The compact typed-array format of `web/embed/FORMAT.md` (see [`super::bin`]).
-    Bin,
-}
-
-impl Format {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::D3 => "application/json",
-            Self::Gexf => "application/gexf+xml",
-            Self::Graphml => "application/graphml+xml",
-            Self::Bin => super::bin::CONTENT_TYPE,
-        }
-    }
-}
-
-/// One view of one snapshot in one format.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ExportRequest {
-    pub view: ViewRequest,
-    pub format: Format,
-    /// D3 links by node id instead of node index.
-    pub by_id: bool,
-    /// The newest snapshot when `None`.
-    pub version: Option<u64>,
-}
-
-impl ExportRequest {
-    /// Names the document this request gets of the snapshot `meta` describes, whichever way
-    /// the version was asked for: unique across workspaces and builds (a body id is).
-    pub fn key(&self, meta: &SnapshotMeta) -> String {
-        let document = (&self.view, self.format, self.by_id);
-        let named = serde_json::to_string(&document).expect("a request serializes");
-        format!("{}:{named}", meta.body)
-    }
-}
-
-/// Renders one view of `snapshot` in `format`.
-pub fn render(
-    snapshot: &Snapshot,
-    request: &ViewRequest,
-    format: Format,
-    by_id: bool,
-) -> Result<Vec<u8>, ViewError> {
-    let view = super::views::view(snapshot, request)?;
-    Ok(match format {
-        Format::D3 => d3::render(snapshot, &view, by_id),
-        Format::Gexf => formats::gexf(snapshot, &view).into_bytes(),
-        Format::Graphml => formats::graphml(snapshot, &view).into_bytes(),
-        Format::Bin => super::bin::Packed::from_view(snapshot, &view).to_bytes(),
-    })
 }
 
 /// What [`GraphService::rebuild`] found.

@@ -213,7 +213,7 @@ pub async fn disconnect(
     for collection in [&ENTITIES, &EDGES, &RUNS] {
         delete_matching(&state.store, collection, &mine).await?;
     }
-    crate::modules::graph::builds::delete_workspace(state, id).await?;
+    crate::modules::graph::jobs::delete_workspace(state, id).await?;
     state.store.delete(&super::pending::PENDING, id).await?;
     state.store.delete(&LEASES, id).await?;
     audit::record(
