@@ -9,7 +9,7 @@ use super::model::{Preset, PresetView, Share};
 use super::service::EmbedError;
 use super::svg;
 use crate::modules::graph::bin::{self, Labels, Packed};
-use crate::modules::graph::service::render;
+use crate::modules::graph::export::render;
 use crate::modules::graph::views::{self, View, ViewError, ViewNode};
 use crate::modules::graph::{self, Bodies, Format, Snapshot, SnapshotMeta, ViewRequest};
 use crate::state::AppState;
