@@ -6,6 +6,7 @@ use clap::Parser;
 use notion_graph::cli::{Cli, Command, NotionCommand, ServeArgs};
 use notion_graph::commands;
 use notion_graph::config::Settings;
+use notion_graph::modules::dashboard::demo;
 use notion_graph::startup::{Application, Role};
 use notion_graph::telemetry;
 
@@ -61,7 +62,9 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(settings: Settings, role: Role) -> anyhow::Result<()> {
+async fn run(mut settings: Settings, role: Role) -> anyhow::Result<()> {
+    // Kept until the server stops: the demo's Notion simulator, when asked for.
+    let _simulator = demo::start(&mut settings).await?;
     Application::build(settings, role)
         .await?
         .run_until_stopped()

@@ -17,7 +17,7 @@ use actix_web::{App, Error, HttpRequest, web};
 
 use crate::error::{AppError, Code};
 use crate::manifest::{Modules, Mount};
-use crate::modules::auth;
+use crate::modules::{auth, dashboard};
 use crate::state::AppState;
 
 pub use middleware::RequestId;
@@ -89,7 +89,21 @@ async fn no_route(request: HttpRequest) -> Result<actix_web::HttpResponse, AppEr
             format!("{path} does not accept {method}"),
         ));
     }
-    Err(AppError::not_found(format!("no route for {method} {path}")))
+    let missing = AppError::not_found(format!("no route for {method} {path}"));
+    if wants_page(&request) {
+        return Ok(dashboard::view::error_page(&missing));
+    }
+    Err(missing)
+}
+
+/// A browser asking for a page outside the API gets the dashboard's 404 page.
+fn wants_page(request: &HttpRequest) -> bool {
+    let accepts_html = request
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    accepts_html && !request.path().starts_with("/api/")
 }
 
 fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> Error {

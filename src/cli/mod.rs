@@ -126,6 +126,9 @@ pub struct ServeArgs {
     /// Also run job workers in production mode.
     #[arg(long)]
     pub with_workers: bool,
+    /// Serve a sample workspace from a built-in Notion simulator (the `demo` setting).
+    #[arg(long)]
+    pub demo: bool,
 }
 
 impl Cli {
@@ -143,6 +146,9 @@ impl Cli {
                 }
                 if let Some(bind) = &serve.bind {
                     flags.push(flag("bind", "bind", bind.clone()));
+                }
+                if serve.demo {
+                    flags.push(flag("demo", "demo", "true".into()));
                 }
             }
             Some(Command::Sync(sync)) => {

@@ -177,6 +177,10 @@ pub struct NotionSettings {
     /// integration).
     #[serde(rename = "notion_rate", deserialize_with = "parsed")]
     pub rate: f64,
+    /// Talk to a built-in Notion simulator serving a generated sample workspace on a loopback
+    /// port instead of Notion (`serve --demo`): the product can be tried without an account.
+    #[serde(deserialize_with = "parsed")]
+    pub demo: bool,
 }
 
 impl Default for NotionSettings {
@@ -184,6 +188,7 @@ impl Default for NotionSettings {
         Self {
             api_url: "https://api.notion.com".into(),
             rate: 3.0,
+            demo: false,
         }
     }
 }

@@ -63,6 +63,7 @@ modules! {
     sync,
     graph,
     embed,
+    dashboard,
 }
 
 /// A library the modules share (the Notion API client, models and link extraction), with no

@@ -5,6 +5,7 @@ mod accounts;
 mod browser;
 mod cache_contract;
 mod command_line;
+mod dashboard;
 mod embed;
 mod graph;
 mod graph_api;

@@ -43,16 +43,21 @@ pub async fn refuse_cross_site(
     Ok(next.call(request).await?.map_into_left_body())
 }
 
-/// The synchronizer-token check of a cookie-authenticated write.
-pub fn check(request: &HttpRequest, expected: &str) -> Result<(), AuthError> {
-    if is_cross_site(request.headers()) {
-        return Err(AuthError::CrossSite);
-    }
-    let presented = request
+/// The token a write presents in `X-CSRF-Token` (empty when there is none).
+pub fn from_header(request: &HttpRequest) -> &[u8] {
+    request
         .headers()
         .get(HEADER)
         .map(|v| v.as_bytes())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The synchronizer-token check of a cookie-authenticated write: `presented` comes from the
+/// header, or from a page form's `csrf_token` field (a form without script sets no header).
+pub fn check(request: &HttpRequest, presented: &[u8], expected: &str) -> Result<(), AuthError> {
+    if is_cross_site(request.headers()) {
+        return Err(AuthError::CrossSite);
+    }
     if constant_time_eq(presented, expected.as_bytes()) {
         Ok(())
     } else {

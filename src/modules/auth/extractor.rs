@@ -71,7 +71,18 @@ impl FromRequest for AuthUser {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move { Ok(authenticate(&request).await?) })
+        Box::pin(async move {
+            let presented = csrf::from_header(&request).to_vec();
+            Ok(authenticate(&request, &presented).await?)
+        })
+    }
+}
+
+impl AuthUser {
+    /// The user of a page's form post, whose CSRF token comes in a form field (`token`) since a
+    /// form without script cannot set `X-CSRF-Token`; otherwise the same checks as the extractor.
+    pub async fn from_form(request: &HttpRequest, token: &str) -> Result<AuthUser, AuthError> {
+        authenticate(request, token.as_bytes()).await
     }
 }
 
@@ -90,13 +101,14 @@ fn bearer(request: &HttpRequest) -> Option<&str> {
         .map(str::trim)
 }
 
-async fn authenticate(request: &HttpRequest) -> Result<AuthUser, AuthError> {
+/// `presented`: the CSRF token the request carries, checked for cookie-authenticated writes.
+async fn authenticate(request: &HttpRequest, presented: &[u8]) -> Result<AuthUser, AuthError> {
     let state = app_state(request)?;
     if let Some(secret) = bearer(request) {
         return by_api_key(state, request, secret).await;
     }
     match request.cookie(COOKIE) {
-        Some(cookie) => by_session(state, request, cookie.value()).await,
+        Some(cookie) => by_session(state, request, cookie.value(), presented).await,
         None => Err(AuthError::NotSignedIn),
     }
 }
@@ -128,6 +140,7 @@ async fn by_session(
     state: &AppState,
     request: &HttpRequest,
     id: &str,
+    presented: &[u8],
 ) -> Result<AuthUser, AuthError> {
     let sessions = &Auth::of(state).sessions;
     let session = sessions.resume(id).await?.ok_or(AuthError::SessionEnded)?;
@@ -139,7 +152,7 @@ async fn by_session(
         }
     };
     if !request.method().is_safe() {
-        csrf::check(request, &session.csrf)?;
+        csrf::check(request, presented, &session.csrf)?;
     }
     Ok(AuthUser {
         user,
@@ -192,7 +205,7 @@ async fn authenticate_admin(request: &HttpRequest) -> Result<AdminUser, AuthErro
             Err(AuthError::BadAdminToken)
         };
     }
-    let user = authenticate(request).await?;
+    let user = authenticate(request, csrf::from_header(request)).await?;
     if user.is_admin() {
         Ok(AdminUser::User(Box::new(user)))
     } else {

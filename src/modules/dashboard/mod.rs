@@ -1,0 +1,79 @@
+//! The dashboard: server-rendered pages at the root (askama templates in
+//! `templates/dashboard/`, one stylesheet and a few small scripts in `web/dashboard/`), over the
+//! same services as the JSON API.
+//!
+//! - `view`: the layout's model, flash messages, the pages' CSP and error pages.
+//! - `accounts`: sign up, sign in and out, email confirmation, password reset.
+//! - `workspaces`: home, connecting a workspace (token, Notion, the sample), a workspace's
+//!   page (progress, history, sync now, pause, disconnect) and its graph.
+//! - `assets`: the static files, content-hashed.
+//!
+//! Page routes are HTML, not part of the OpenAPI document. Forms work without script; a
+//! signed-in form carries the session's CSRF token in a `csrf_token` field
+//! ([`AuthUser::from_form`]).
+
+mod accounts;
+mod assets;
+pub mod demo;
+pub mod view;
+mod workspaces;
+
+use actix_web::{HttpRequest, web};
+use utoipa::OpenApi;
+
+use crate::error::{AppError, Code};
+use crate::manifest::{Module, Mount, Routes};
+use crate::modules::auth::{AuthError, AuthUser};
+use view::PageError;
+
+pub static MODULE: Module = Module {
+    name: "dashboard",
+    collections: &[],
+    jobs: &[],
+    routes: &[Routes {
+        mount: Mount::Root,
+        configure,
+        openapi: Pages::openapi,
+    }],
+    housekeeping: None,
+};
+
+/// Pages are HTML: nothing of theirs goes into the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi()]
+struct Pages;
+
+fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().error_handler(form_error))
+        .service(assets::serve);
+    accounts::configure(cfg);
+    workspaces::configure(cfg);
+}
+
+/// A form that does not parse (a field missing or of the wrong type) answers with a page.
+fn form_error(error: actix_web::error::UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    let detail = format!("the form could not be read ({error}): reload the page and try again");
+    PageError::App(AppError::new(Code::InvalidValue, detail)).into()
+}
+
+/// The signed-in user of a GET page, or a redirect to sign in that comes back to it.
+pub fn signed_in(request: &HttpRequest, user: Option<AuthUser>) -> Result<AuthUser, PageError> {
+    user.ok_or_else(|| PageError::SignIn {
+        next: request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned(),
+    })
+}
+
+/// The signed-in user of a form post, checked against the form's CSRF token.
+pub async fn form_user(request: &HttpRequest, csrf_token: &str) -> Result<AuthUser, PageError> {
+    match AuthUser::from_form(request, csrf_token).await {
+        Ok(user) => Ok(user),
+        Err(AuthError::NotSignedIn | AuthError::SessionEnded) => Err(PageError::SignIn {
+            next: "/".to_owned(),
+        }),
+        Err(error) => Err(PageError::App(error.into())),
+    }
+}

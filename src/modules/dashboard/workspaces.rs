@@ -1,0 +1,352 @@
+//! The workspace pages: home (what the product does, or the user's workspaces as cards),
+//! connecting a workspace, one workspace's page with its live progress and history, and the
+//! forms that sync, pause, resume and disconnect it. Every `{id}` goes through
+//! `workspace_for`, so another user's workspace is a 404 page.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
+use super::{demo, form_user, signed_in};
+use crate::error::AppError;
+use crate::modules::auth::AuthUser;
+use crate::modules::auth::audit::ClientInfo;
+use crate::modules::auth::model::rfc3339;
+use crate::modules::sync::run::{Run, RunKind, RunState};
+use crate::modules::sync::service::workspace_for;
+use crate::modules::sync::workspaces::{self, WorkspaceUpdate, WorkspaceView};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(new_form)
+        .service(connect_token)
+        .service(connect_sample)
+        .service(show)
+        .service(sync_now)
+        .service(pause)
+        .service(disconnect_form)
+        .service(disconnect);
+}
+
+/// A workspace as a card or a page heading shows it.
+pub struct Card {
+    pub view: WorkspaceView,
+    pub status: &'static str,
+    pub last_sync: String,
+    /// Whether a sync is queued or running: the page listens for progress.
+    pub importing: bool,
+}
+
+impl Card {
+    fn new(view: WorkspaceView, latest: Option<&Run>) -> Self {
+        let importing = latest.is_some_and(|r| r.state == RunState::Running)
+            || (view.last_sync_at.is_none() && !view.paused && latest.is_none());
+        let status = match view.status {
+            crate::modules::sync::connection::Status::Active if importing => "Importing",
+            crate::modules::sync::connection::Status::Active => "Up to date",
+            crate::modules::sync::connection::Status::Paused => "Paused",
+            crate::modules::sync::connection::Status::NeedsReauthorization => "Reconnect needed",
+        };
+        Card {
+            last_sync: view
+                .last_sync_at
+                .clone()
+                .unwrap_or_else(|| "never".to_owned()),
+            status,
+            importing,
+            view,
+        }
+    }
+}
+
+async fn card(state: &AppState, view: WorkspaceView) -> Result<Card, PageError> {
+    let history = workspaces::history(state, &view.id, 1)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Card::new(view, history.first()))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/welcome.html")]
+struct Welcome {
+    chrome: Chrome,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/home.html")]
+struct Home {
+    chrome: Chrome,
+    cards: Vec<Card>,
+}
+
+#[get("/")]
+async fn home(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+) -> Result<HttpResponse, PageError> {
+    let Some(user) = user else {
+        let body = Welcome {
+            chrome: Chrome::new(&request, None),
+        };
+        return page(&request, StatusCode::OK, &body);
+    };
+    let mut cards = Vec::new();
+    for view in workspaces::list(&state, user.id())
+        .await
+        .map_err(AppError::from)?
+    {
+        cards.push(card(&state, view).await?);
+    }
+    let body = Home {
+        chrome: Chrome::new(&request, Some(&user)),
+        cards,
+    };
+    page(&request, StatusCode::OK, &body)
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/new.html")]
+struct NewWorkspace {
+    chrome: Chrome,
+    demo: bool,
+    notion: bool,
+    error: Option<String>,
+}
+
+fn new_page(state: &AppState, request: &HttpRequest, user: &AuthUser, error: Option<String>) -> NewWorkspace {
+    let accounts = &state.settings.accounts;
+    NewWorkspace {
+        chrome: Chrome::new(request, Some(user)),
+        demo: demo::enabled(state),
+        notion: accounts.notion_oauth_client_id.is_some()
+            && accounts.notion_oauth_client_secret.is_some(),
+        error,
+    }
+}
+
+#[get("/workspaces/new")]
+async fn new_form(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+) -> Result<HttpResponse, PageError> {
+    let user = signed_in(&request, user)?;
+    page(&request, StatusCode::OK, &new_page(&state, &request, &user, None))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    csrf_token: String,
+    token: SecretString,
+}
+
+#[post("/workspaces/new/token")]
+async fn connect_token(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let user = form_user(&request, &form.csrf_token).await?;
+    connected(&state, &request, &user, form.token, &client).await
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+/// Connects the built-in simulator's generated workspace (only with `demo` on).
+#[post("/workspaces/new/sample")]
+async fn connect_sample(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    let token = demo::token(&state).ok_or_else(|| {
+        AppError::new(
+            crate::error::Code::InvalidValue,
+            "the sample workspace needs the demo: start the server with `notion-graph serve --demo`",
+        )
+    })?;
+    connected(&state, &request, &user, token, &client).await
+}
+
+/// To the new workspace's page, or back to the form with Notion's reason.
+async fn connected(
+    state: &AppState,
+    request: &HttpRequest,
+    user: &AuthUser,
+    token: SecretString,
+    client: &ClientInfo,
+) -> Result<HttpResponse, PageError> {
+    match workspaces::connect(state, user.id(), token, client).await {
+        Ok(view) => Ok(see_other(
+            &format!("/workspaces/{}", view.id),
+            Some(Flash::Connected),
+        )),
+        Err(error) => {
+            let error = AppError::from(error);
+            let message = Some(explain(&error));
+            refused(request, &error, &new_page(state, request, user, message))
+        }
+    }
+}
+
+/// One run of the history, as the table shows it.
+pub struct RunRow {
+    pub kind: &'static str,
+    pub state: &'static str,
+    pub started: String,
+    pub duration: String,
+    pub pages: u64,
+    pub error: String,
+}
+
+impl From<&Run> for RunRow {
+    fn from(run: &Run) -> Self {
+        let duration = run.finished_at.map_or_else(
+            || "running".to_owned(),
+            |end| format!("{:.1} s", (end - run.started_at) as f64 / 1000.0),
+        );
+        RunRow {
+            kind: match run.kind {
+                RunKind::Full => "Full import",
+                RunKind::Incremental => "Incremental",
+                RunKind::Webhook => "Webhook",
+            },
+            state: match run.state {
+                RunState::Running => "Running",
+                RunState::Completed => "Done",
+                RunState::Failed => "Failed",
+            },
+            started: rfc3339(run.started_at),
+            duration,
+            pages: run.progress.fetched,
+            error: run.error.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/workspace.html")]
+struct WorkspacePage {
+    chrome: Chrome,
+    card: Card,
+    runs: Vec<RunRow>,
+}
+
+#[get("/workspaces/{id}")]
+async fn show(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = signed_in(&request, user)?;
+    let connection = workspace_for(&state, &user, &id).await?;
+    let view = workspaces::view(&state, connection)
+        .await
+        .map_err(AppError::from)?;
+    let history = workspaces::history(&state, &view.id, 20)
+        .await
+        .map_err(AppError::from)?;
+    let body = WorkspacePage {
+        chrome: Chrome::new(&request, Some(&user)),
+        card: Card::new(view, history.first()),
+        runs: history.iter().map(RunRow::from).collect(),
+    };
+    page(&request, StatusCode::OK, &body)
+}
+
+#[post("/workspaces/{id}/sync")]
+async fn sync_now(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    let connection = workspace_for(&state, &user, &id).await?;
+    workspaces::queue_sync(&state, &connection)
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other(&format!("/workspaces/{}", connection.id), Some(Flash::SyncQueued)))
+}
+
+#[derive(Deserialize)]
+struct PauseForm {
+    csrf_token: String,
+    paused: bool,
+}
+
+#[post("/workspaces/{id}/pause")]
+async fn pause(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<PauseForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    let connection = workspace_for(&state, &user, &id).await?;
+    let update = WorkspaceUpdate {
+        paused: Some(form.paused),
+        ..WorkspaceUpdate::default()
+    };
+    workspaces::update(&state, &connection.id, update)
+        .await
+        .map_err(AppError::from)?;
+    let flash = if form.paused { Flash::Paused } else { Flash::Resumed };
+    Ok(see_other(&format!("/workspaces/{}", connection.id), Some(flash)))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/disconnect.html")]
+struct DisconnectPage {
+    chrome: Chrome,
+    card: Card,
+}
+
+/// The confirmation, naming what will be deleted.
+#[get("/workspaces/{id}/disconnect")]
+async fn disconnect_form(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = signed_in(&request, user)?;
+    let connection = workspace_for(&state, &user, &id).await?;
+    let view = workspaces::view(&state, connection)
+        .await
+        .map_err(AppError::from)?;
+    let body = DisconnectPage {
+        chrome: Chrome::new(&request, Some(&user)),
+        card: Card::new(view, None),
+    };
+    page(&request, StatusCode::OK, &body)
+}
+
+#[post("/workspaces/{id}/disconnect")]
+async fn disconnect(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    let connection = workspace_for(&state, &user, &id).await?;
+    workspaces::disconnect(&state, &connection, user.id(), &client)
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other("/", Some(Flash::Disconnected)))
+}

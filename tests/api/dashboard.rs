@@ -1,0 +1,265 @@
+//! The dashboard's page routes (issue 12) over HTTP, as a browser without script uses them:
+//! signed-out visitors are sent to sign in, forms refuse a missing CSRF token and bad input
+//! with a page saying what to do, the sign-up form and the mailed link confirm an address, and
+//! the demo's sample workspace connects and imports.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+use crate::accounts::{PASSWORD, TestUser, link_token, mail_to, session_cookie, sign_up};
+use crate::helpers::{Mode, TestApp, eventually, json, spawn_app, start, test_settings};
+
+/// A browser that does not follow redirects, so that tests see them.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> &str {
+    response.headers()["location"].to_str().unwrap()
+}
+
+async fn post_form(
+    app: &TestApp,
+    user: Option<&TestUser>,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = browser().post(app.url(path)).form(form);
+    if let Some(user) = user {
+        request = request.header("cookie", format!("__Host-ng_session={}", user.cookie));
+    }
+    request.send().await.unwrap()
+}
+
+async fn get_page(app: &TestApp, user: Option<&TestUser>, path: &str) -> reqwest::Response {
+    let mut request = browser().get(app.url(path)).header("accept", "text/html");
+    if let Some(user) = user {
+        request = request.header("cookie", format!("__Host-ng_session={}", user.cookie));
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_signed_out_visitor_sees_the_product_and_is_sent_to_sign_in_for_the_rest() {
+    let app = spawn_app(Mode::Embedded).await.unwrap();
+
+    let home = get_page(&app, None, "/").await;
+    assert_eq!(home.status(), StatusCode::OK);
+    let csp = home.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let text = home.text().await.unwrap();
+    assert!(text.contains("Sign up with email") && text.contains("Sign in with Notion"));
+
+    let new = get_page(&app, None, "/workspaces/new").await;
+    assert_eq!(new.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&new), "/login?next=%2Fworkspaces%2Fnew");
+
+    let missing = get_page(&app, None, "/no/such/page").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(
+        missing.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn a_form_without_the_sessions_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app(Mode::Embedded).await.unwrap();
+    let user = sign_up(&app, "forms").await;
+
+    let forged = post_form(
+        &app,
+        Some(&user),
+        "/workspaces/new/token",
+        &[("csrf_token", "not-the-token"), ("token", "ntn_whatever")],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("Reload the page and try again")
+    );
+
+    let cross_site = browser()
+        .post(app.url("/logout"))
+        .header("cookie", format!("__Host-ng_session={}", user.cookie))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf_token", user.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+
+    let workspaces = json(user.get(&app, "/api/v1/workspaces").await).await;
+    assert_eq!(workspaces.as_array().unwrap().len(), 0);
+    assert_eq!(user.get(&app, "/api/v1/me").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bad_input_on_a_form_comes_back_with_a_message_and_what_was_typed() {
+    let app = spawn_app(Mode::Embedded).await.unwrap();
+
+    let bad_email = post_form(
+        &app,
+        None,
+        "/signup",
+        &[("email", "nobody"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(bad_email.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        bad_email
+            .text()
+            .await
+            .unwrap()
+            .contains("`nobody` is not an email address")
+    );
+
+    let common = post_form(
+        &app,
+        None,
+        "/signup",
+        &[("email", "kept@example.com"), ("password", "password123")],
+    )
+    .await;
+    assert_eq!(common.status(), StatusCode::BAD_REQUEST);
+    let page = common.text().await.unwrap();
+    assert!(
+        page.contains("commonly used passwords") && page.contains(r#"value="kept@example.com""#)
+    );
+
+    let unreadable = post_form(&app, None, "/login", &[("mail", "x")]).await;
+    assert_eq!(unreadable.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        unreadable
+            .text()
+            .await
+            .unwrap()
+            .contains("reload the page and try again")
+    );
+
+    let user = sign_up(&app, "tokens").await;
+    let refused = post_form(
+        &app,
+        Some(&user),
+        "/workspaces/new/token",
+        &[
+            ("csrf_token", user.csrf.as_str()),
+            ("token", "ntn_not_a_real_token"),
+        ],
+    )
+    .await;
+    assert!(refused.status().is_client_error() || refused.status().is_server_error());
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains(r#"role="alert""#) && page.contains("Paste an integration token"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_signup_form_signs_in_and_the_mailed_link_confirms_the_address() {
+    let app = spawn_app(Mode::Embedded).await.unwrap();
+    let email = format!("page-{}@example.com", uuid::Uuid::new_v4().simple());
+
+    let signed_up = post_form(
+        &app,
+        None,
+        "/signup",
+        &[("email", &email), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(signed_up.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&signed_up), "/");
+    let (cookie, _) = session_cookie(&signed_up).expect("a session");
+
+    let mail = mail_to(&app, &email, "Confirm your email address").await;
+    let token = link_token(&mail);
+    let confirm = get_page(&app, None, &format!("/verify-email?token={token}")).await;
+    assert!(
+        confirm
+            .text()
+            .await
+            .unwrap()
+            .contains(&format!(r#"value="{token}""#))
+    );
+    let me = || async {
+        let response = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .header("cookie", format!("__Host-ng_session={cookie}"))
+            .send()
+            .await
+            .unwrap();
+        json(response).await["user"]["email_verified"].clone()
+    };
+    assert_eq!(
+        me().await,
+        false,
+        "opening the link changes nothing by itself"
+    );
+
+    let confirmed = post_form(&app, None, "/verify-email", &[("token", &token)]).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me().await, true);
+    let again = post_form(&app, None, "/verify-email", &[("token", &token)]).await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_demos_sample_workspace_connects_from_its_button_and_imports() {
+    let data = tempfile::TempDir::new().unwrap();
+    let mut settings = test_settings(Mode::Embedded, data.path()).unwrap();
+    settings.notion.demo = true;
+    let _simulator = notion_graph::modules::dashboard::demo::start(&mut settings)
+        .await
+        .unwrap();
+    let app = start(settings, data).await;
+    let user = sign_up(&app, "sample").await;
+
+    let connected = post_form(
+        &app,
+        Some(&user),
+        "/workspaces/new/sample",
+        &[("csrf_token", user.csrf.as_str())],
+    )
+    .await;
+    assert_eq!(connected.status(), StatusCode::SEE_OTHER);
+    let page = location(&connected).to_owned();
+    let id = page.trim_start_matches("/workspaces/").to_owned();
+    eventually(Duration::from_secs(120), "the sample's import", || async {
+        let runs = json(
+            user.get(&app, &format!("/api/v1/workspaces/{id}/syncs"))
+                .await,
+        )
+        .await;
+        (runs[0]["state"] == "completed").then_some(())
+    })
+    .await;
+    let text = get_page(&app, Some(&user), &page)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("Up to date") && text.contains("Done"),
+        "{text}"
+    );
+}
