@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
 use crate::accounts::{PASSWORD, TestUser, link_token, mail_to, session_cookie, sign_up};
-use crate::helpers::{Mode, TestApp, eventually, json, spawn_app, start, test_settings};
+use crate::helpers::{Mode, TestApp, eventually, json, service, spawn_app, start, test_settings};
 
 /// A browser that does not follow redirects, so that tests see them.
 fn browser() -> reqwest::Client {
@@ -261,5 +261,45 @@ async fn the_demos_sample_workspace_connects_from_its_button_and_imports() {
     assert!(
         text.contains("Up to date") && text.contains("Done"),
         "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_browser() {
+    let (Some(python), Some(chromium)) = (service("TEST_PYTHON"), service("TEST_CHROMIUM")) else {
+        return;
+    };
+    let data = tempfile::TempDir::new().unwrap();
+    let mut settings = test_settings(Mode::Embedded, data.path()).unwrap();
+    settings.notion.demo = true;
+    let smtp = service("TEST_SMTP_URL");
+    let mail_dir = match &smtp {
+        Some(_) => std::path::PathBuf::from(service("TEST_SMTP_MAILDIR").unwrap()).join("new"),
+        None => data.path().join("outbox"),
+    };
+    settings.accounts.smtp_url = smtp.map(secrecy::SecretString::from);
+    let _simulator = notion_graph::modules::dashboard::demo::start(&mut settings)
+        .await
+        .unwrap();
+    let app = start(settings, data).await;
+    let config = serde_json::json!({
+        "chromium": chromium, "base": app.address, "mail_dir": mail_dir,
+        "screenshots": concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots"),
+    });
+    let driver = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/browser/dashboard_journey.py"
+    );
+    let output = tokio::process::Command::new(python)
+        .arg(driver)
+        .arg(config.to_string())
+        .output()
+        .await
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the browser checks failed:\n{report}"
     );
 }

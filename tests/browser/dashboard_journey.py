@@ -1,0 +1,92 @@
+"""A newcomer's journey through the dashboard in headless Chromium (issue 12): the home page,
+sign up, confirm the address from the mailed link, try the sample workspace, and watch its
+import reach done without reloading by hand (progress.js reloads when the run ends).
+
+Usage: dashboard_journey.py CONFIG_JSON with `chromium`, `base` (the instance), `mail_dir`
+(where its mail lands: the SMTP server's Maildir `new/` or the outbox) and `screenshots`.
+Prints one line per check; exits 1 when one fails.
+"""
+
+import email
+import email.policy
+import json
+import pathlib
+import re
+import sys
+import time
+import uuid
+
+from playwright.sync_api import sync_playwright
+
+FLAGS = ["--no-sandbox", "--disable-background-networking"]
+failures = []
+
+
+def check(name, ok, detail=""):
+    print(f"{'ok' if ok else 'FAILED'}: {name} {detail}".rstrip(), flush=True)
+    if not ok:
+        failures.append(name)
+
+
+def verification_link(mail_dir, to, deadline=15):
+    """The confirmation link of the newest mail to `to`."""
+    end = time.time() + deadline
+    while time.time() < end:
+        for path in pathlib.Path(mail_dir).glob("*"):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to in str(message["To"]) and "Confirm" in str(message["Subject"]):
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                found = re.search(r"https?://\S+/verify-email\?token=[\w-]+", body)
+                if found:
+                    return found.group(0)
+        time.sleep(0.2)
+    return None
+
+
+def main(config):
+    base, shots = config["base"], pathlib.Path(config["screenshots"])
+    shots.mkdir(parents=True, exist_ok=True)
+    address = f"newcomer-{uuid.uuid4().hex[:8]}@example.com"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=config["chromium"], args=FLAGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+        page.goto(base + "/")
+        check("the home page says what the product does",
+              page.get_by_role("heading", level=1).inner_text().startswith("See how"))
+        page.screenshot(path=shots / "home-signed-out-390.png", full_page=True)
+
+        page.get_by_role("link", name="Sign up with email").click()
+        page.get_by_label("Email").fill(address)
+        page.get_by_label("Password").fill("correct horse battery staple")
+        page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url(base + "/")
+        check("signing up lands on the workspaces", "Welcome" in page.locator(".flash").inner_text())
+
+        link = verification_link(config["mail_dir"], address)
+        check("the confirmation mail arrived", link is not None)
+        if link:
+            page.goto(link.replace(re.match(r"https?://[^/]+", link).group(0), base))
+            page.get_by_role("button", name="Confirm my email address").click()
+            page.wait_for_url(base + "/")
+            check("the mailed link confirms the address", "confirmed" in page.locator(".flash").inner_text())
+
+        page.get_by_role("link", name="Connect a workspace").first.click()
+        page.screenshot(path=shots / "new-workspace-390.png", full_page=True)
+        page.get_by_role("button", name="Try a sample workspace").click()
+        page.wait_for_url(re.compile(r".*/workspaces/[0-9a-f-]+$"))
+        check("the sample workspace is connected", "import has started" in page.locator(".flash").inner_text())
+        page.locator("td", has_text="Done").first.wait_for(timeout=120_000)
+        check("the import reaches done and the page shows it by itself",
+              page.locator(".badge").inner_text() == "Up to date")
+        page.screenshot(path=shots / "workspace-390.png", full_page=True)
+        check("no console errors (CSP violations among them)", not errors, "; ".join(errors))
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]))
+    sys.exit(1 if failures else 0)
