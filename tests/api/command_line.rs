@@ -168,6 +168,15 @@ async fn sync_imports_a_workspace_and_workspaces_lists_it() {
         listed.status.success() && listing.contains("last sync 20"),
         "{listing}"
     );
+    let links = |text: &str, after: &str| {
+        let (counted, _) = text.split_once(" links").expect("a link count");
+        counted.rsplit(after).next().unwrap().trim().to_owned()
+    };
+    assert_eq!(
+        links(&summary, "read,"),
+        links(&listing, "databases"),
+        "the summary and the listing agree: {summary} / {listing}"
+    );
 
     // The settings name the same Notion as the flags did: an incremental sync, and a token
     // the simulator (not api.notion.com) refuses.

@@ -56,6 +56,8 @@ pub async fn all_edges(store: &Store, connection: &str) -> Vec<Edge> {
     all
 }
 
+/// The live (readable, untrashed) entities stored, and every stored edge: a trashed or
+/// unreadable page keeps no links of its own, so each edge must be one of a live page.
 pub async fn stored(store: &Store, connection: &str) -> (BTreeSet<String>, EdgeSet) {
     let entities = all_entities(store, connection).await;
     let live: BTreeSet<String> = entities
@@ -66,7 +68,6 @@ pub async fn stored(store: &Store, connection: &str) -> (BTreeSet<String>, EdgeS
     let edges = all_edges(store, connection)
         .await
         .into_iter()
-        .filter(|e| live.contains(&e.source))
         .map(|e| (e.source, e.target, e.kind.name().to_owned()))
         .collect();
     (live, edges)
@@ -132,10 +133,45 @@ pub async fn assert_connection_equals_truth(sim: &RunningSim, store: &Store, con
     assert_same("edges", &edges, &stored_edges);
 }
 
-async fn assert_import_equals_truth(sim: &RunningSim) {
+/// A full import stores the truth, and reports the links it stored.
+async fn assert_import_equals_truth(sim: &RunningSim) -> Store {
     let store = empty_store().await;
-    importer(sim, &store).run().await.unwrap();
+    let report = importer(sim, &store).run().await.unwrap();
     assert_store_equals_truth(sim, &store).await;
+    assert_eq!(
+        report.edges,
+        all_edges(&store, CONNECTION).await.len() as u64
+    );
+    store
+}
+
+/// Trashed pages that live pages link to are stored, flagged (the links to them stay), and
+/// hold no links of their own: the same as the trashed pages nothing reaches. (A synced
+/// reference points at the page holding its original without reading that page.)
+async fn assert_trashed_targets_are_flagged(sim: &RunningSim, store: &Store) {
+    let truth = sim.truth();
+    let (live, _) = expected(&truth);
+    let trashed: BTreeSet<&str> = truth
+        .pages
+        .iter()
+        .filter(|p| p.shared && p.trashed)
+        .map(|p| p.id.as_str())
+        .collect();
+    let linked: BTreeSet<(&str, &str)> = truth
+        .edges
+        .iter()
+        .filter(|e| live.contains(&e.source) && trashed.contains(e.target.as_str()))
+        .filter(|e| e.kind != "synced_block")
+        .map(|e| (e.target.as_str(), e.kind.as_str()))
+        .collect();
+    assert!(linked.len() >= 3, "trashed pages that live ones link to");
+    let entities = all_entities(store, CONNECTION).await;
+    for (id, kind) in linked {
+        assert!(
+            entities.iter().any(|e| e.notion_id == id && e.in_trash),
+            "{id} (linked by {kind}) is stored as trashed"
+        );
+    }
 }
 
 #[tokio::test]
@@ -146,7 +182,8 @@ async fn a_full_import_stores_exactly_the_ground_truth() {
         ..SimConfig::new(21, 2000)
     };
     let sim = notion_sim::start(config, "127.0.0.1:0").await.unwrap();
-    assert_import_equals_truth(&sim).await;
+    let store = assert_import_equals_truth(&sim).await;
+    assert_trashed_targets_are_flagged(&sim, &store).await;
     let (calls, bound) = (sim.stats().total, sim.lower_bound().calls as u64);
     eprintln!(
         "import: {calls} calls for a lower bound of {bound} ({:.3}x)\n  calls: {:?}\n  bound: {:?}",

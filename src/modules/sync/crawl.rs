@@ -2,7 +2,9 @@
 //! of child pages and databases, data source rows, and every link, mention and relation
 //! target. Each id is visited once; synced block originals are read once, and references point
 //! at the original's page. Unreadable targets (404) are stored as unshared entities, so their
-//! edges stay, dangling.
+//! edges stay, dangling. Trashed pages are treated one way however they are reached: stored,
+//! flagged, with no links of their own (search never returns them, so only links lead to them,
+//! and a page's links are its own business only while it lives).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +31,8 @@ use crate::storage::Store;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     pub entities: u64,
+    /// After a full import, the links the workspace holds (what `workspaces` lists); after
+    /// an incremental sync or a re-read, the links written.
     pub edges: u64,
     pub unshared: u64,
 }
@@ -165,7 +169,11 @@ impl Importer {
             Some(checkpoint) => self.restore(checkpoint).await?,
             None => (Vec::new(), Some(None)),
         };
-        self.drain(pending, search_from).await
+        let mut report = self.drain(pending, search_from).await?;
+        // What the workspace holds: a link written twice (from two containers of one page) is
+        // stored once, and a resumed import wrote only the rest.
+        report.edges = store::count_edges(&self.store, &self.connection).await?;
+        Ok(report)
     }
 
     /// Claims everything an interrupted run recorded; returns its unfinished tasks and where

@@ -44,10 +44,11 @@ impl Importer {
         }
     }
 
+    /// An id the integration cannot read (any more): what it linked to before is gone too.
     pub(super) async fn unshared(&self, id: &str, kind: EntityKind) -> anyhow::Result<Vec<Task>> {
         let entity = Entity::blank(&self.connection, id, kind);
         self.keep(&entity).await?;
-        Ok(Vec::new())
+        self.without_links(id).await
     }
 
     /// Stores a page or row and the edges of its properties; queues its content and targets.
@@ -68,9 +69,10 @@ impl Importer {
         }
         .read();
         self.keep(&entity).await?;
-        let mut found = self.property_links(page).await?;
-        // A trashed row has left its database.
-        found.retain(|l| !(page.in_trash && l.kind == LinkKind::DataSourceRow));
+        if page.in_trash {
+            return self.without_links(&page.id).await;
+        }
+        let found = self.property_links(page).await?;
         let mut tasks = self.targets(&found);
         let edges = found
             .iter()
@@ -80,6 +82,17 @@ impl Importer {
             .await?;
         tasks.push(Task::Content(page.id.clone()));
         Ok(tasks)
+    }
+
+    /// A trashed or unreadable page keeps no links of its own (links to it stay, to a node
+    /// flagged trashed or unreadable): whatever it held before is removed, and its content is
+    /// not read. Search never returns a trashed page, so a trashed page ends up this one way
+    /// whichever link, block, check or webhook reached it.
+    async fn without_links(&self, page: &str) -> anyhow::Result<Vec<Task>> {
+        for origin in [Origin::Properties, Origin::Content] {
+            self.write_edges(page, origin, Vec::new(), true).await?;
+        }
+        Ok(Vec::new())
     }
 
     /// The links of a page's properties, with truncated ones read in full.
@@ -211,6 +224,9 @@ impl Importer {
         }
         .read();
         self.keep(&entity).await?;
+        if entity.in_trash {
+            return self.without_links(&id).await;
+        }
         Ok(vec![Task::Content(id)])
     }
 
@@ -239,6 +255,10 @@ impl Importer {
         }
         .read();
         self.keep(&entity).await?;
+        // Its rows went to the trash with it.
+        if entity.in_trash {
+            return Ok(Vec::new());
+        }
         Ok(database
             .data_sources
             .into_iter()

@@ -60,6 +60,13 @@ pub async fn add_edges(store: &Store, fresh: BTreeMap<String, Edge>) -> StoreRes
     edges(store).bulk_upsert(&values).await.map(drop)
 }
 
+/// How many edges `connection` holds.
+pub async fn count_edges(store: &Store, connection: &str) -> StoreResult<u64> {
+    edges(store)
+        .count(&Filter::all().eq("connection", connection))
+        .await
+}
+
 /// Every entity stored for `connection`, in `notion_id` order, one page of the store at a time.
 pub async fn for_each_entity(
     store: &Store,
