@@ -6,7 +6,7 @@ use std::sync::Arc;
 use notion_graph::cache::{MemoryCache, RateLimit};
 use notion_graph::modules::notion::{ClientConfig, Credentials, NotionClient};
 use notion_graph::modules::sync::service::{for_each_edge, for_each_entity};
-use notion_graph::modules::sync::{Edge, Entity, Importer};
+use notion_graph::modules::sync::{Edge, Entity, Importer, ProgressSnapshot};
 use notion_graph::storage::{SqliteStore, Store};
 use notion_sim::{Fault, RunningSim, SimConfig, Truth};
 use secrecy::SecretString;
@@ -136,13 +136,23 @@ pub async fn assert_connection_equals_truth(sim: &RunningSim, store: &Store, con
 /// A full import stores the truth, and reports the links it stored.
 async fn assert_import_equals_truth(sim: &RunningSim) -> Store {
     let store = empty_store().await;
-    let report = importer(sim, &store).run().await.unwrap();
+    let importer = importer(sim, &store);
+    let report = importer.run().await.unwrap();
     assert_store_equals_truth(sim, &store).await;
+    assert_everything_discovered_was_fetched(&importer.progress().snapshot());
     assert_eq!(
         report.edges,
         all_edges(&store, CONNECTION).await.len() as u64
     );
     store
+}
+
+/// The progress of a finished run: nothing left, each entity counted once on both sides (a
+/// page's content, read again or resumed, is no entity of its own).
+pub fn assert_everything_discovered_was_fetched(progress: &ProgressSnapshot) {
+    assert!(progress.discovered > 0, "{progress:?}");
+    assert_eq!(progress.fetched, progress.discovered, "{progress:?}");
+    assert_eq!(progress.remaining, 0);
 }
 
 /// Trashed pages that live pages link to are stored, flagged (the links to them stay), and
@@ -246,11 +256,13 @@ async fn one_incremental_sync_converges_after_every_kind_of_edit() {
     let truth = edit_every_kind(&sim).await;
 
     let before = sim.stats();
-    importer(&sim, &store)
+    let incremental = importer(&sim, &store);
+    incremental
         .run_incremental(started - chrono::TimeDelta::minutes(5), true)
         .await
         .unwrap();
     assert_store_equals_truth(&sim, &store).await;
+    assert_everything_discovered_was_fetched(&incremental.progress().snapshot());
     let reconciled = sim.stats();
     let quiet_since = chrono::Utc::now() - chrono::TimeDelta::minutes(5);
     importer(&sim, &store)

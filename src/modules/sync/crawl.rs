@@ -6,9 +6,9 @@
 //! flagged, with no links of their own (search never returns them, so only links lead to them,
 //! and a page's links are its own business only while it lives).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
@@ -16,6 +16,7 @@ use futures::future::try_join_all;
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
 
+use super::ledger::{Ledger, Mode};
 use super::model::{Edge, Origin};
 use super::progress::Progress;
 use super::run::Checkpoint;
@@ -49,27 +50,14 @@ pub struct Importer {
     pub(super) client: NotionClient,
     pub(super) store: Store,
     pub(super) connection: String,
-    pub(super) concurrency: usize,
-    pub(super) claimed: Mutex<HashSet<String>>,
-    /// Synced original block → the page holding it.
-    pub(super) originals: Mutex<HashMap<String, String>>,
-    /// (page holding a reference, original block) pairs not resolved yet.
-    pub(super) references: Mutex<Vec<(String, String)>>,
-    pub(super) report: Mutex<ImportReport>,
-    /// What an incremental sync found stored when it began (empty for a full import).
-    pub(super) known: Mutex<HashMap<String, super::model::Entity>>,
+    concurrency: usize,
     /// Where a full import keeps its frontier, when it is to survive a crash.
     checkpoint: Option<Checkpoint>,
-    /// Reads of link targets held back while search runs, by id: search may return the page
-    /// itself, which saves the call.
-    awaiting: Mutex<HashMap<String, Task>>,
+    /// What the run's tasks share.
+    ledger: Mutex<Ledger>,
     /// Time tasks spend storing what they read, and how many tasks finished.
     storing_micros: AtomicU64,
     tasks_done: AtomicU64,
-    /// The connection's first import: nothing stored yet.
-    first: bool,
-    /// Follow links only to entities not stored yet (targeted re-reads).
-    pub(super) new_only: AtomicBool,
 }
 
 /// What finished in the crawl loop.
@@ -104,7 +92,7 @@ impl Importer {
         first: bool,
     ) -> Arc<Self> {
         let mut importer = Self::build(client, store, connection, concurrency, Some(checkpoint));
-        importer.first = first;
+        importer.ledger = Mutex::new(Ledger::new(Mode::Full { first }));
         Arc::new(importer)
     }
 
@@ -127,27 +115,31 @@ impl Importer {
             store,
             connection: connection.to_owned(),
             concurrency: concurrency.max(1),
-            claimed: Mutex::default(),
-            originals: Mutex::default(),
-            references: Mutex::default(),
-            report: Mutex::default(),
-            known: Mutex::default(),
             checkpoint,
-            awaiting: Mutex::default(),
+            ledger: Mutex::new(Ledger::new(Mode::Full { first: false })),
             storing_micros: AtomicU64::new(0),
             tasks_done: AtomicU64::new(0),
-            first: false,
-            new_only: AtomicBool::new(false),
         }
     }
 
-    /// True the first time an id is claimed: each entity is read once per import.
+    pub(super) fn ledger(&self) -> MutexGuard<'_, Ledger> {
+        self.ledger.lock().expect("crawl ledger poisoned")
+    }
+
+    /// True the first time an entity not stored before is met: it is read once per run, and
+    /// counts as discovered.
     pub(super) fn claim(&self, id: &str) -> bool {
-        let fresh = self
-            .claimed
-            .lock()
-            .expect("claims poisoned")
-            .insert(id.to_owned());
+        let fresh = self.ledger().claim(id);
+        self.discovered(fresh)
+    }
+
+    /// True the first time this run decides to read a stored entity again.
+    pub(super) fn claim_again(&self, id: &str) -> bool {
+        let fresh = self.ledger().claim_again(id);
+        self.discovered(fresh)
+    }
+
+    fn discovered(&self, fresh: bool) -> bool {
         if fresh {
             self.progress.discovered.fetch_add(1, Ordering::Relaxed);
         }
@@ -158,6 +150,7 @@ impl Importer {
         self.progress.clone()
     }
 
+    /// One discovered entity has been read (stored, found unreadable, or found unchanged).
     pub(super) fn fetched(&self) {
         self.progress.fetched.fetch_add(1, Ordering::Relaxed);
     }
@@ -176,20 +169,22 @@ impl Importer {
         Ok(report)
     }
 
-    /// Claims everything an interrupted run recorded; returns its unfinished tasks and where
-    /// its search stood.
+    /// Claims everything an interrupted run recorded, and counts what it stored as fetched;
+    /// returns its unfinished tasks and where its search stood.
     async fn restore(
         &self,
         checkpoint: &Checkpoint,
     ) -> anyhow::Result<(Vec<Task>, Option<Option<String>>)> {
         let mut pending = Vec::new();
+        let mut stored = HashSet::new();
         for (task, done) in checkpoint.restore().await? {
             if let Some(id) = task.claimed_id() {
                 self.claim(id);
             }
-            if done && !task.is_fact() {
+            if task.shows_stored(done).is_some_and(|id| stored.insert(id.to_owned())) {
                 self.fetched();
-            } else if !self.remember(&task) {
+            }
+            if !(done && !task.is_fact()) && !self.remember(&task) {
                 pending.push(task);
             }
         }
@@ -200,13 +195,13 @@ impl Importer {
     fn remember(&self, task: &Task) -> bool {
         match task {
             Task::SyncedOriginal { block, page } => {
-                let mut originals = self.originals.lock().expect("poisoned");
-                originals.insert(block.clone(), page.clone());
+                let mut ledger = self.ledger();
+                ledger.originals.insert(block.clone(), page.clone());
                 true
             }
             Task::SyncedReference { page, original } => {
-                let mut references = self.references.lock().expect("poisoned");
-                references.push((page.clone(), original.clone()));
+                let mut ledger = self.ledger();
+                ledger.references.push((page.clone(), original.clone()));
                 true
             }
             // Only the checkpoint needs it.
@@ -260,7 +255,7 @@ impl Importer {
             }
         }
         self.resolve_synced().await?;
-        Ok(self.report.lock().expect("report poisoned").clone())
+        Ok(self.ledger().report.clone())
     }
 
     /// How many tasks to keep under way: by Little's law, enough to cover the rate for as
@@ -284,14 +279,10 @@ impl Importer {
         self.storing_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
-    pub(super) fn awaiting(&self) -> &Mutex<HashMap<String, Task>> {
-        &self.awaiting
-    }
-
     /// A page search, a data source or a parent block has just brought that a link also led
     /// to: that copy is used, and the waiting read (returned, to be marked done) is dropped.
     pub(super) fn arrived(&self, id: &str) -> Option<Task> {
-        let waiting = self.awaiting.lock().expect("poisoned").remove(id)?;
+        let waiting = self.ledger().awaiting.remove(id)?;
         Some(Task::Answered(Box::new(waiting)))
     }
 
@@ -305,7 +296,7 @@ impl Importer {
         self.stored_for(started);
         self.tasks_done.fetch_add(1, Ordering::Relaxed);
         let found = found.into_iter().filter(|t| !self.remember(t)).collect();
-        if self.new_only.load(Ordering::Relaxed) {
+        if self.ledger().mode == Mode::Refresh {
             return self.not_stored(found).await;
         }
         Ok(found)
@@ -317,8 +308,7 @@ impl Importer {
         let entities = store::entities(&self.store);
         let mut kept = Vec::with_capacity(found.len());
         for task in found {
-            let reads_entity = !matches!(task, Task::Content(_) | Task::Blocks { .. });
-            let stored = match task.claimed_id().filter(|_| reads_entity) {
+            let stored = match task.claimed_id().filter(|_| task.reads_entity()) {
                 Some(id) => entities
                     .get(&store::entity_id(&self.connection, id))
                     .await?
@@ -457,9 +447,13 @@ impl Importer {
         replace: bool,
     ) -> anyhow::Result<()> {
         let edges = Edge::keyed(edges.into_iter().filter(|e| e.source != e.target));
-        self.report.lock().expect("report poisoned").edges += edges.len() as u64;
+        let replaces = {
+            let mut ledger = self.ledger();
+            ledger.report.edges += edges.len() as u64;
+            replace && ledger.replaces()
+        };
         let started = Instant::now();
-        if replace && !self.first {
+        if replaces {
             store::replace_edges(&self.store, &self.connection, owner, origin, edges).await?;
         } else {
             store::add_edges(&self.store, edges).await?;

@@ -15,12 +15,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
 use futures::stream::TryStreamExt;
 
 use super::crawl::{ImportReport, Importer, Task};
+use super::ledger::Mode;
 use super::model::{Entity, EntityKind};
 use super::store;
 use crate::modules::notion::NotionError;
@@ -36,21 +36,35 @@ impl Importer {
     ) -> anyhow::Result<ImportReport> {
         let mut stored = Vec::new();
         store::for_each_entity(&self.store, &self.connection, |e| stored.push(e)).await?;
-        // Everything stored counts as seen: links to it lead nowhere new. (Unreadable targets
-        // are not retried on every sync; a full import or a webhook finds them shared.)
-        self.claimed
-            .lock()
-            .expect("claims poisoned")
-            .extend(stored.iter().map(|e| e.notion_id.clone()));
-        let known: HashMap<String, Entity> = stored
-            .into_iter()
+        // Only the kinds stay here; the entities move to the ledger, where `changed` reads
+        // them. Everything stored counts as seen: links to it lead nowhere new. (Unreadable
+        // targets are not retried on every sync; a full import or a webhook finds them shared.)
+        let kinds: HashMap<String, EntityKind> = stored
+            .iter()
             .filter(|e| e.shared)
-            .map(|e| (e.notion_id.clone(), e))
+            .map(|e| (e.notion_id.clone(), e.kind))
             .collect();
-        // Only the kinds stay here; the entities themselves move to where `changed` reads them.
-        let kinds: HashMap<String, EntityKind> =
-            known.iter().map(|(id, e)| (id.clone(), e.kind)).collect();
-        *self.known.lock().expect("known poisoned") = known;
+        self.ledger().begin_incremental(stored);
+        let (mut tasks, searched) = self.search_changes(since, reconcile).await?;
+        for (id, kind) in &kinds {
+            match kind {
+                EntityKind::Page | EntityKind::Row if reconcile && !searched.contains(id) => {
+                    tasks.extend(self.claim_again(id).then(|| Task::Check(id.clone())))
+                }
+                EntityKind::DataSource => tasks.extend(self.rows_since(id, since).await?),
+                _ => {}
+            }
+        }
+        self.drain(tasks, None).await
+    }
+
+    /// Reads search, most recently edited first, down to `since` (all of it to reconcile):
+    /// new and changed pages are read again. Returns what to do next and the ids seen.
+    async fn search_changes(
+        &self,
+        since: DateTime<Utc>,
+        reconcile: bool,
+    ) -> anyhow::Result<(Vec<Task>, HashSet<String>)> {
         let mut tasks = Vec::new();
         let mut searched = HashSet::new();
         let mut results = self.client.search("", None);
@@ -60,9 +74,7 @@ impl Importer {
             }
             match object {
                 Object::Page(page) if searched.insert(page.id.clone()) => {
-                    let is_known = kinds.contains_key(&page.id);
-                    let fresh = !is_known && self.claim(&page.id);
-                    if fresh || (is_known && self.changed(&page, since)) {
+                    if self.to_reread(&page, since) {
                         tasks.extend(self.reread(&page).await?);
                     }
                 }
@@ -72,43 +84,23 @@ impl Importer {
                 _ => {}
             }
         }
-        for (id, kind) in &kinds {
-            match kind {
-                EntityKind::Page | EntityKind::Row if reconcile && !searched.contains(id) => {
-                    tasks.push(Task::Check(id.clone()))
-                }
-                EntityKind::DataSource => tasks.extend(self.rows_since(id, since).await?),
-                _ => {}
-            }
-        }
-        self.drain(tasks, None).await
+        Ok((tasks, searched))
     }
 
-    /// Whether a page differs from what is stored, or was edited inside the overlap window.
-    fn changed(&self, page: &Page, since: DateTime<Utc>) -> bool {
-        let known = self.known.lock().expect("known poisoned");
-        let Some(stored) = known.get(&page.id) else {
-            return true;
+    /// Whether a page search or a query returned is to be read: it is new, or it differs
+    /// from what is stored, or was edited inside the overlap window. Claims it.
+    fn to_reread(&self, page: &Page, since: DateTime<Utc>) -> bool {
+        let changed = match self.ledger().known.get(&page.id) {
+            None => return self.claim(&page.id),
+            Some(stored) => differs(stored, page) || edited_since(page, since),
         };
-        let edited = page
-            .last_edited_time
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
-        stored.last_edited_time != page.last_edited_time
-            || stored.in_trash != page.in_trash
-            || stored.parent != parent_of(page)
-            || edited.is_none_or(|t| t >= since)
+        changed && self.claim_again(&page.id)
     }
 
     /// Re-reads a page, and the content of its old and new parents when it moved, was
     /// trashed or restored, or is new.
     async fn reread(&self, page: &Page) -> anyhow::Result<Vec<Task>> {
-        let before = self
-            .known
-            .lock()
-            .expect("known poisoned")
-            .get(&page.id)
-            .cloned();
+        let before = self.ledger().known.get(&page.id).cloned();
         let mut tasks = self.page_object(page).await?;
         let placement_changed = before
             .as_ref()
@@ -124,12 +116,7 @@ impl Importer {
     /// Whether `id` is a stored page or row: only those have content holding child-page
     /// blocks (a database's rows belong to it through their own properties).
     async fn is_page(&self, id: &str) -> anyhow::Result<bool> {
-        let known = self
-            .known
-            .lock()
-            .expect("known poisoned")
-            .get(id)
-            .map(|e| e.kind);
+        let known = self.ledger().known.get(id).map(|e| e.kind);
         let kind = match known {
             Some(kind) => Some(kind),
             None => store::entities(&self.store)
@@ -144,19 +131,12 @@ impl Importer {
     pub(super) async fn check(&self, id: &str) -> anyhow::Result<Vec<Task>> {
         match self.client.page(id).await {
             Ok(page) => {
-                let changed = {
-                    let known = self.known.lock().expect("known poisoned");
-                    known.get(id).is_none_or(|s| {
-                        s.last_edited_time != page.last_edited_time
-                            || s.in_trash != page.in_trash
-                            || s.parent != parent_of(&page)
-                    })
-                };
+                let changed = self.ledger().known.get(id).is_none_or(|s| differs(s, &page));
                 if changed {
-                    self.reread(&page).await
-                } else {
-                    Ok(Vec::new())
+                    return self.reread(&page).await;
                 }
+                self.fetched();
+                Ok(Vec::new())
             }
             Err(NotionError::NotFound(_)) => self.unshared(id, EntityKind::Unknown).await,
             Err(other) => Err(other.into()),
@@ -171,12 +151,12 @@ impl Importer {
         pages: Vec<String>,
         databases: Vec<String>,
     ) -> anyhow::Result<ImportReport> {
-        self.new_only.store(true, Ordering::Relaxed);
-        let pages = pages.into_iter().map(Task::Refresh);
-        let databases = databases.into_iter().map(Task::Database);
+        self.ledger().mode = Mode::Refresh;
+        let pages = pages.into_iter().filter(|id| self.claim_again(id));
+        let databases = databases.into_iter().filter(|id| self.claim(id));
         let tasks = pages
-            .chain(databases)
-            .filter(|task| task.claimed_id().is_none_or(|id| self.claim(id)))
+            .map(Task::Refresh)
+            .chain(databases.map(Task::Database))
             .collect();
         self.drain(tasks, None).await
     }
@@ -186,8 +166,7 @@ impl Importer {
     pub(super) async fn refresh(&self, id: &str) -> anyhow::Result<Vec<Task>> {
         let key = store::entity_id(&self.connection, id);
         if let Some(stored) = store::entities(&self.store).get(&key).await? {
-            let mut known = self.known.lock().expect("known poisoned");
-            known.insert(id.to_owned(), stored.value);
+            self.ledger().known.insert(id.to_owned(), stored.value);
         }
         match self.client.page(id).await {
             Ok(page) => {
@@ -207,18 +186,21 @@ impl Importer {
         let Some(parent) = parent else {
             return Ok(None);
         };
-        let read = self.is_page(&parent).await? && self.claim(&format!("content:{parent}"));
+        let read = self.is_page(&parent).await? && self.ledger().claim_content(&parent);
         Ok(read.then_some(Task::Content(parent)))
     }
 
-    /// Rows of a data source edited on or after `since` that have not been read this sync.
+    /// Rows of a data source edited on or after `since` that are new or changed and have not
+    /// been read this sync.
     async fn rows_since(&self, source: &str, since: DateTime<Utc>) -> anyhow::Result<Vec<Task>> {
         let mut tasks = Vec::new();
-        let since = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut rows = self.client.query_data_source(source, Some(&since));
+        let from = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut rows = self.client.query_data_source(source, Some(&from));
         loop {
             match rows.try_next().await {
-                Ok(Some(row)) if self.claim(&row.id) => tasks.extend(self.reread(&row).await?),
+                Ok(Some(row)) if self.to_reread(&row, since) => {
+                    tasks.extend(self.reread(&row).await?)
+                }
                 Ok(Some(_)) => {}
                 Ok(None) => return Ok(tasks),
                 // The data source is gone or no longer shared; its rows are checked one by one.
@@ -227,6 +209,21 @@ impl Importer {
             }
         }
     }
+}
+
+/// Whether a page differs from what is stored in what a sync compares.
+fn differs(stored: &Entity, page: &Page) -> bool {
+    stored.last_edited_time != page.last_edited_time
+        || stored.in_trash != page.in_trash
+        || stored.parent != parent_of(page)
+}
+
+/// Whether a page's edit time falls on or after `since` (or is unknown).
+fn edited_since(page: &Page, since: DateTime<Utc>) -> bool {
+    page.last_edited_time
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .is_none_or(|t| t >= since)
 }
 
 /// Whether a search result was last edited before `since`: search is sorted by that time, so

@@ -17,6 +17,7 @@ pub mod crawl;
 mod incremental;
 pub mod jobs;
 pub mod lease;
+mod ledger;
 pub mod local;
 pub mod model;
 mod progress;

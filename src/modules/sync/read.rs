@@ -20,11 +20,11 @@ impl Importer {
         store::save_entity(&self.store, entity).await?;
         self.stored_for(started);
         self.fetched();
-        let mut report = self.report.lock().expect("report poisoned");
+        let mut ledger = self.ledger();
         if entity.shared {
-            report.entities += 1;
+            ledger.report.entities += 1;
         } else {
-            report.unshared += 1;
+            ledger.report.unshared += 1;
         }
         Ok(())
     }
@@ -299,15 +299,10 @@ impl Importer {
     /// Points each synced reference at the page holding its original, reading an original's
     /// block only when no crawled page held it.
     pub(super) async fn resolve_synced(&self) -> anyhow::Result<()> {
-        let references = std::mem::take(&mut *self.references.lock().expect("poisoned"));
+        let references = std::mem::take(&mut self.ledger().references);
         let mut edges = Vec::new();
         for (page, original) in references {
-            let known = self
-                .originals
-                .lock()
-                .expect("poisoned")
-                .get(&original)
-                .cloned();
+            let known = self.ledger().originals.get(&original).cloned();
             let target = match known {
                 Some(holder) => holder,
                 None => self.holder_of(&original).await?,
@@ -323,7 +318,7 @@ impl Importer {
             }
         }
         let edges = Edge::keyed(edges);
-        self.report.lock().expect("report poisoned").edges += edges.len() as u64;
+        self.ledger().report.edges += edges.len() as u64;
         store::add_edges(&self.store, edges).await?;
         Ok(())
     }

@@ -87,6 +87,31 @@ impl Task {
         )
     }
 
+    /// Whether the task reads an entity (one discovered, to be counted as fetched), rather
+    /// than a page's content or a fact.
+    pub(super) fn reads_entity(&self) -> bool {
+        matches!(
+            self,
+            Task::Page(_)
+                | Task::PageOrDatabase(_)
+                | Task::ChildPage { .. }
+                | Task::Database(_)
+                | Task::Check(_)
+                | Task::Refresh(_)
+                | Task::DataSource { .. }
+        )
+    }
+
+    /// The entity a recorded task shows was stored: a finished read's, or the page whose
+    /// content was queued (only once the page was stored; search stores pages without a task).
+    pub(super) fn shows_stored(&self, done: bool) -> Option<&str> {
+        match self {
+            Task::Content(page) => Some(page),
+            _ if done && self.reads_entity() => self.claimed_id(),
+            _ => None,
+        }
+    }
+
     /// The entity a recorded task shows was claimed (a page's content implies its page).
     pub(super) fn claimed_id(&self) -> Option<&str> {
         match self {
@@ -138,8 +163,7 @@ impl Frontier {
             match waits {
                 Some(id) => {
                     self.held.push_back(id.clone());
-                    let mut awaiting = importer.awaiting().lock().expect("poisoned");
-                    awaiting.insert(id, task);
+                    importer.ledger().awaiting.insert(id, task);
                 }
                 None => self.ready.push_back(task),
             }
@@ -149,7 +173,8 @@ impl Frontier {
     /// Search is complete: held child pages it did not return are stored from their blocks.
     pub(super) fn seeded(&mut self, importer: &Importer) {
         self.seeding = false;
-        let mut awaiting = importer.awaiting().lock().expect("poisoned");
+        let mut ledger = importer.ledger();
+        let awaiting = &mut ledger.awaiting;
         self.held.retain(|id| match awaiting.get(id) {
             Some(Task::ChildPage { .. }) => {
                 self.ready.extend(awaiting.remove(id));
@@ -169,9 +194,9 @@ impl Frontier {
         if self.seeding {
             return None;
         }
-        let mut awaiting = importer.awaiting().lock().expect("poisoned");
+        let mut ledger = importer.ledger();
         while let Some(id) = self.held.pop_front() {
-            if let Some(task) = awaiting.remove(&id) {
+            if let Some(task) = ledger.awaiting.remove(&id) {
                 return Some(task);
             }
         }

@@ -1,0 +1,106 @@
+//! What one run of the importer shares between its tasks, behind one lock: the kind of run,
+//! the ids it has claimed, what was stored when it began, the facts it keeps for its end, the
+//! reads it holds back, and its report.
+
+use std::collections::{HashMap, HashSet};
+
+use super::crawl::ImportReport;
+use super::model::Entity;
+use super::task::Task;
+
+/// The kind of run, which decides what is read again and what a write replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Everything search and traversal reach; `first` when nothing was stored for the
+    /// connection before, so that there are no earlier edges to replace.
+    Full { first: bool },
+    /// What changed since the last sync; what was stored when it began is known.
+    Incremental,
+    /// Pages webhooks named; links lead only to entities not stored yet.
+    Refresh,
+}
+
+#[derive(Debug)]
+pub(super) struct Ledger {
+    pub mode: Mode,
+    /// Ids this run reads or has read, each counted once as discovered.
+    claimed: HashSet<String>,
+    /// Ids stored when an incremental run began: links to them lead nowhere new.
+    stored: HashSet<String>,
+    /// The readable entities among them (and those a re-read found), to compare with.
+    pub known: HashMap<String, Entity>,
+    /// Pages whose content this run reads again (a child page moved in or out).
+    contents: HashSet<String>,
+    /// Synced original block → the page holding it.
+    pub originals: HashMap<String, String>,
+    /// (page holding a reference, original block) pairs not resolved yet.
+    pub references: Vec<(String, String)>,
+    /// Reads of link targets held back, by id, until something else brings the page.
+    pub awaiting: HashMap<String, Task>,
+    pub report: ImportReport,
+}
+
+impl Ledger {
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            claimed: HashSet::new(),
+            stored: HashSet::new(),
+            known: HashMap::new(),
+            contents: HashSet::new(),
+            originals: HashMap::new(),
+            references: Vec::new(),
+            awaiting: HashMap::new(),
+            report: ImportReport::default(),
+        }
+    }
+
+    /// Whether a write of a page's edges must remove the ones stored before.
+    pub fn replaces(&self) -> bool {
+        self.mode != Mode::Full { first: true }
+    }
+
+    /// What an incremental run found stored: every id, and the readable entities.
+    pub fn begin_incremental(&mut self, stored: Vec<Entity>) {
+        self.mode = Mode::Incremental;
+        self.stored.extend(stored.iter().map(|e| e.notion_id.clone()));
+        let readable = stored.into_iter().filter(|e| e.shared);
+        self.known
+            .extend(readable.map(|e| (e.notion_id.clone(), e)));
+    }
+
+    /// True the first time this run meets `id`, unless it was stored before the run: each
+    /// entity is read once per run, and only what is new is followed.
+    pub fn claim(&mut self, id: &str) -> bool {
+        !self.stored.contains(id) && self.claimed.insert(id.to_owned())
+    }
+
+    /// True the first time this run decides to read a stored entity again.
+    pub fn claim_again(&mut self, id: &str) -> bool {
+        self.claimed.insert(id.to_owned())
+    }
+
+    /// True the first time this run decides to read a page's content again.
+    pub fn claim_content(&mut self, page: &str) -> bool {
+        self.contents.insert(page.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_incremental_run_claims_stored_ids_only_to_read_them_again() {
+        let mut ledger = Ledger::new(Mode::Full { first: false });
+        let stored = Entity::blank("c", "old", super::super::EntityKind::Page).read();
+        ledger.begin_incremental(vec![stored]);
+        assert!(!ledger.claim("old"), "a link to it leads nowhere new");
+        assert!(ledger.claim_again("old"));
+        assert!(!ledger.claim_again("old"), "once per run");
+        assert!(ledger.claim("new") && !ledger.claim("new"));
+        assert!(ledger.claim_content("old") && !ledger.claim_content("old"));
+        assert!(ledger.known.contains_key("old") && ledger.replaces());
+        assert!(!Ledger::new(Mode::Full { first: true }).replaces());
+    }
+}
