@@ -6,7 +6,6 @@
 //! flagged, with no links of their own (search never returns them, so only links lead to them,
 //! and a page's links are its own business only while it lives).
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -150,9 +149,13 @@ impl Importer {
         self.progress.clone()
     }
 
-    /// One discovered entity has been read (stored, found unreadable, or found unchanged).
-    pub(super) fn fetched(&self) {
-        self.progress.fetched.fetch_add(1, Ordering::Relaxed);
+    /// A discovered entity has been read (stored, found unreadable, or found unchanged):
+    /// counted the first time, so that a read done again (in flight when an interrupted run
+    /// stopped) counts once.
+    pub(super) fn fetched(&self, id: &str) {
+        if self.ledger().fetched(id) {
+            self.progress.fetched.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// The full import: search seeds the crawl while traversal already runs. With a
@@ -176,13 +179,12 @@ impl Importer {
         checkpoint: &Checkpoint,
     ) -> anyhow::Result<(Vec<Task>, Option<Option<String>>)> {
         let mut pending = Vec::new();
-        let mut stored = HashSet::new();
         for (task, done) in checkpoint.restore().await? {
             if let Some(id) = task.claimed_id() {
                 self.claim(id);
             }
-            if task.shows_stored(done).is_some_and(|id| stored.insert(id.to_owned())) {
-                self.fetched();
+            if let Some(id) = task.shows_stored(done) {
+                self.fetched(id);
             }
             if !(done && !task.is_fact()) && !self.remember(&task) {
                 pending.push(task);

@@ -90,11 +90,12 @@ impl Importer {
     /// Whether a page search or a query returned is to be read: it is new, or it differs
     /// from what is stored, or was edited inside the overlap window. Claims it.
     fn to_reread(&self, page: &Page, since: DateTime<Utc>) -> bool {
-        let changed = match self.ledger().known.get(&page.id) {
-            None => return self.claim(&page.id),
-            Some(stored) => differs(stored, page) || edited_since(page, since),
-        };
-        changed && self.claim_again(&page.id)
+        let changed = (self.ledger().known.get(&page.id))
+            .map(|stored| differs(stored, page) || edited_since(page, since));
+        match changed {
+            None => self.claim(&page.id),
+            Some(changed) => changed && self.claim_again(&page.id),
+        }
     }
 
     /// Re-reads a page, and the content of its old and new parents when it moved, was
@@ -135,7 +136,7 @@ impl Importer {
                 if changed {
                     return self.reread(&page).await;
                 }
-                self.fetched();
+                self.fetched(id);
                 Ok(Vec::new())
             }
             Err(NotionError::NotFound(_)) => self.unshared(id, EntityKind::Unknown).await,

@@ -25,6 +25,8 @@ pub(super) struct Ledger {
     pub mode: Mode,
     /// Ids this run reads or has read, each counted once as discovered.
     claimed: HashSet<String>,
+    /// The claimed ids read so far, each counted once as fetched.
+    fetched: HashSet<String>,
     /// Ids stored when an incremental run began: links to them lead nowhere new.
     stored: HashSet<String>,
     /// The readable entities among them (and those a re-read found), to compare with.
@@ -45,6 +47,7 @@ impl Ledger {
         Self {
             mode,
             claimed: HashSet::new(),
+            fetched: HashSet::new(),
             stored: HashSet::new(),
             known: HashMap::new(),
             contents: HashSet::new(),
@@ -80,6 +83,11 @@ impl Ledger {
         self.claimed.insert(id.to_owned())
     }
 
+    /// True the first time a claimed entity is read: only what was discovered is fetched.
+    pub fn fetched(&mut self, id: &str) -> bool {
+        self.claimed.contains(id) && self.fetched.insert(id.to_owned())
+    }
+
     /// True the first time this run decides to read a page's content again.
     pub fn claim_content(&mut self, page: &str) -> bool {
         self.contents.insert(page.to_owned())
@@ -100,6 +108,8 @@ mod tests {
         assert!(!ledger.claim_again("old"), "once per run");
         assert!(ledger.claim("new") && !ledger.claim("new"));
         assert!(ledger.claim_content("old") && !ledger.claim_content("old"));
+        assert!(ledger.fetched("new") && !ledger.fetched("new"), "counted once");
+        assert!(!ledger.fetched("never-claimed"));
         assert!(ledger.known.contains_key("old") && ledger.replaces());
         assert!(!Ledger::new(Mode::Full { first: true }).replaces());
     }

@@ -19,7 +19,7 @@ impl Importer {
         let started = std::time::Instant::now();
         store::save_entity(&self.store, entity).await?;
         self.stored_for(started);
-        self.fetched();
+        self.fetched(&entity.notion_id);
         let mut ledger = self.ledger();
         if entity.shared {
             ledger.report.entities += 1;

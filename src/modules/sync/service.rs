@@ -226,25 +226,9 @@ async fn sync_leased(
     watch: impl FnOnce(Arc<Progress>),
     stop: impl Future<Output = ()>,
 ) -> Result<Outcome, SyncError> {
-    let client = client_for(state, &connection)?;
     let started = now_ms();
     let (run_id, kind) = run::begin(&state.store, &connection, &state.instance, started).await?;
-    let concurrency = concurrency_for(connection.settings.rate);
-    let importer = match kind {
-        RunKind::Full => {
-            let checkpoint = Checkpoint::new(state.store.clone(), &run_id);
-            let first = connection.last_sync_started_at.is_none();
-            Importer::resumable(
-                client,
-                state.store.clone(),
-                &connection.id,
-                concurrency,
-                checkpoint,
-                first,
-            )
-        }
-        _ => Importer::new(client, state.store.clone(), &connection.id, concurrency),
-    };
+    let importer = importer_for(state, &connection, &run_id, kind)?;
     watch(importer.progress());
     let since = connection
         .last_sync_started_at
@@ -275,15 +259,9 @@ async fn sync_leased(
             Ok(Outcome::Stopped)
         }
         Some(Ok(report)) => {
-            run::finish(
-                &state.store,
-                &run_id,
-                RunState::Completed,
-                Some(report.clone()),
-                None,
-                &progress,
-            )
-            .await?;
+            let report = Some(report);
+            let end = RunState::Completed;
+            run::finish(&state.store, &run_id, end, report.clone(), None, &progress).await?;
             // Only the sync's own fields: tokens rotated, settings changed or the workspace
             // disconnected meanwhile stay as they are now.
             connections(&state.store)
@@ -298,13 +276,33 @@ async fn sync_leased(
                     Some(())
                 })
                 .await?;
-            Ok(Outcome::Done(kind, report))
+            Ok(Outcome::Done(kind, report.unwrap_or_default()))
         }
         Some(Err(error)) => {
             fail_run(state, &mut connection, &run_id, kind, &error, &progress).await?;
             Err(error.into())
         }
     }
+}
+
+/// The importer for a run of `kind`: a full import records its frontier with the run.
+fn importer_for(
+    state: &AppState,
+    connection: &Connection,
+    run_id: &str,
+    kind: RunKind,
+) -> Result<Arc<Importer>, SyncError> {
+    let client = client_for(state, connection)?;
+    let store = state.store.clone();
+    let concurrency = concurrency_for(connection.settings.rate);
+    Ok(match kind {
+        RunKind::Full => {
+            let checkpoint = Checkpoint::new(store.clone(), run_id);
+            let first = connection.last_sync_started_at.is_none();
+            Importer::resumable(client, store, &connection.id, concurrency, checkpoint, first)
+        }
+        _ => Importer::new(client, store, &connection.id, concurrency),
+    })
 }
 
 fn reconciliation_due(state: &AppState, connection: &Connection) -> bool {

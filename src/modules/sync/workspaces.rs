@@ -197,22 +197,7 @@ pub async fn disconnect(
             "a sync did not stop in time; deleting anyway"
         );
     }
-    let mine = Filter::all().eq("connection", id);
-    let mut run_ids = Vec::new();
-    run::runs(&state.store)
-        .for_each(&Query::new(mine.clone()).limit(500), |r| run_ids.push(r.id))
-        .await?;
-    for run in run_ids {
-        delete_matching(
-            &state.store,
-            &FRONTIER,
-            &Filter::all().eq("run", run.as_str()),
-        )
-        .await?;
-    }
-    for collection in [&ENTITIES, &EDGES, &RUNS] {
-        delete_matching(&state.store, collection, &mine).await?;
-    }
+    delete_imported(state, id).await?;
     crate::modules::graph::jobs::delete_workspace(state, id).await?;
     state.store.delete(&super::pending::PENDING, id).await?;
     state.store.delete(&LEASES, id).await?;
@@ -225,6 +210,23 @@ pub async fn disconnect(
         None,
     )
     .await;
+    Ok(())
+}
+
+/// Deletes what the import of `id` stored: entities, edges, runs and their checkpoints.
+async fn delete_imported(state: &AppState, id: &str) -> Result<(), SyncError> {
+    let mine = Filter::all().eq("connection", id);
+    let mut run_ids = Vec::new();
+    run::runs(&state.store)
+        .for_each(&Query::new(mine.clone()).limit(500), |r| run_ids.push(r.id))
+        .await?;
+    for run in run_ids {
+        let frontier = Filter::all().eq("run", run.as_str());
+        delete_matching(&state.store, &FRONTIER, &frontier).await?;
+    }
+    for collection in [&ENTITIES, &EDGES, &RUNS] {
+        delete_matching(&state.store, collection, &mine).await?;
+    }
     Ok(())
 }
 
