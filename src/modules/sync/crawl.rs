@@ -186,7 +186,8 @@ impl Importer {
             if let Some(id) = task.shows_stored(done) {
                 self.fetched(id);
             }
-            if !(done && !task.is_fact()) && !self.remember(&task) {
+            let finished = done && !task.is_fact();
+            if !finished && !self.remember(&task) {
                 pending.push(task);
             }
         }

@@ -73,10 +73,10 @@ impl Importer {
                 break;
             }
             match object {
-                Object::Page(page) if searched.insert(page.id.clone()) => {
-                    if self.to_reread(&page, since) {
-                        tasks.extend(self.reread(&page).await?);
-                    }
+                Object::Page(page)
+                    if searched.insert(page.id.clone()) && self.to_reread(&page, since) =>
+                {
+                    tasks.extend(self.reread(&page).await?)
                 }
                 Object::DataSource(source) if self.claim(&source.id) => {
                     tasks.extend(self.searched_source(source))

@@ -259,9 +259,9 @@ async fn sync_leased(
             Ok(Outcome::Stopped)
         }
         Some(Ok(report)) => {
-            let report = Some(report);
             let end = RunState::Completed;
-            run::finish(&state.store, &run_id, end, report.clone(), None, &progress).await?;
+            let kept = Some(report.clone());
+            run::finish(&state.store, &run_id, end, kept, None, &progress).await?;
             // Only the sync's own fields: tokens rotated, settings changed or the workspace
             // disconnected meanwhile stay as they are now.
             connections(&state.store)
@@ -276,7 +276,7 @@ async fn sync_leased(
                     Some(())
                 })
                 .await?;
-            Ok(Outcome::Done(kind, report.unwrap_or_default()))
+            Ok(Outcome::Done(kind, report))
         }
         Some(Err(error)) => {
             fail_run(state, &mut connection, &run_id, kind, &error, &progress).await?;
