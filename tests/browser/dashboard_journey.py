@@ -1,6 +1,7 @@
 """A newcomer's journey through the dashboard in headless Chromium (issue 12): the home page,
-sign up, confirm the address from the mailed link, try the sample workspace, and watch its
-import reach done without reloading by hand (progress.js reloads when the run ends).
+sign up, confirm the address from the mailed link, try the sample workspace, watch its import
+reach done without reloading by hand (progress.js reloads when the run ends), and download its
+graph as D3 JSON.
 
 Usage: dashboard_journey.py CONFIG_JSON with `chromium`, `base` (the instance), `mail_dir`
 (where its mail lands: the SMTP server's Maildir `new/` or the outbox) and `screenshots`.
@@ -83,6 +84,12 @@ def main(config):
         check("the import reaches done and the page shows it by itself",
               page.locator(".badge").inner_text() == "Up to date")
         page.screenshot(path=shots / "workspace-390.png", full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="D3 JSON").click()
+        graph = json.loads(pathlib.Path(download.value.path()).read_text())
+        check("the D3 JSON download holds the imported graph",
+              len(graph["nodes"]) > 100 and len(graph["links"]) > 100,
+              f'{len(graph["nodes"])} nodes, {len(graph["links"])} links')
         check("no console errors (CSP violations among them)", not errors, "; ".join(errors))
         browser.close()
 
