@@ -32,11 +32,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(disconnect);
 }
 
+/// A time as a person reads it ("2 Dec 2026, 07:08 UTC"); the API's RFC 3339 text as it is
+/// when it does not parse.
+fn readable(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
+        |_| rfc3339.to_owned(),
+        |time| time.to_utc().format("%-d %b %Y, %H:%M UTC").to_string(),
+    )
+}
+
 /// A workspace as a card or a page heading shows it.
 pub struct Card {
     pub view: WorkspaceView,
     pub status: &'static str,
     pub last_sync: String,
+    pub next_sync: Option<String>,
     /// Whether a sync is queued or running: the page listens for progress.
     pub importing: bool,
 }
@@ -54,8 +64,9 @@ impl Card {
         Card {
             last_sync: view
                 .last_sync_at
-                .clone()
-                .unwrap_or_else(|| "never".to_owned()),
+                .as_deref()
+                .map_or_else(|| "never".to_owned(), readable),
+            next_sync: view.next_sync_at.as_deref().map(readable),
             status,
             importing,
             view,
@@ -228,7 +239,7 @@ impl From<&Run> for RunRow {
                 RunState::Completed => "Done",
                 RunState::Failed => "Failed",
             },
-            started: rfc3339(run.started_at),
+            started: readable(&rfc3339(run.started_at)),
             duration,
             pages: run.progress.fetched,
             error: run.error.clone().unwrap_or_default(),
@@ -349,4 +360,16 @@ async fn disconnect(
         .await
         .map_err(AppError::from)?;
     Ok(see_other("/", Some(Flash::Disconnected)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_as_a_day_and_a_minute() {
+        assert_eq!(
+            super::readable("2026-12-02T07:08:19.231Z"),
+            "2 Dec 2026, 07:08 UTC"
+        );
+        assert_eq!(super::readable("not a time"), "not a time");
+    }
 }
