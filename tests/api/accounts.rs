@@ -127,6 +127,11 @@ pub async fn mail_to(app: &TestApp, to: &str, subject: &str) -> String {
             .join("new"),
         None => app.state.settings.storage.data_dir.join("outbox"),
     };
+    mail_in(dir, to, subject).await
+}
+
+/// The newest message to `to` with `subject` among the files of `dir`, waiting for it.
+pub async fn mail_in(dir: PathBuf, to: &str, subject: &str) -> String {
     eventually(Duration::from_secs(10), "a mail", || {
         let dir = dir.clone();
         async move {

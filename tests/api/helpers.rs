@@ -234,9 +234,33 @@ impl Process {
         process
     }
 
+    /// `notion-graph serve --with-workers` as [`Process::serve`] does, with everything it
+    /// writes (standard output and error) going to `log`.
+    pub fn serve_logging_to(data_dir: &Path, env: &[(&str, &str)], log: &Path) -> Self {
+        let port = free_port();
+        let args = ["serve", "--with-workers", "--port", &port.to_string()].map(String::from);
+        let file = std::fs::File::create(log).expect("a log file");
+        let mut command = Self::command(data_dir, &args, env);
+        command.stdout(file.try_clone().unwrap()).stderr(file);
+        Self {
+            child: command.spawn().expect("the binary starts"),
+            address: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
     /// The binary with `args`, the test timings (fast heartbeats, retries and lease expiry),
     /// the embedded mode unless `env` names services, plus `env`.
     pub fn start(data_dir: &Path, args: &[String], env: &[(&str, &str)]) -> Self {
+        let child = Self::command(data_dir, args, env)
+            .spawn()
+            .expect("the binary starts");
+        Self {
+            child,
+            address: String::new(),
+        }
+    }
+
+    fn command(data_dir: &Path, args: &[String], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(binary());
         command
             .args(["--data-dir", data_dir.to_str().unwrap()])
@@ -254,11 +278,7 @@ impl Process {
         for (key, value) in env {
             command.env(key, value);
         }
-        let child = command.spawn().expect("the binary starts");
-        Self {
-            child,
-            address: String::new(),
-        }
+        command
     }
 
     pub async fn wait_ready(&self, client: &reqwest::Client) {

@@ -16,6 +16,7 @@ mod health;
 mod helpers;
 mod http_platform;
 mod jobs;
+mod log_secrets;
 mod notion_client;
 mod notion_fixtures;
 mod notion_signin;
