@@ -3,7 +3,7 @@
 //! follows its layout.
 //!
 //! Two layers. The platform (`config`, `error`, `storage`, `cache`, `crypto`, `jobs`,
-//! `metrics`, `lifecycle`, `manifest`, `state`, `telemetry`) knows no module. The modules
+//! `metrics`, `lifecycle`, `manifest`, `state`, `static_files`, `telemetry`) knows no module. The modules
 //! (`modules/`) build on it and declare themselves in a [`manifest::Module`]; `app`, `startup`
 //! and `commands` put the two together.
 
@@ -21,5 +21,6 @@ pub mod metrics;
 pub mod modules;
 pub mod startup;
 pub mod state;
+pub mod static_files;
 pub mod storage;
 pub mod telemetry;

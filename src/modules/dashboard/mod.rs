@@ -45,7 +45,7 @@ struct Pages;
 
 fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().error_handler(form_error))
-        .service(assets::serve);
+        .service(assets::FILES.resource());
     accounts::configure(cfg);
     workspaces::configure(cfg);
 }

@@ -19,7 +19,7 @@ struct Page<'a> {
     page_url: String,
     preview_url: String,
     oembed_url: String,
-    assets: String,
+    assets: &'static str,
     /// Paths of the data documents, naming the snapshot so that they can be cached.
     graph_path: String,
     labels_path: String,

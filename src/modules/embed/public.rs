@@ -25,7 +25,7 @@ use crate::state::AppState;
 pub struct Api;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(assets::serve)
+    cfg.service(assets::FILES.resource())
         .service(embed_page)
         .service(graph_bin)
         .service(labels_json)
