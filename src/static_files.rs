@@ -75,7 +75,9 @@ impl StaticFiles {
                 .content_type(content_type(path))
                 .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
                 .body(*bytes)),
-            _ => Err(AppError::not_found(format!("no file `{file}` in this build"))),
+            _ => Err(AppError::not_found(format!(
+                "no file `{file}` in this build"
+            ))),
         }
     }
 }
@@ -96,7 +98,10 @@ mod tests {
 
     #[test]
     fn scripts_and_styles_get_their_types() {
-        assert_eq!(content_type("viewer/main.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("viewer/main.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("style.css"), "text/css; charset=utf-8");
         assert_eq!(content_type("README"), "application/octet-stream");
     }
