@@ -360,3 +360,106 @@ async fn a_share_of_a_disconnected_workspace_is_gone_for_good() {
         .unwrap();
     assert!(stored.is_none(), "the link was deleted, not only refused");
 }
+
+/// The next `version` event of an SSE body (comments skipped), or `None` once it ends.
+async fn next_version(
+    body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    text: &mut String,
+) -> Option<Value> {
+    use futures::StreamExt;
+    loop {
+        if let Some(end) = text.find("\n\n") {
+            let event: String = text.drain(..end + 2).collect();
+            if let Some(data) = event.strip_prefix("event: version\ndata: ") {
+                return Some(serde_json::from_str(data.trim_end()).unwrap());
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(60), body.next())
+            .await
+            .expect("an event or the end within a minute")?;
+        text.push_str(std::str::from_utf8(&chunk.unwrap()).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn an_open_embed_hears_of_each_new_version_from_any_instance_until_revoked() {
+    for mode in Mode::ALL {
+        let sim = simulator(59, 20).await;
+        let Some(app) = app_for(mode, &sim).await else {
+            return;
+        };
+        // Production instances share Redis; an embedded one is its own pub/sub.
+        let other = match mode {
+            Mode::Production => {
+                let mut settings = (*app.state.settings).clone();
+                settings.server.port = 0;
+                Some(start(settings, TempDir::new().unwrap()).await)
+            }
+            Mode::Embedded => None,
+        };
+        let listener = other.as_ref().unwrap_or(&app);
+        let (owner, workspace) = owner_with_workspace(&app, &sim).await;
+        let live = share(&app, &owner, &workspace, json!({ "name": "Live" })).await;
+        let secret = token(&live);
+        let graph = get(&app, &format!("/embed/{secret}/graph.bin"), &[]).await;
+        assert_eq!(graph.status(), StatusCode::OK, "a snapshot to start from");
+
+        let response = get(listener, &format!("/embed/{secret}/versions"), &[]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            header(response.headers(), header::CONTENT_TYPE),
+            "text/event-stream"
+        );
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+        let (mut body, mut text) = (response.bytes_stream(), String::new());
+        let first = next_version(&mut body, &mut text).await.unwrap();
+        let mut keys: Vec<_> = first.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["created_at", "version"],
+            "only a version and its time"
+        );
+        let pinned = json!({ "name": "Pinned", "preset": { "version": first["version"] } });
+        let pinned = share(&app, &owner, &workspace, pinned).await;
+
+        crate::graph_api::add_a_link(&sim).await;
+        crate::sync_import::importer_for(&sim, &app.state.store, &workspace)
+            .run()
+            .await
+            .unwrap();
+        let builds = format!("/api/v1/workspaces/{workspace}/graph/builds");
+        let asked = owner.send(&app, Method::POST, &builds, &json!({})).await;
+        assert_eq!(asked.status(), StatusCode::ACCEPTED);
+        let second = next_version(&mut body, &mut text).await.unwrap();
+        assert!(
+            second["version"].as_u64() > first["version"].as_u64(),
+            "{first} then {second}"
+        );
+        let fixed = get(
+            listener,
+            &format!("/embed/{}/versions", token(&pinned)),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            fixed.status(),
+            StatusCode::NO_CONTENT,
+            "a pinned share never changes"
+        );
+
+        let path = format!("/api/v1/shares/{}", live["id"].as_str().unwrap());
+        let revoked = owner.send(&app, Method::DELETE, &path, &json!({})).await;
+        assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+        let channel = notion_graph::modules::graph::builds::versions_channel(&workspace);
+        app.state.cache.publish(&channel, "{}").await.unwrap();
+        assert!(
+            next_version(&mut body, &mut text).await.is_none(),
+            "the stream of a revoked share ends at its next wake"
+        );
+        if let Some(other) = other {
+            other.stop().await;
+        }
+    }
+}

@@ -481,7 +481,7 @@ async fn bad_parameters_are_refused_with_a_problem_naming_them() {
 }
 
 /// A link between two pages that the simulator does not have yet, added there.
-async fn add_a_link(sim: &RunningSim) -> (String, String) {
+pub async fn add_a_link(sim: &RunningSim) -> (String, String) {
     let truth = sim.truth();
     let live: Vec<_> = truth
         .pages

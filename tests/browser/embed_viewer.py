@@ -59,9 +59,11 @@ def viewer(browser, config):
     # Notion is out of reach here: its pages answer from this stand-in, so a popup loads.
     context.route("https://www.notion.so/**", lambda route: route.fulfill(body="notion", content_type="text/html"))
     page = context.new_page()
-    methods, cookies_set = set(), []
+    methods, cookies_set, streams = set(), [], []
     page.on("request", lambda r: methods.add(r.method))
     page.on("response", lambda r: cookies_set.append(r.url) if r.headers.get("set-cookie") else None)
+    page.on("response", lambda r: streams.append(r.headers.get("content-type"))
+            if r.url.endswith("/versions") and r.status == 200 else None)
     page.goto(config["page"])
     page.wait_for_function(READY, timeout=30000)
     check("the page reaches ready", page.evaluate("document.documentElement.dataset.viewer") == "ready")
@@ -125,10 +127,31 @@ def viewer(browser, config):
           linked.evaluate("document.documentElement.dataset.theme") == "dark"
           and linked.locator("#card-title").inner_text() == target["title"])
 
+    check("the page listens for new versions and has none to offer",
+          streams == ["text/event-stream"] and page.locator("#newer").is_hidden(), str(streams))
+    newer(context, config)
+
     check("the embed sends only GET requests", methods == {"GET"}, str(methods))
     check("no response sets a cookie", not cookies_set and not context.cookies(), str(cookies_set))
     context.close()
     return stats
+
+
+def newer(context, config):
+    """A build after the page loaded: the stream (answered here by a stand-in naming a later
+    version; the real one is tested over HTTP) makes the viewer offer a reload, which loads the
+    page again."""
+    page = context.new_page()
+    event = json.dumps({"version": 10 ** 9, "created_at": 0})
+    page.route("**/versions", lambda route: route.fulfill(
+        status=200, content_type="text/event-stream", body=f"event: version\ndata: {event}\n\n"))
+    page.goto(config["page"])
+    page.wait_for_function(READY, timeout=30000)
+    page.locator("#newer").wait_for(state="visible", timeout=10000)
+    with page.expect_navigation():
+        page.click("#newer")
+    check("a newer version is offered and the offer reloads the page", page.url == config["page"])
+    page.close()
 
 
 def pixel_at(page, x, y):

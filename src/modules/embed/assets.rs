@@ -27,6 +27,7 @@ pub static FILES: StaticFiles = crate::static_files!(
         "viewer/filters.js",
         "viewer/theme.js",
         "viewer/fragment.js",
+        "viewer/versions.js",
     ]
 );
 

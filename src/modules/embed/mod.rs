@@ -4,7 +4,8 @@
 //! - [`service`]: create, list, change and revoke links; resolve an embed token to a live one.
 //! - `routes`: the share-link API under `/api/v1` (tenant-scoped).
 //! - `public`: the embed routes at the root (the page, `graph.bin`, `labels.json`,
-//!   `static.svg`, the viewer's files, oEmbed), rendered by `page`, `documents` and `svg`.
+//!   `static.svg`, the viewer's files, oEmbed), rendered by `page`, `documents` and `svg`;
+//!   `versions`, the stream telling an open viewer that a newer snapshot exists.
 //!
 //! A link's token (256 random bits) is in its URL path; the store keeps its SHA-256 digest for
 //! lookup and a sealed copy so that the owner can see the URL again. Nothing about a share is
@@ -20,6 +21,7 @@ mod routes;
 pub mod service;
 pub mod store;
 mod svg;
+mod versions;
 
 use utoipa::OpenApi;
 

@@ -24,6 +24,9 @@ struct Page<'a> {
     graph_path: String,
     labels_path: String,
     preview_path: String,
+    /// The stream announcing newer versions; empty when the share pins one.
+    versions_path: String,
+    version: u64,
     /// The preset as JSON, for the viewer.
     preset: String,
     theme: &'static str,
@@ -63,6 +66,11 @@ pub fn render(
         graph_path: path("graph.bin"),
         labels_path: path("labels.json"),
         preview_path: path("static.svg"),
+        versions_path: match share.preset.version {
+            Some(_) => String::new(),
+            None => format!("/embed/{token}/versions"),
+        },
+        version: meta.version,
         preset: serde_json::to_string(&share.preset)?,
         theme: match share.preset.theme {
             Theme::Auto => "auto",

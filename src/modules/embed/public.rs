@@ -6,6 +6,7 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -13,13 +14,14 @@ use super::assets;
 use super::documents::{self, Document};
 use super::page;
 use super::service::{self, EmbedError};
+use super::versions as version_stream;
 use crate::error::{AppError, Code};
 use crate::modules::graph::http::{IMMUTABLE, REVALIDATE, Representation};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(embed_page, graph_bin, labels_json, static_svg, oembed),
+    paths(embed_page, graph_bin, labels_json, static_svg, versions, oembed),
     components(schemas(OEmbed))
 )]
 pub struct Api;
@@ -30,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(graph_bin)
         .service(labels_json)
         .service(static_svg)
+        .service(versions)
         .service(oembed);
 }
 
@@ -128,6 +131,27 @@ async fn static_svg(
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     serve(&state, &token, Document::Preview, query.v.as_deref(), &request).await
+}
+
+/// Server-Sent Events: `version` (`{"version", "created_at"}`) with the newest snapshot at
+/// once and whenever a newer one is built, on any instance; a comment at least every 25 s.
+/// A share pinning a version answers 204 (an `EventSource` then stops asking).
+#[utoipa::path(params(("token" = String, Path)),
+    responses((status = 200, content_type = "text/event-stream", body = String),
+        (status = 204, description = "The share pins a version"), (status = 404)))]
+#[get("/embed/{token}/versions")]
+async fn versions(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let Some(events) = version_stream::stream(&state, &token).await? else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .streaming(events.map(|text| Ok::<_, actix_web::Error>(web::Bytes::from(text)))))
 }
 
 async fn serve(

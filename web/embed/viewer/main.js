@@ -18,6 +18,7 @@ import { createRenderer } from "./renderer.js";
 import { createSearch } from "./search.js";
 import { createState } from "./state.js";
 import { colourOf, currentTheme, themeName } from "./theme.js";
+import { offerNewer } from "./versions.js";
 
 /** The budgeted frame aims at this many milliseconds. */
 const TARGET_MS = 40;
@@ -217,6 +218,10 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
   });
   controls(state, graph, { refilter, invalidate, select, size: () => size });
   updatedAgo(root.querySelector("#updated"));
+  offerNewer({
+    url: root.dataset.versions, shown: Number(root.dataset.version),
+    button: root.querySelector("#newer"), announce,
+  });
 
   new ResizeObserver(() => {
     const ratio = Math.min(window.devicePixelRatio || 1, 2);
