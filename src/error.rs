@@ -174,6 +174,8 @@ codes! {
     InvalidPreset = "invalid_preset", BAD_REQUEST;
     /// A share's `expires_at` is not an RFC 3339 time in the future.
     InvalidExpiry = "invalid_expiry", BAD_REQUEST;
+    /// An oEmbed format other than `json` (oEmbed 1.0 answers it 501).
+    UnsupportedFormat = "unsupported_format", NOT_IMPLEMENTED;
 
     // The command line.
     /// A setting (file, environment variable or flag) is not valid; the message names its key.

@@ -59,10 +59,14 @@ async fn embed_page_allows_framing_only_by_notion_and_sets_no_cookie() {
             || html.contains("Team &lt;map&gt;"),
         "the name is escaped: {html}"
     );
-    assert!(html.contains(&format!(
-        r#"content="{}/static.svg""#,
-        created["url"].as_str().unwrap()
-    )));
+    let image = format!("{}/preview.png", created["url"].as_str().unwrap());
+    assert!(html.contains(&format!(r#"<meta property="og:image" content="{image}">"#)));
+    assert!(html.contains(r#"<meta property="og:image:type" content="image/png">"#));
+    let png = raw_client().get(&image).send().await.unwrap();
+    assert_eq!(header(png.headers(), header::CONTENT_TYPE), "image/png");
+    let png = png.bytes().await.unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    assert_eq!(&png[16..24], [0, 0, 3, 32, 0, 0, 1, 244], "of 800 x 500");
     assert!(html.contains(r#"type="application/json+oembed""#));
 
     let script = html.split(r#"<script type="module" src=""#).nth(1).unwrap();
@@ -168,7 +172,7 @@ async fn hidden_titles_never_leave_the_server() {
     assert!(!titles.is_empty());
     let base = format!("/embed/{}", token(&public));
     let mut served = String::new();
-    for path in ["", "/labels.json", "/static.svg"] {
+    for path in ["", "/labels.json", "/static.svg", "/preview.png"] {
         served += &get(&app, &format!("{base}{path}"), &[])
             .await
             .text()
@@ -182,10 +186,22 @@ async fn hidden_titles_never_leave_the_server() {
         !served.contains("notion.so/"),
         "no Notion URL (they spell titles)"
     );
+    assert!(!served.contains(&workspace), "nor the workspace's id");
+    let labels = json(get(&app, &format!("{base}/labels.json"), &[]).await).await;
+    for absent in ["workspace", "ids", "titles", "urls"] {
+        assert!(labels.get(absent).is_none(), "{absent} in {labels}");
+    }
 }
 
 async fn all_gone(app: &TestApp, token: &str, url: &str) {
-    for path in ["", "/graph.bin", "/labels.json", "/static.svg"] {
+    let paths = [
+        "/graph.bin",
+        "/labels.json",
+        "/static.svg",
+        "/preview.png",
+        "/versions",
+    ];
+    for path in [""].into_iter().chain(paths) {
         let response = get(app, &format!("/embed/{token}{path}"), &[]).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
@@ -289,9 +305,15 @@ async fn oembed_describes_a_share_as_an_iframe_with_its_preview() {
             .unwrap()
             .contains(&format!(r#"<iframe src="{url}""#))
     );
-    assert_eq!(described["thumbnail_url"], format!("{url}/static.svg"));
+    assert_eq!(described["thumbnail_url"], format!("{url}/preview.png"));
     let xml = query(&[("format", "xml")]).await.unwrap();
-    assert_eq!(xml.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        xml.status(),
+        StatusCode::NOT_IMPLEMENTED,
+        "oEmbed 1.0, 2.3.4.2"
+    );
+    assert!(header(xml.headers(), header::CONTENT_TYPE).starts_with("application/problem+json"));
+    assert_eq!(json(xml).await["code"], "unsupported_format");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::model::{Preset, PresetView, Share};
 use super::service::EmbedError;
-use super::svg;
+use super::{png, svg};
 use crate::modules::graph::bin::{self, Labels, Packed};
 use crate::modules::graph::export::render;
 use crate::modules::graph::views::{self, View, ViewError, ViewNode};
@@ -25,6 +25,8 @@ pub enum Document {
     Labels,
     /// `static.svg`: the summary view with its top labels.
     Preview,
+    /// `preview.png`: the same picture without labels, for link previews.
+    PreviewPng,
 }
 
 impl Document {
@@ -33,6 +35,7 @@ impl Document {
             Self::Graph => "graph.bin",
             Self::Labels => "labels.json",
             Self::Preview => "static.svg",
+            Self::PreviewPng => "preview.png",
         }
     }
 
@@ -41,6 +44,7 @@ impl Document {
             Self::Graph => bin::CONTENT_TYPE,
             Self::Labels => "application/json",
             Self::Preview => svg::CONTENT_TYPE,
+            Self::PreviewPng => png::CONTENT_TYPE,
         }
     }
 }
@@ -99,6 +103,10 @@ fn write(
             let labels = public(snapshot, &view, preset);
             let packed = Packed::from_view(snapshot, &view);
             Ok(svg::render(title, &packed, &labels).into_bytes())
+        }
+        Document::PreviewPng => {
+            let view = views::view(snapshot, &preview_view(preset))?;
+            Ok(png::render(&Packed::from_view(snapshot, &view)))
         }
     }
 }

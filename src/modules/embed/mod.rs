@@ -4,7 +4,8 @@
 //! - [`service`]: create, list, change and revoke links; resolve an embed token to a live one.
 //! - `routes`: the share-link API under `/api/v1` (tenant-scoped).
 //! - `public`: the embed routes at the root (the page, `graph.bin`, `labels.json`,
-//!   `static.svg`, the viewer's files, oEmbed), rendered by `page`, `documents` and `svg`;
+//!   `static.svg`, `preview.png`, the viewer's files, oEmbed), rendered by `page`,
+//!   `documents`, `svg` and `png`;
 //!   `versions`, the stream telling an open viewer that a newer snapshot exists.
 //!
 //! A link's token (256 random bits) is in its URL path; the store keeps its SHA-256 digest for
@@ -16,6 +17,7 @@ mod assets;
 pub mod documents;
 pub mod model;
 mod page;
+mod png;
 mod public;
 mod routes;
 pub mod service;

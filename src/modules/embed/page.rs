@@ -59,7 +59,7 @@ pub fn render(
             "A map of {} linked Notion pages and {} links",
             meta.node_count, meta.link_count
         ),
-        preview_url: format!("{page_url}/static.svg"),
+        preview_url: format!("{page_url}/preview.png"),
         oembed_url: format!("{}/oembed?{oembed}", state.settings.public_url()),
         page_url,
         assets: assets::base(),

@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(embed_page, graph_bin, labels_json, static_svg, versions, oembed),
+    paths(embed_page, graph_bin, labels_json, static_svg, preview_png, versions, oembed),
     components(schemas(OEmbed))
 )]
 pub struct Api;
@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(graph_bin)
         .service(labels_json)
         .service(static_svg)
+        .service(preview_png)
         .service(versions)
         .service(oembed);
 }
@@ -118,8 +119,7 @@ async fn labels_json(
     serve(&state, &token, Document::Labels, query.v.as_deref(), &request).await
 }
 
-/// The summary view as an SVG with its top labels: the fallback without WebGL and the
-/// link-preview image.
+/// The summary view as an SVG with its top labels: the fallback without WebGL.
 #[utoipa::path(params(("token" = String, Path), Pinned),
     responses((status = 200, content_type = "image/svg+xml", body = String),
         (status = 304, description = "`If-None-Match` matched the strong ETag"), (status = 400), (status = 404)))]
@@ -131,6 +131,21 @@ async fn static_svg(
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     serve(&state, &token, Document::Preview, query.v.as_deref(), &request).await
+}
+
+/// The same picture as a PNG without labels: the link-preview image (Open Graph, oEmbed),
+/// since link previewers do not take SVG.
+#[utoipa::path(params(("token" = String, Path), Pinned),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>),
+        (status = 304, description = "`If-None-Match` matched the strong ETag"), (status = 400), (status = 404)))]
+#[get("/embed/{token}/preview.png")]
+async fn preview_png(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<Pinned>,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    serve(&state, &token, Document::PreviewPng, query.v.as_deref(), &request).await
 }
 
 /// Server-Sent Events: `version` (`{"version", "created_at"}`) with the newest snapshot at
@@ -203,7 +218,7 @@ struct OEmbed {
 
 /// oEmbed for link previews (Notion, Slack and others): the iframe of an embed URL.
 #[utoipa::path(params(OEmbedQuery),
-    responses((status = 200, body = OEmbed), (status = 400, description = "A format other than json"),
+    responses((status = 200, body = OEmbed), (status = 501, description = "A format other than json"),
         (status = 404, description = "Not an embed URL of a live share link")))]
 #[get("/oembed")]
 async fn oembed(
@@ -212,8 +227,8 @@ async fn oembed(
 ) -> Result<HttpResponse, AppError> {
     if query.format.as_deref().is_some_and(|f| f != "json") {
         return Err(AppError::new(
-            Code::InvalidQuery,
-            "`format`: only json is offered",
+            Code::UnsupportedFormat,
+            "`format`: only json is offered; ask with format=json or leave it out",
         ));
     }
     let token = service::token_in(&query.url)
@@ -233,7 +248,7 @@ async fn oembed(
         ),
         width,
         height,
-        thumbnail_url: format!("{url}/static.svg"),
+        thumbnail_url: format!("{url}/preview.png"),
         thumbnail_width: 800,
         thumbnail_height: 500,
         cache_age: 3600,

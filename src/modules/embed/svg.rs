@@ -1,6 +1,6 @@
 //! The static preview of a share: the summary view (communities and top pages) as an SVG, with
 //! the largest labels that fit without overlapping. It is the viewer's fallback without WebGL
-//! and the link-preview image.
+//! and the picture `png` draws for link previews.
 
 use std::fmt::Write;
 
@@ -8,8 +8,8 @@ use crate::modules::graph::bin::{Labels, Packed, node_kind_code};
 use crate::modules::graph::formats::escape;
 
 pub const CONTENT_TYPE: &str = "image/svg+xml";
-const WIDTH: f32 = 800.0;
-const HEIGHT: f32 = 500.0;
+pub const WIDTH: f32 = 800.0;
+pub const HEIGHT: f32 = 500.0;
 const MARGIN: f32 = 40.0;
 /// The most labels a preview draws.
 const MAX_LABELS: usize = 24;
@@ -21,13 +21,13 @@ pub const PALETTE: [&str; 10] = [
 ];
 
 /// Maps layout coordinates into the picture, keeping the aspect ratio.
-struct Frame {
+pub struct Frame {
     scale: f32,
     offset: [f32; 2],
 }
 
 impl Frame {
-    fn fit(bounds: [f32; 4]) -> Self {
+    pub fn fit(bounds: [f32; 4]) -> Self {
         let [x0, y0, x1, y1] = bounds;
         let (w, h) = ((x1 - x0).max(1e-6), (y1 - y0).max(1e-6));
         let scale = ((WIDTH - 2.0 * MARGIN) / w).min((HEIGHT - 2.0 * MARGIN) / h);
@@ -38,9 +38,14 @@ impl Frame {
         Self { scale, offset }
     }
 
-    fn point(&self, [x, y]: [f32; 2]) -> [f32; 2] {
+    pub fn point(&self, [x, y]: [f32; 2]) -> [f32; 2] {
         [x * self.scale + self.offset[0], y * self.scale + self.offset[1]]
     }
+}
+
+/// A node's radius in the picture.
+pub fn radius(size: f32) -> f32 {
+    size.clamp(2.0, 24.0)
 }
 
 /// The preview of `packed` (a summary view) titled `title`.
@@ -69,7 +74,7 @@ pub fn render(title: &str, packed: &Packed, labels: &Labels) -> String {
     for i in 0..packed.positions.len() {
         let [x, y] = at(i as u32);
         let colour = PALETTE[packed.communities[i] as usize % PALETTE.len()];
-        let r = packed.sizes[i].clamp(2.0, 24.0);
+        let r = radius(packed.sizes[i]);
         let _ = write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="{colour}"/>"#);
     }
     for (i, [x, y]) in placed_labels(packed, labels, &frame) {
@@ -108,7 +113,7 @@ fn placed_labels(packed: &Packed, labels: &Labels, frame: &Frame) -> Vec<(usize,
             continue;
         }
         let [x, y] = frame.point(packed.positions[i]);
-        let (x, y) = (x + packed.sizes[i].clamp(2.0, 24.0) + 2.0, y + FONT_PX / 3.0);
+        let (x, y) = (x + radius(packed.sizes[i]) + 2.0, y + FONT_PX / 3.0);
         let width = text.chars().count() as f32 * FONT_PX * 0.6;
         let rect = [x, y - FONT_PX, x + width, y + 2.0];
         let overlaps = |b: &[f32; 4]| rect[0] < b[2] && b[0] < rect[2] && rect[1] < b[3] && b[1] < rect[3];

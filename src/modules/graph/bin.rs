@@ -224,14 +224,20 @@ impl Packed {
 }
 
 /// Titles, ids and URLs of a view's nodes, by position, plus the names behind the codes.
+/// [`Labels::anonymised`] leaves out everything but the codes' names and the snapshot's
+/// version (an empty list or no workspace is not serialized).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Labels {
-    pub workspace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
     pub version: u64,
     pub created_at: i64,
     pub view: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ids: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub titles: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<Option<String>>,
     pub communities: Vec<CommunityLabel>,
     pub node_kinds: Vec<&'static str>,
@@ -249,7 +255,7 @@ impl Labels {
     pub fn from_view(snapshot: &Snapshot, view: &View) -> Self {
         let facts = Facts::new(snapshot, view);
         let mut labels = Labels {
-            workspace: snapshot.meta.workspace.clone(),
+            workspace: Some(snapshot.meta.workspace.clone()),
             version: snapshot.meta.version,
             created_at: snapshot.meta.created_at,
             view: view.name,
@@ -277,13 +283,13 @@ impl Labels {
         labels
     }
 
-    /// For public sharing: no titles, ids or URLs (Notion URLs spell the title), and
-    /// communities named by number.
+    /// For public sharing: no workspace, titles, ids or URLs (Notion URLs spell the title;
+    /// a viewer names node `i` `n<i>`), and communities named by number.
     pub fn anonymised(mut self) -> Self {
-        let n = self.ids.len();
-        self.ids = (0..n).map(|i| format!("n{i}")).collect();
-        self.titles = vec![String::new(); n];
-        self.urls = vec![None; n];
+        self.workspace = None;
+        self.ids.clear();
+        self.titles.clear();
+        self.urls.clear();
         for community in &mut self.communities {
             community.label = format!("Group {}", community.id + 1);
         }
@@ -513,6 +519,10 @@ mod tests {
             !text.contains("Title") && !text.contains("notion.so"),
             "{text}"
         );
-        assert_eq!(hidden.ids[3], "n3");
+        assert!(hidden.ids.is_empty() && hidden.workspace.is_none());
+        assert!(
+            !text.contains("\"workspace\"") && !text.contains("\"ids\""),
+            "{text}"
+        );
     }
 }

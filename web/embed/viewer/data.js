@@ -62,9 +62,14 @@ export function adjacency(graph) {
   };
 }
 
-/** Titles, ids and URLs by node; loaded after the first frame. */
-export async function loadLabels(url) {
+/** Titles, ids and URLs by node; loaded after the first frame. A share with titles hidden
+ * sends none of them: its nodes are named `n0, n1, ...` and untitled. */
+export async function loadLabels(url, n) {
   const response = await fetch(url, { credentials: "omit" });
   if (!response.ok) throw new Error(`labels.json: HTTP ${response.status}`);
-  return response.json();
+  const labels = await response.json();
+  labels.ids ??= Array.from({ length: n }, (_, i) => `n${i}`);
+  labels.titles ??= new Array(n).fill("");
+  labels.urls ??= [];
+  return labels;
 }

@@ -120,7 +120,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     if (stats.firstFrameMs === null) {
       stats.firstFrameMs = performance.now();
       html.dataset.viewer = "ready";
-      loadLabels(root.dataset.labels).then(labelled).then(labelledNow, (error) => {
+      loadLabels(root.dataset.labels, graph.n).then(labelled).then(labelledNow, (error) => {
         console.error(error);
         labelledNow(null);
       });
