@@ -1,11 +1,11 @@
 //! The embed viewer in a real browser (issue 11, items 7-9): headless Chromium through
 //! playwright (`tests/browser/embed_viewer.py`), against the real application. Skipped unless
-//! `scripts/test` provides `TEST_PYTHON` (its venv, with playwright) and `TEST_CHROMIUM`.
+//! `scripts/test` provides the browser ([`Browser`]).
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Mode, free_port, json, service, spawn_app_with};
+use crate::helpers::{Browser, Mode, free_port, json, spawn_app_with};
 use crate::shares::{share, token};
 use crate::workspaces::{connected, simulator};
 
@@ -35,7 +35,7 @@ fn targets(labels: &Value, ranks: &[f32]) -> (Value, Vec<String>) {
 
 #[tokio::test]
 async fn the_viewer_works_in_a_real_browser_and_only_allowed_parents_frame_it() {
-    let (Some(python), Some(chromium)) = (service("TEST_PYTHON"), service("TEST_CHROMIUM")) else {
+    let Some(browser) = Browser::available() else {
         return;
     };
     let sim = simulator(61, 400).await;
@@ -90,21 +90,9 @@ async fn the_viewer_works_in_a_real_browser_and_only_allowed_parents_frame_it() 
     let packed = notion_graph::modules::graph::bin::Packed::from_bytes(&bin).unwrap();
     let (target, largest) = targets(&labels, &packed.ranks);
     let config = json!({
-        "chromium": chromium, "page": base, "target": target, "largest": largest,
+        "page": base, "target": target, "largest": largest,
         "revoked": app.url(&format!("/embed/{}", token(&gone))),
         "allowed": allowed, "denied": denied,
     });
-    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/embed_viewer.py");
-    let output = tokio::process::Command::new(python)
-        .arg(driver)
-        .arg(config.to_string())
-        .output()
-        .await
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
-    eprintln!("{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "the browser checks failed:\n{report}"
-    );
+    browser.run("embed_viewer.py", config).await;
 }

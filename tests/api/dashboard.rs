@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
 use crate::accounts::{PASSWORD, TestUser, link_token, mail_to, session_cookie, sign_up};
-use crate::helpers::{Mode, TestApp, eventually, json, service, spawn_app, start, test_settings};
+use crate::helpers::{
+    Browser, Mode, TestApp, eventually, json, service, spawn_app, start, test_settings,
+};
 
 /// A browser that does not follow redirects, so that tests see them.
 fn browser() -> reqwest::Client {
@@ -266,7 +268,7 @@ async fn the_demos_sample_workspace_connects_from_its_button_and_imports() {
 
 #[tokio::test]
 async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_browser() {
-    let (Some(python), Some(chromium)) = (service("TEST_PYTHON"), service("TEST_CHROMIUM")) else {
+    let Some(browser) = Browser::available() else {
         return;
     };
     let data = tempfile::TempDir::new().unwrap();
@@ -283,23 +285,8 @@ async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_
         .unwrap();
     let app = start(settings, data).await;
     let config = serde_json::json!({
-        "chromium": chromium, "base": app.address, "mail_dir": mail_dir,
+        "base": app.address, "mail_dir": mail_dir,
         "screenshots": concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots"),
     });
-    let driver = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/browser/dashboard_journey.py"
-    );
-    let output = tokio::process::Command::new(python)
-        .arg(driver)
-        .arg(config.to_string())
-        .output()
-        .await
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
-    eprintln!("{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "the browser checks failed:\n{report}"
-    );
+    browser.run("dashboard_journey.py", config).await;
 }

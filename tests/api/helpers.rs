@@ -308,3 +308,39 @@ impl Drop for Process {
         let _ = self.child.wait();
     }
 }
+
+/// Headless Chromium driven by playwright, when `scripts/test` provides them (`TEST_PYTHON`,
+/// its venv with playwright, and `TEST_CHROMIUM`).
+pub struct Browser {
+    python: String,
+    chromium: String,
+}
+
+impl Browser {
+    /// The browser, or `None` (with a notice) to skip.
+    pub fn available() -> Option<Self> {
+        let (python, chromium) = (service("TEST_PYTHON")?, service("TEST_CHROMIUM")?);
+        Some(Self { python, chromium })
+    }
+
+    /// Runs the driver `tests/browser/{driver}` with `config` (plus `chromium`, the executable)
+    /// as its one argument, printing its report, and fails the test when the driver fails.
+    pub async fn run(&self, driver: &str, mut config: Value) {
+        config["chromium"] = Value::from(self.chromium.as_str());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/browser")
+            .join(driver);
+        let output = tokio::process::Command::new(&self.python)
+            .arg(script)
+            .arg(config.to_string())
+            .output()
+            .await
+            .expect("the browser driver starts");
+        let report = String::from_utf8_lossy(&output.stdout);
+        eprintln!("{report}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "the browser checks in {driver} failed:\n{report}"
+        );
+    }
+}
