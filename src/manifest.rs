@@ -29,12 +29,25 @@ pub struct Module {
 /// Work a module does at each housekeeping tick.
 pub type Housekeeping = for<'a> fn(&'a AppState) -> BoxFuture<'a, anyhow::Result<()>>;
 
-/// A group of routes: where it is mounted, how it registers itself (paths relative to the
-/// mount's prefix), and its OpenAPI paths (relative in the same way).
+/// A group of routes: where it is mounted, who may call it, how it registers itself (paths
+/// relative to the mount's prefix), and its OpenAPI paths (relative in the same way).
 pub struct Routes {
     pub mount: Mount,
+    pub access: Access,
     pub configure: fn(&mut ServiceConfig),
     pub openapi: fn() -> utoipa::openapi::OpenApi,
+}
+
+/// Who may call a group's routes. The handlers' extractors enforce it (`AuthUser`, the admin
+/// scope); the OpenAPI document derives each operation's security and its 401 and 403 from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (a handler may still look at who is signed in).
+    Public,
+    /// A signed-in user: a session cookie or an API key.
+    SignedIn,
+    /// An admin: the admin token, or a user with the admin role. Every group under [`Mount::Admin`].
+    Admin,
 }
 
 /// Where a group of routes lives. The parent (`app.rs`) owns every prefix.

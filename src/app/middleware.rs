@@ -148,8 +148,11 @@ pub async fn problem_fallback(
         .error()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    let replacement = framework_problem(status, &detail).error_response();
     let (request, _) = response.into_parts();
+    let mut replacement = framework_problem(status, &detail).error_response();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        replacement = super::allow::with_allow(&request, replacement);
+    }
     Ok(ServiceResponse::new(request, replacement).map_into_right_body())
 }
 

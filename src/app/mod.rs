@@ -6,19 +6,22 @@
 //! The route map has two levels: here, the prefix of each [`Mount`] (the parent owns every
 //! prefix); below, each module's route groups, registered with paths relative to it.
 
+mod allow;
 mod middleware;
 mod openapi;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, Error, HttpRequest, web};
+use actix_web::{App, Error, HttpRequest, ResponseError, web};
 
 use crate::error::{AppError, Code};
 use crate::manifest::{Modules, Mount};
 use crate::modules::{auth, dashboard};
 use crate::state::AppState;
+use allow::AllowedMethods;
 
 pub use middleware::RequestId;
 
@@ -36,8 +39,11 @@ pub fn create_app(
     let max_body = state.settings.server.max_body_bytes;
     let modules = state.modules;
     let cors = cors(&state.settings.server.cors_allowed_origins);
+    let document = openapi::document(modules);
+    let allowed = web::Data::new(AllowedMethods::of(&document));
     App::new()
         .app_data(web::Data::new(state.clone()))
+        .app_data(allowed)
         .app_data(
             web::JsonConfig::default()
                 .limit(max_body)
@@ -53,7 +59,7 @@ pub fn create_app(
         .wrap(from_fn(middleware::security_headers))
         .wrap(from_fn(middleware::request_telemetry))
         .configure(|cfg| modules.configure(Mount::Root, cfg)) // /livez, /readyz, /metrics
-        .configure(|cfg| openapi::configure(modules, cfg)) // /api/openapi.json, /api/docs/
+        .configure(|cfg| openapi::configure(document, cfg)) // /api/openapi.json, /api/docs/
         .service(scope(modules, Mount::Api)) // /api/v1/...
         .service(scope(modules, Mount::Webhooks)) // /api/webhooks/...
         .service(scope(modules, Mount::Admin).wrap(from_fn(auth::admin_only))) // /api/admin/...
@@ -80,14 +86,15 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(600)
 }
 
-/// A path that exists for other methods is a 405; anything else a 404.
+/// A path that exists for other methods is a 405 naming them in `Allow`; anything else a 404.
 async fn no_route(request: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
     let (method, path) = (request.method(), request.path());
     if request.resource_map().has_resource(path) {
-        return Err(AppError::new(
+        let refusal = AppError::new(
             Code::MethodNotAllowed,
             format!("{path} does not accept {method}"),
-        ));
+        );
+        return Ok(allow::with_allow(&request, refusal.error_response()));
     }
     let missing = AppError::not_found(format!("no route for {method} {path}"));
     if wants_page(&request) {
@@ -100,7 +107,7 @@ async fn no_route(request: HttpRequest) -> Result<actix_web::HttpResponse, AppEr
 fn wants_page(request: &HttpRequest) -> bool {
     let accepts_html = request
         .headers()
-        .get(actix_web::http::header::ACCEPT)
+        .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     accepts_html && !request.path().starts_with("/api/")

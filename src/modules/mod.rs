@@ -13,8 +13,8 @@
 //!     collections: &[&PLANS, &SUBSCRIPTIONS],           // `storage::Collection` statics
 //!     jobs: &[JobType::of::<StripeEvent>()],            // types implementing `jobs::Job`
 //!     routes: &[
-//!         Routes { mount: Mount::Api, configure: routes::configure, openapi: routes::Api::openapi },
-//!         Routes { mount: Mount::Webhooks, configure: webhooks::configure, openapi: webhooks::Api::openapi },
+//!         Routes { mount: Mount::Api, access: Access::SignedIn, configure: routes::configure, openapi: routes::Api::openapi },
+//!         Routes { mount: Mount::Webhooks, access: Access::Public, configure: webhooks::configure, openapi: webhooks::Api::openapi },
 //!     ],
 //!     housekeeping: None,                               // or a fn run at each housekeeping tick
 //! };
@@ -39,8 +39,13 @@
 //!   its handlers and schemas. Each handler has `#[utoipa::path(...)]` directly above its actix
 //!   route macro, with *no* `path`, method or `tag`: path and method come from the route macro,
 //!   the prefix from the mount and the tag from the module's name, so they cannot disagree.
-//!   Document the statuses the handler itself answers (`responses(...)`); the platform adds the
-//!   `admin_token` security to admin routes.
+//!   Document the statuses the handler itself answers (`responses(...)`). The platform adds, in
+//!   `app/openapi.rs`, what the group's [`Access`](crate::manifest::Access) implies (its
+//!   security, 401 and 403) and what the extractors may answer (400 for malformed input, 404
+//!   under a path parameter, 413 and 415 for a body), each error with a problem+json body; a
+//!   group's routes share one access, so split a module's routes into groups by who may call
+//!   them (as `auth` does). The contract test (`tests/api/contract.rs`) holds the document to
+//!   what the app answers.
 //! - **Errors**: a module's error enum converts into `AppError` with `From`, beside its
 //!   definition, mapping each variant to a [`Code`](crate::error::Code); add codes there.
 

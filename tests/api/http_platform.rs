@@ -128,12 +128,18 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     )
     .await;
     let response = app.client.delete(app.url("/livez")).send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
     assert_problem(
         response,
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     )
     .await;
+    // RFC 9110: a 405 names the methods the path does accept.
+    let path = app.url("/api/v1/workspaces/some-id");
+    let response = app.client.put(path).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "DELETE, GET, PATCH");
     app.stop().await;
 }
 

@@ -239,7 +239,8 @@ async fn a_job_cut_short_by_a_killed_process_completes_once_after_restart() {
             .send()
             .await
             .ok()?;
-        (response.status() == StatusCode::OK).then_some(())
+        let state: Value = response.json().await.ok()?;
+        (state["attempts"] == 1).then_some(())
     })
     .await;
     drop(first); // SIGKILL, mid-sleep

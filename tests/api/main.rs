@@ -5,6 +5,7 @@ mod accounts;
 mod browser;
 mod cache_contract;
 mod command_line;
+mod contract;
 mod dashboard;
 mod embed;
 mod graph;

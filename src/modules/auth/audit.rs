@@ -146,6 +146,7 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     pub action: Option<Action>,
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// The `next` of the previous page.
     pub cursor: Option<String>,
@@ -165,7 +166,7 @@ pub async fn list(
     }
     let query = Query::new(conditions)
         .sort("at", Order::Desc)
-        .limit(filter.limit.unwrap_or(100).clamp(1, 500))
+        .limit(filter.limit.unwrap_or(100).clamp(1, 500)) // the route refuses others
         .after(filter.cursor.as_deref().and_then(Cursor::decode));
     let (page, next) = events(store).find(&query).await?;
     let views = page

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use crate::cache::SharedCache;
 use crate::config::Settings;
-use crate::manifest::{Module, Mount, Routes};
+use crate::manifest::{Access, Module, Mount, Routes};
 use crate::state::AppState;
 use crate::storage::Store;
 use utoipa::OpenApi;
@@ -55,11 +55,19 @@ pub static MODULE: Module = Module {
     routes: &[
         Routes {
             mount: Mount::Api,
+            access: Access::Public,
+            configure: routes::configure_public,
+            openapi: routes::PublicApi::openapi,
+        },
+        Routes {
+            mount: Mount::Api,
+            access: Access::SignedIn,
             configure: routes::configure,
             openapi: routes::Api::openapi,
         },
         Routes {
             mount: Mount::Admin,
+            access: Access::Admin,
             configure: routes::configure_admin,
             openapi: routes::AdminApi::openapi,
         },

@@ -19,8 +19,9 @@ use tokio::sync::Semaphore;
 const MEMORY_KIB: u32 = 19 * 1024;
 const ITERATIONS: u32 = 2;
 pub const MIN_LENGTH: usize = 10;
-/// Long enough for any passphrase; bounds the work an attacker can ask for.
-pub const MAX_BYTES: usize = 1024;
+/// Long enough for any passphrase; bounds the work an attacker can ask for (at most 1 KiB of
+/// UTF-8). Counted in characters, as the OpenAPI document's `maxLength` counts.
+pub const MAX_LENGTH: usize = 256;
 
 static COMMON: LazyLock<HashSet<String>> = LazyLock::new(|| {
     let mut text = String::new();
@@ -35,7 +36,7 @@ static COMMON: LazyLock<HashSet<String>> = LazyLock::new(|| {
 pub enum PolicyError {
     #[error("the password must be at least {MIN_LENGTH} characters long")]
     TooShort,
-    #[error("the password must be at most {MAX_BYTES} bytes long")]
+    #[error("the password must be at most {MAX_LENGTH} characters long")]
     TooLong,
     #[error("this password is on a list of commonly used passwords; choose another")]
     Common,
@@ -46,10 +47,11 @@ pub enum PolicyError {
 /// NIST SP 800-63B: length, not composition rules; refuse common and context-specific ones.
 /// The password is used byte for byte (no trimming or normalisation).
 pub fn check_policy(password: &str, email: &str) -> Result<(), PolicyError> {
-    if password.chars().count() < MIN_LENGTH {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
         return Err(PolicyError::TooShort);
     }
-    if password.len() > MAX_BYTES {
+    if length > MAX_LENGTH {
         return Err(PolicyError::TooLong);
     }
     let lowered = password.to_lowercase();
@@ -150,7 +152,7 @@ mod tests {
             Err(PolicyError::IsEmail)
         );
         assert_eq!(
-            check_policy(&"x".repeat(MAX_BYTES + 1), "a@b.c"),
+            check_policy(&"x".repeat(MAX_LENGTH + 1), "a@b.c"),
             Err(PolicyError::TooLong)
         );
         assert_eq!(

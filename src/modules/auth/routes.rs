@@ -14,23 +14,27 @@ use super::model::{Preferences, Role, UserView};
 use super::service::{self, SignUp, SignedIn};
 use super::sessions::Sessions;
 use super::{AdminUser, AuthError, AuthUser, Credential, notion, users};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use super::Auth;
 use crate::state::AppState;
 use crate::storage::Cursor;
 
+/// The routes anyone may call: signing up and in, and the links sent by mail.
+#[derive(OpenApi)]
+#[openapi(
+    paths(sign_up, log_in, verify_email, request_reset, confirm_reset),
+    components(schemas(SignUpBody, LogInBody, SessionBody, TokenBody, EmailBody, ResetBody))
+)]
+pub struct PublicApi;
+
+/// The routes of a signed-in user.
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        sign_up,
-        log_in,
         log_out,
         log_out_everywhere,
         change_password,
-        verify_email,
         resend_verification,
-        request_reset,
-        confirm_reset,
         me,
         update_me,
         list_keys,
@@ -38,14 +42,8 @@ use crate::storage::Cursor;
         revoke_key
     ),
     components(schemas(
-        SignUpBody,
-        LogInBody,
-        SessionBody,
         MeBody,
         PasswordBody,
-        TokenBody,
-        EmailBody,
-        ResetBody,
         MeUpdate,
         KeyBody,
         UserView,
@@ -65,18 +63,23 @@ pub struct Api;
 )]
 pub struct AdminApi;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Sign in with Notion (start and callback) is public too; as a redirect flow it stays out of
+/// the OpenAPI document.
+pub fn configure_public(cfg: &mut web::ServiceConfig) {
     cfg.service(notion_start)
         .service(notion_callback)
         .service(sign_up)
         .service(log_in)
-        .service(log_out)
+        .service(verify_email)
+        .service(request_reset)
+        .service(confirm_reset);
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(log_out)
         .service(log_out_everywhere)
         .service(change_password)
-        .service(verify_email)
         .service(resend_verification)
-        .service(request_reset)
-        .service(confirm_reset)
         .service(me)
         .service(update_me)
         .service(list_keys)
@@ -162,9 +165,14 @@ async fn notion_callback(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignUpBody {
+    /// Documented as printable ASCII, `local@domain` (the server also takes other plausible
+    /// addresses).
+    #[schema(pattern = r"^[!-?A-~]+@[!--/-?A-~]([!-?A-~]*[!--/-?A-~])?$", max_length = 254)]
     email: String,
-    #[schema(value_type = String, min_length = 10)]
+    /// 10 to 256 characters, not a common password.
+    #[schema(value_type = String, min_length = 10, max_length = 256)]
     password: SecretString,
+    #[schema(max_length = 100)]
     name: Option<String>,
 }
 
@@ -265,7 +273,8 @@ struct PasswordBody {
     /// Required when the account has a password.
     #[schema(value_type = Option<String>)]
     current_password: Option<SecretString>,
-    #[schema(value_type = String)]
+    /// 10 to 256 characters, not a common password.
+    #[schema(value_type = String, min_length = 10, max_length = 256)]
     new_password: SecretString,
 }
 
@@ -346,7 +355,8 @@ async fn request_reset(
 #[serde(deny_unknown_fields)]
 struct ResetBody {
     token: String,
-    #[schema(value_type = String)]
+    /// 10 to 256 characters, not a common password.
+    #[schema(value_type = String, min_length = 10, max_length = 256)]
     password: SecretString,
 }
 
@@ -462,6 +472,7 @@ async fn revoke_key(
 #[serde(deny_unknown_fields)]
 struct PageQuery {
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
     cursor: Option<String>,
 }
@@ -473,6 +484,18 @@ struct UserPage {
     next: Option<String>,
 }
 
+/// An admin page's size: 1 to 500, 100 unless given.
+fn page_limit(limit: Option<usize>) -> Result<usize, AppError> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::new(
+            Code::InvalidLimit,
+            "limit must be between 1 and 500",
+        ));
+    }
+    Ok(limit)
+}
+
 /// Every account, newest first.
 #[utoipa::path(params(PageQuery),
     responses((status = 200, body = UserPage), (status = 401), (status = 403)))]
@@ -481,7 +504,7 @@ async fn list_users(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let limit = page_limit(query.limit)?;
     let after = query.cursor.as_deref().and_then(Cursor::decode);
     let (page, next) = users::page(&state.store, limit, after)
         .await
@@ -527,6 +550,7 @@ async fn list_audit(
     state: web::Data<AppState>,
     filter: web::Query<AuditFilter>,
 ) -> Result<HttpResponse, AppError> {
+    page_limit(filter.limit)?;
     let (events, next) = audit::list(&state.store, &filter)
         .await
         .map_err(AuthError::from)?;

@@ -22,7 +22,7 @@ use actix_web::{HttpRequest, web};
 use utoipa::OpenApi;
 
 use crate::error::{AppError, Code};
-use crate::manifest::{Module, Mount, Routes};
+use crate::manifest::{Access, Module, Mount, Routes};
 use crate::modules::auth::{AuthError, AuthUser};
 use view::PageError;
 
@@ -32,6 +32,7 @@ pub static MODULE: Module = Module {
     jobs: &[],
     routes: &[Routes {
         mount: Mount::Root,
+        access: Access::Public,
         configure,
         openapi: Pages::openapi,
     }],

@@ -27,7 +27,7 @@ mod versions;
 
 use utoipa::OpenApi;
 
-use crate::manifest::{Module, Mount, Routes};
+use crate::manifest::{Access, Module, Mount, Routes};
 
 pub use store::SHARES;
 
@@ -38,11 +38,13 @@ pub static MODULE: Module = Module {
     routes: &[
         Routes {
             mount: Mount::Api,
+            access: Access::SignedIn,
             configure: routes::configure,
             openapi: routes::Api::openapi,
         },
         Routes {
             mount: Mount::Root,
+            access: Access::Public,
             configure: public::configure,
             openapi: public::Api::openapi,
         },

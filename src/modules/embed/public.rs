@@ -194,6 +194,7 @@ struct OEmbedQuery {
     /// An embed page URL (`.../embed/<token>`).
     url: String,
     /// `json` only.
+    #[param(pattern = "^json$")]
     format: Option<String>,
     maxwidth: Option<u32>,
     maxheight: Option<u32>,

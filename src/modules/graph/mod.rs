@@ -50,7 +50,7 @@ pub use store::{SNAPSHOT_CHUNKS, SNAPSHOTS};
 pub use views::{Neighbourhood, ViewRequest};
 
 use crate::jobs::JobType;
-use crate::manifest::{Mount, Routes};
+use crate::manifest::{Access, Mount, Routes};
 use utoipa::OpenApi;
 
 pub static MODULE: crate::manifest::Module = crate::manifest::Module {
@@ -59,6 +59,7 @@ pub static MODULE: crate::manifest::Module = crate::manifest::Module {
     jobs: &[JobType::of::<jobs::BuildGraph>()],
     routes: &[Routes {
         mount: Mount::Api,
+        access: Access::SignedIn,
         configure: routes::configure,
         openapi: routes::Api::openapi,
     }],

@@ -66,6 +66,7 @@ pub struct GraphQuery {
     /// Summary: pages shown besides the communities, 0 to 1000 (default 20).
     pub top: Option<String>,
     /// Search: most results, 1 to 1000 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// D3: links name their ends by node id instead of index (`true` or `false`).
     pub ids: Option<String>,

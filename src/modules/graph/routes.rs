@@ -117,6 +117,7 @@ impl From<&SnapshotMeta> for Version {
 #[into_params(parameter_in = Query)]
 struct VersionsQuery {
     /// 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
 }
 
@@ -239,6 +240,7 @@ struct PagesQuery {
     /// Text the title contains (any case); every page when left out.
     q: Option<String>,
     /// 1 to 200 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
     /// A stored snapshot version instead of the newest.
     version: Option<String>,

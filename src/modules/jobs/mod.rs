@@ -5,7 +5,7 @@ mod routes;
 
 use utoipa::OpenApi;
 
-use crate::manifest::{Module, Mount, Routes};
+use crate::manifest::{Access, Module, Mount, Routes};
 
 pub static MODULE: Module = Module {
     name: "jobs",
@@ -13,6 +13,7 @@ pub static MODULE: Module = Module {
     jobs: &[],
     routes: &[Routes {
         mount: Mount::Admin,
+        access: Access::Admin,
         configure: routes::configure,
         openapi: routes::Api::openapi,
     }],

@@ -1,7 +1,8 @@
 //! Under `/api/admin`: the canary, a harmless job that proves the job pipeline works.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::canary::{self, Canary, CanaryState};
@@ -26,13 +27,29 @@ const MAX_CANARY_SLEEP_MS: u64 = 600_000;
 #[serde(deny_unknown_fields)]
 pub struct NewCanary {
     /// A natural id (letters, digits, `-`, `_`; at most 64); a fresh one when absent.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     id: Option<String>,
     /// Milliseconds each attempt takes (at most 600000).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(maximum = 600_000)]
     sleep_ms: u64,
     /// Attempts that fail before one succeeds (at most 100).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(maximum = 100)]
     fail_times: u32,
+}
+
+/// A JSON integer, also when written with a zero fraction (`195.0`): JSON Schema's `integer`
+/// admits it, and some clients (Python's `json`) send whole floats so.
+fn whole<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<T, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let whole = number.as_u64().or_else(|| {
+        let float = number.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0)?;
+        (float < u64::MAX as f64).then_some(float as u64)
+    });
+    whole
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| D::Error::custom(format!("expected a whole number in range, found {number}")))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,6 +103,7 @@ async fn enqueue_canary(
     request: web::Json<NewCanary>,
 ) -> Result<HttpResponse, AppError> {
     let canary = validate(request.into_inner())?;
+    canary::record_queued(&state, &canary.id).await?;
     let task_id = state.jobs.push(&canary).await?;
     Ok(HttpResponse::Accepted().json(Enqueued {
         id: canary.id,
@@ -95,7 +113,7 @@ async fn enqueue_canary(
 
 /// What a canary's runs left behind.
 #[utoipa::path(
-    responses((status = 200, body = CanaryState), (status = 404, description = "The canary has not run"))
+    responses((status = 200, body = CanaryState), (status = 404, description = "No canary with this id was queued (or it expired)"))
 )]
 #[get("/canaries/{id}")]
 async fn canary_status(
@@ -104,6 +122,6 @@ async fn canary_status(
 ) -> Result<HttpResponse, AppError> {
     match canary::status(&state, &id).await? {
         Some(found) => Ok(HttpResponse::Ok().json(found)),
-        None => Err(AppError::not_found(format!("canary {id} has not run"))),
+        None => Err(AppError::not_found(format!("no canary {id} was queued"))),
     }
 }

@@ -71,6 +71,19 @@ impl Job for Canary {
     }
 }
 
+/// Records a canary as queued (no attempt yet), so that it can be fetched as soon as it was
+/// accepted; a canary known already keeps what its runs left.
+pub async fn record_queued(state: &AppState, id: &str) -> Result<(), StoreError> {
+    let queued = CanaryState {
+        expires_at: now_ms() + KEEP_FOR_MS,
+        ..Default::default()
+    };
+    match canaries(state).insert(id, &queued).await {
+        Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
 async fn start_attempt(state: &AppState, id: &str) -> Result<u32, StoreError> {
     let store = canaries(state);
     let now = now_ms();
@@ -110,7 +123,7 @@ async fn complete(state: &AppState, id: &str) -> Result<(), StoreError> {
         .map(|_| ())
 }
 
-/// The canary's state, if it has run at all.
+/// The canary's state, if it was queued.
 pub async fn status(state: &AppState, id: &str) -> Result<Option<CanaryState>, StoreError> {
     Ok(canaries(state).get(id).await?.map(|r| r.value))
 }

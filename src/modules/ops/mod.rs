@@ -8,7 +8,7 @@ mod routes;
 use utoipa::OpenApi;
 
 use crate::jobs::JobType;
-use crate::manifest::{Module, Mount, Routes};
+use crate::manifest::{Access, Module, Mount, Routes};
 
 pub use canary::{CANARIES, Canary, CanaryState};
 
@@ -19,11 +19,13 @@ pub static MODULE: Module = Module {
     routes: &[
         Routes {
             mount: Mount::Root,
+            access: Access::Public,
             configure: routes::configure,
             openapi: routes::Api::openapi,
         },
         Routes {
             mount: Mount::Admin,
+            access: Access::Admin,
             configure: admin::configure,
             openapi: admin::Api::openapi,
         },

@@ -36,7 +36,7 @@ use futures::future::BoxFuture;
 use utoipa::OpenApi;
 
 use crate::jobs::JobType;
-use crate::manifest::{Module, Mount, Routes};
+use crate::manifest::{Access, Module, Mount, Routes};
 use crate::state::AppState;
 
 pub use connection::CONNECTIONS;
@@ -72,16 +72,19 @@ pub static MODULE: Module = Module {
     routes: &[
         Routes {
             mount: Mount::Api,
+            access: Access::SignedIn,
             configure: routes::configure,
             openapi: routes::Api::openapi,
         },
         Routes {
             mount: Mount::Webhooks,
+            access: Access::Public,
             configure: webhooks::configure,
             openapi: webhooks::Api::openapi,
         },
         Routes {
             mount: Mount::Admin,
+            access: Access::Admin,
             configure: webhooks::configure_admin,
             openapi: webhooks::AdminApi::openapi,
         },

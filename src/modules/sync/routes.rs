@@ -135,6 +135,7 @@ async fn start_sync(
 #[serde(deny_unknown_fields)]
 struct HistoryQuery {
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
 }
 
