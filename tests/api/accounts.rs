@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_TOKEN, Mode, TestApp, eventually, json, spawn_app, spawn_app_with};
+use crate::helpers::{
+    ADMIN_TOKEN, Browser, Mode, TestApp, eventually, json, spawn_app, spawn_app_with,
+};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -353,6 +355,22 @@ async fn repeated_failures_lock_an_account_whatever_the_ip_and_password_reset_st
             "a reset ends every session"
         );
     }
+}
+
+/// Chromium keeps the `__Host-` cookie (which must be `Secure`) over plain-HTTP `localhost` and
+/// `127.0.0.1`, sends it back, and hides it from scripts: the embedded default works in a real
+/// browser without TLS (issue 10 item 4; `tests/browser/session_cookie.py`).
+#[tokio::test]
+async fn the_session_cookie_works_in_chromium_over_plain_http_on_localhost() {
+    let Some(browser) = Browser::available() else {
+        return;
+    };
+    let Some(app) = spawn_app(Mode::Embedded).await else {
+        return;
+    };
+    browser
+        .run("session_cookie.py", json!({ "page": app.address }))
+        .await;
 }
 
 #[tokio::test]

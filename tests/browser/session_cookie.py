@@ -3,7 +3,8 @@
 `__Host-` cookies must be `Secure`; Chromium treats http://localhost and http://127.0.0.1 as
 secure contexts, so it must keep the cookie and send it back. Signs up from a page of the
 instance, then calls GET /api/v1/me and a CSRF-checked write with the cookie the browser kept,
-and checks that scripts cannot read it. Usage: session_cookie.py BASE_URL (exit 1 on failure).
+and checks that scripts cannot read it. Usage: session_cookie.py CONFIG, a JSON object with
+`page` (the instance's base URL) and `chromium` (the executable); exit 1 on failure.
 """
 
 import json
@@ -42,9 +43,10 @@ def check(browser, base):
 
 
 def main():
-    port = sys.argv[1].rsplit(":", 1)[1]
+    config = json.loads(sys.argv[1])
+    port = config["page"].rsplit(":", 1)[1]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+        browser = p.chromium.launch(executable_path=config["chromium"],
                                     args=["--no-sandbox", "--disable-background-networking"])
         results = [check(browser, f"http://{host}:{port}") for host in ("localhost", "127.0.0.1")]
         browser.close()
