@@ -1,7 +1,8 @@
 //! What a module declares to the platform, in one place: its collections, its job types, the
-//! routes it mounts and their OpenAPI paths. The platform reads these declarations (to prepare
-//! indexes, start workers, mount routes, write the OpenAPI document) and never names a module
-//! itself; the list of modules lives in [`crate::modules::ALL`].
+//! routes it mounts and their OpenAPI paths, and what it does when a workspace is synced or
+//! removed. The platform reads these declarations (to prepare indexes, start workers, mount
+//! routes, write the OpenAPI document, tell every module about a workspace) and never names a
+//! module itself; the list of modules lives in [`crate::modules::ALL`].
 
 use actix_web::web::ServiceConfig;
 use futures::future::BoxFuture;
@@ -24,10 +25,18 @@ pub struct Module {
     pub routes: &'static [Routes],
     /// Runs at every housekeeping tick (`housekeeping_cron`), e.g. to enqueue due work.
     pub housekeeping: Option<Housekeeping>,
+    /// Runs after a sync of a workspace stored something (a new or changed page or link).
+    pub after_sync: Option<WorkspaceHook>,
+    /// Runs when a workspace is removed: deletes everything the module keeps for it, so that
+    /// nothing of the workspace remains in the store.
+    pub on_workspace_removed: Option<WorkspaceHook>,
 }
 
 /// Work a module does at each housekeeping tick.
 pub type Housekeeping = for<'a> fn(&'a AppState) -> BoxFuture<'a, anyhow::Result<()>>;
+
+/// What a module does when something happens to a workspace (its id is the argument).
+pub type WorkspaceHook = for<'a> fn(&'a AppState, &'a str) -> BoxFuture<'a, anyhow::Result<()>>;
 
 /// A group of routes: where it is mounted, who may call it, how it registers itself (paths
 /// relative to the mount's prefix), and its OpenAPI paths (relative in the same way).
@@ -101,6 +110,22 @@ impl Modules {
                 .filter(move |r| r.mount == mount)
                 .map(move |r| (m, r))
         })
+    }
+
+    /// Tells every module that a sync of `workspace` stored something.
+    pub async fn after_sync(self, state: &AppState, workspace: &str) -> anyhow::Result<()> {
+        for hook in self.iter().filter_map(|m| m.after_sync) {
+            hook(state, workspace).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells every module that `workspace` was removed; each deletes what it kept of it.
+    pub async fn workspace_removed(self, state: &AppState, workspace: &str) -> anyhow::Result<()> {
+        for hook in self.iter().filter_map(|m| m.on_workspace_removed) {
+            hook(state, workspace).await?;
+        }
+        Ok(())
     }
 
     /// Registers every route group mounted at `mount`.

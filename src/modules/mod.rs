@@ -17,6 +17,8 @@
 //!         Routes { mount: Mount::Webhooks, access: Access::Public, configure: webhooks::configure, openapi: webhooks::Api::openapi },
 //!     ],
 //!     housekeeping: None,                               // or a fn run at each housekeeping tick
+//!     after_sync: None,                                 // or a fn run after a sync stored something
+//!     on_workspace_removed: None,                       // or a fn deleting what it keeps of one
 //! };
 //! ```
 //!
@@ -46,6 +48,11 @@
 //!   group's routes share one access, so split a module's routes into groups by who may call
 //!   them (as `auth` does). The contract test (`tests/api/contract.rs`) holds the document to
 //!   what the app answers.
+//! - **Workspace hooks**: `after_sync` and `on_workspace_removed` take the workspace's id; the
+//!   platform runs every module's, in the order of [`ALL`], when sync reports a sync that stored
+//!   something or a removed workspace (`Modules::after_sync`, `Modules::workspace_removed`). A
+//!   module that keeps anything per workspace deletes it in `on_workspace_removed`, so that
+//!   nothing of a removed workspace remains; sync never names the modules that listen.
 //! - **Errors**: a module's error enum converts into `AppError` with `From`, beside its
 //!   definition, mapping each variant to a [`Code`](crate::error::Code); add codes there.
 

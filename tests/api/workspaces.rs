@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::StreamExt;
-use notion_graph::modules::graph::{BuildOptions, GraphService};
+use notion_graph::modules::embed::SHARES;
+use notion_graph::modules::graph::{BuildOptions, GraphService, SNAPSHOT_PINS, SNAPSHOTS};
 use notion_graph::modules::sync::{EDGES, ENTITIES, FRONTIER, RUNS};
 use notion_graph::storage::Filter;
 use notion_sim::{RunningSim, SimConfig};
@@ -188,13 +189,26 @@ async fn disconnecting_a_workspace_leaves_nothing_of_it_in_the_store() {
             .as_str()
             .unwrap()
             .to_owned();
-        GraphService::new(app.state.store.clone())
+        let built = GraphService::new(app.state.store.clone())
             .build(&id, BuildOptions::default())
             .await
             .unwrap();
+        // A share link that pins the snapshot.
+        let shared = user
+            .send(
+                &app,
+                Method::POST,
+                &format!("/api/v1/workspaces/{id}/shares"),
+                &json!({ "name": "pinned", "preset": { "version": built.meta.version } }),
+            )
+            .await;
+        assert_eq!(shared.status(), StatusCode::CREATED);
         let store = &app.state.store;
         let mine = Filter::all().eq("connection", id.as_str());
+        let its = Filter::all().eq("workspace", id.as_str());
         assert!(store.count(&ENTITIES, &mine).await.unwrap() > 0);
+        assert_eq!(store.count(&SHARES, &its).await.unwrap(), 1);
+        assert_eq!(store.count(&SNAPSHOT_PINS, &its).await.unwrap(), 1);
 
         let deleted = user
             .send(
@@ -220,14 +234,14 @@ async fn disconnecting_a_workspace_leaves_nothing_of_it_in_the_store() {
             );
         }
         assert_eq!(store.count(&FRONTIER, &Filter::all()).await.unwrap(), 0);
-        let snapshots = Filter::all().eq("workspace", id.as_str());
-        assert_eq!(
-            store
-                .count(&notion_graph::modules::graph::SNAPSHOTS, &snapshots)
-                .await
-                .unwrap(),
-            0
-        );
+        for collection in [&SNAPSHOTS, &SNAPSHOT_PINS, &SHARES] {
+            assert_eq!(
+                store.count(collection, &its).await.unwrap(),
+                0,
+                "{}",
+                collection.name
+            );
+        }
         assert_eq!(
             store
                 .count(

@@ -73,6 +73,8 @@ pub static MODULE: Module = Module {
         },
     ],
     housekeeping: None,
+    after_sync: None,
+    on_workspace_removed: None,
 };
 
 /// The module's long-lived parts, made once per state (in its `services`) on first use.

@@ -37,6 +37,8 @@ pub static MODULE: Module = Module {
         openapi: Pages::openapi,
     }],
     housekeeping: None,
+    after_sync: None,
+    on_workspace_removed: None,
 };
 
 /// Pages are HTML: nothing of theirs goes into the OpenAPI document.

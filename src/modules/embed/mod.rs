@@ -25,6 +25,7 @@ pub mod store;
 mod svg;
 mod versions;
 
+use futures::FutureExt;
 use utoipa::OpenApi;
 
 use crate::manifest::{Access, Module, Mount, Routes};
@@ -50,4 +51,6 @@ pub static MODULE: Module = Module {
         },
     ],
     housekeeping: None,
+    after_sync: None,
+    on_workspace_removed: Some(|state, workspace| service::delete_workspace(state, workspace).boxed()),
 };

@@ -13,7 +13,7 @@ use crate::modules::graph::{self, ExportRequest, Format, GraphError};
 use crate::modules::sync::connection::{self, Connection};
 use crate::modules::sync::now_ms;
 use crate::state::AppState;
-use crate::storage::StoreError;
+use crate::storage::{Filter, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
@@ -159,6 +159,14 @@ pub async fn revoke(
     shares(&state.store).delete(&id).await?;
     graph::service(state).unpin(&holder(&id)).await?;
     Ok(id)
+}
+
+/// Deletes every share link of `workspace` (it was removed); the graph module deletes their
+/// pins with the workspace's snapshots.
+pub async fn delete_workspace(state: &AppState, workspace: &str) -> anyhow::Result<()> {
+    let mine = Filter::all().eq("workspace", workspace);
+    crate::storage::delete_matching(&state.store, &store::SHARES, &mine).await?;
+    Ok(())
 }
 
 /// The live share an embed URL's token opens: unknown, revoked and expired tokens, and shares

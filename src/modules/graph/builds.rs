@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::jobs::BuildGraph;
 use crate::modules::auth::model::rfc3339;
-use crate::modules::sync::{ImportReport, now_ms};
+use crate::modules::sync::now_ms;
 use crate::state::AppState;
 use crate::storage::{Collection, Filter, Index, Order, Query, Store, StoreResult, Typed};
 
@@ -197,15 +197,9 @@ pub(super) async fn mark(store: &Store, ids: &[String], change: impl Fn(&mut Bui
     Ok(())
 }
 
-/// After a sync or webhook re-read of `workspace`: a debounced build, if it stored anything.
-pub async fn after_sync(
-    state: &AppState,
-    workspace: &str,
-    report: &ImportReport,
-) -> anyhow::Result<()> {
-    if report.stored_anything() {
-        request(state, workspace, BuildReason::Sync).await?;
-    }
+/// After a sync or webhook re-read of `workspace` that stored something: a debounced build.
+pub async fn after_sync(state: &AppState, workspace: &str) -> anyhow::Result<()> {
+    request(state, workspace, BuildReason::Sync).await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::builds::{BUILDS, BuildState, builds, mark, open, versions_channel};
+use super::retention::SNAPSHOT_PINS;
 use super::service::{Rebuilt, service};
 use crate::jobs::Job;
 use crate::modules::sync::{LEASES, connection, lease, now_ms};
@@ -121,7 +122,7 @@ async fn fail(store: &Store, ids: &[String], error: String, retry: bool) -> anyh
     Ok(())
 }
 
-/// Deletes every snapshot and build of `workspace` (it was disconnected). It takes the build
+/// Deletes every snapshot, pin and build of `workspace` (it was removed). It takes the build
 /// lease first, so that a build running now cannot store a snapshot afterwards; a build that
 /// starts later finds the workspace gone.
 pub async fn delete_workspace(state: &AppState, workspace: &str) -> anyhow::Result<()> {
@@ -134,6 +135,7 @@ pub async fn delete_workspace(state: &AppState, workspace: &str) -> anyhow::Resu
     super::store::delete_workspace(&state.store, workspace).await?;
     let mine = Filter::all().eq("workspace", workspace);
     crate::storage::delete_matching(&state.store, &BUILDS, &mine).await?;
+    crate::storage::delete_matching(&state.store, &SNAPSHOT_PINS, &mine).await?;
     state.store.delete(&LEASES, &key).await?;
     Ok(())
 }

@@ -49,6 +49,8 @@ pub use service::{GraphError, GraphService, service};
 pub use store::{SNAPSHOT_CHUNKS, SNAPSHOTS};
 pub use views::{Neighbourhood, ViewRequest};
 
+use futures::FutureExt;
+
 use crate::jobs::JobType;
 use crate::manifest::{Access, Mount, Routes};
 use utoipa::OpenApi;
@@ -64,4 +66,6 @@ pub static MODULE: crate::manifest::Module = crate::manifest::Module {
         openapi: routes::Api::openapi,
     }],
     housekeeping: None,
+    after_sync: Some(|state, workspace| builds::after_sync(state, workspace).boxed()),
+    on_workspace_removed: Some(|state, workspace| jobs::delete_workspace(state, workspace).boxed()),
 };

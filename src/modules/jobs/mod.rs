@@ -18,4 +18,6 @@ pub static MODULE: Module = Module {
         openapi: routes::Api::openapi,
     }],
     housekeeping: None,
+    after_sync: None,
+    on_workspace_removed: None,
 };

@@ -31,4 +31,6 @@ pub static MODULE: Module = Module {
         },
     ],
     housekeeping: None,
+    after_sync: None,
+    on_workspace_removed: None,
 };

@@ -9,7 +9,7 @@ use super::connection::{self, connections};
 use super::pending::{self, Pending};
 use super::service::{self, Outcome, SyncError};
 use crate::jobs::Job;
-use crate::modules::graph;
+use super::ImportReport;
 use crate::state::AppState;
 
 /// Syncs one workspace. Idempotent: a second run finds nothing changed, or resumes the
@@ -28,7 +28,7 @@ impl Job for SyncWorkspace {
         match outcome {
             Ok(Outcome::Stopped) => anyhow::bail!("stopped by shutdown; the next attempt resumes"),
             Ok(outcome) => {
-                rebuild_graph(state, &self.connection, &outcome).await?;
+                announce(state, &self.connection, &outcome).await?;
                 tracing::info!(connection = self.connection, ?outcome, "sync finished");
                 Ok(())
             }
@@ -80,8 +80,8 @@ impl Job for WebhookRefresh {
         pending::add(&state.store, &self.connection, &asked).await?;
         match service::refresh_pending(state, &self.connection).await {
             Ok(reports) => {
-                for report in &reports {
-                    graph::builds::after_sync(state, &self.connection, report).await?;
+                if reports.iter().any(ImportReport::stored_anything) {
+                    state.modules.after_sync(state, &self.connection).await?;
                 }
                 Ok(())
             }
@@ -91,10 +91,12 @@ impl Job for WebhookRefresh {
     }
 }
 
-/// A sync that stored something is followed by a (debounced) graph build.
-async fn rebuild_graph(state: &AppState, connection: &str, outcome: &Outcome) -> anyhow::Result<()> {
+/// A sync that stored something is announced to every module (the graph module then builds).
+async fn announce(state: &AppState, connection: &str, outcome: &Outcome) -> anyhow::Result<()> {
     match outcome {
-        Outcome::Done(_, report) => graph::builds::after_sync(state, connection, report).await,
+        Outcome::Done(_, report) if report.stored_anything() => {
+            state.modules.after_sync(state, connection).await
+        }
         _ => Ok(()),
     }
 }

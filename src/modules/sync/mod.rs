@@ -90,6 +90,8 @@ pub static MODULE: Module = Module {
         },
     ],
     housekeeping: Some(enqueue_due_syncs),
+    after_sync: None,
+    on_workspace_removed: None,
 };
 
 /// At each housekeeping tick: the scheduled syncs that are due.

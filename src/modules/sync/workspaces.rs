@@ -198,7 +198,7 @@ pub async fn disconnect(
         );
     }
     delete_imported(state, id).await?;
-    crate::modules::graph::jobs::delete_workspace(state, id).await?;
+    state.modules.workspace_removed(state, id).await?;
     state.store.delete(&super::pending::PENDING, id).await?;
     state.store.delete(&LEASES, id).await?;
     audit::record(
