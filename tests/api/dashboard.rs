@@ -267,6 +267,54 @@ async fn the_demos_sample_workspace_connects_from_its_button_and_imports() {
 }
 
 #[tokio::test]
+async fn the_graph_page_shows_its_owner_the_viewer_and_panel_and_anyone_else_a_404() {
+    let sim = crate::workspaces::simulator(12, 60).await;
+    let app = crate::workspaces::app_for(Mode::Embedded, &sim)
+        .await
+        .unwrap();
+    let owner = sign_up(&app, "graph-owner").await;
+    let id = crate::workspaces::connected(&app, &owner, &sim).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let page = get_page(&app, Some(&owner), &format!("/workspaces/{id}/graph")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let text = page.text().await.unwrap();
+    for part in [
+        "Hubs",
+        "Orphans (",
+        "Bridges (",
+        "Changed since the last sync",
+        r#"data-credentials="same-origin""#,
+        "viewer/main.js",
+    ] {
+        assert!(
+            text.contains(part),
+            "{part} is missing from the page:\n{text}"
+        );
+    }
+    let data = format!("/api/v1/workspaces/{id}/graph?format=labels");
+    assert!(text.contains(&data));
+    let labels = json(owner.get(&app, &data).await).await;
+    let titles = labels["titles"].as_array().unwrap();
+    assert!(
+        titles.len() > 50
+            && titles
+                .iter()
+                .any(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+    );
+    assert_eq!(labels["ids"].as_array().unwrap().len(), titles.len());
+
+    let stranger = sign_up(&app, "graph-stranger").await;
+    let refused = get_page(&app, Some(&stranger), &format!("/workspaces/{id}/graph")).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert!(refused.text().await.unwrap().contains("Page not found"));
+    let anonymous = get_page(&app, None, &format!("/workspaces/{id}/graph")).await;
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
 async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_browser() {
     let Some(browser) = Browser::available() else {
         return;

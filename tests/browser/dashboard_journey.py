@@ -1,7 +1,7 @@
 """A newcomer's journey through the dashboard in headless Chromium (issue 12): the home page,
 sign up, confirm the address from the mailed link, try the sample workspace, watch its import
 reach done without reloading by hand (progress.js reloads when the run ends), and download its
-graph as D3 JSON.
+graph as D3 JSON, open the graph page, search a page and inspect its links.
 
 Usage: dashboard_journey.py CONFIG_JSON with `chromium`, `base` (the instance), `mail_dir`
 (where its mail lands: the SMTP server's Maildir `new/` or the outbox) and `screenshots`.
@@ -19,7 +19,9 @@ import uuid
 
 from playwright.sync_api import sync_playwright
 
-FLAGS = ["--no-sandbox", "--disable-background-networking"]
+FLAGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader",
+         "--disable-background-networking"]
+READY = "() => ['ready', 'fallback'].includes(document.documentElement.dataset.viewer)"
 failures = []
 
 
@@ -90,8 +92,30 @@ def main(config):
         check("the D3 JSON download holds the imported graph",
               len(graph["nodes"]) > 100 and len(graph["links"]) > 100,
               f'{len(graph["nodes"])} nodes, {len(graph["links"])} links')
+        explore_the_graph(page, shots)
         check("no console errors (CSP violations among them)", not errors, "; ".join(errors))
         browser.close()
+
+
+def explore_the_graph(page, shots):
+    """From the workspace page to its graph: the viewer draws, a search picks the best match of a
+    hub's title, and the inspector shows that page's links with their provenance."""
+    page.get_by_role("link", name="Open the graph").click()
+    page.wait_for_function(READY, timeout=30000)
+    check("the graph page's viewer draws", page.evaluate("document.documentElement.dataset.viewer") == "ready")
+    hub = page.locator("#hubs-heading ~ ul button").first.inner_text()
+    page.get_by_role("combobox", name="Search pages").fill(hub)
+    page.get_by_role("option").first.wait_for()
+    page.keyboard.press("Enter")
+    heading = page.locator("#inspector h2")
+    heading.filter(has_text=hub).wait_for(timeout=10000)
+    check("search then inspect shows the page", heading.inner_text() == hub, heading.inner_text())
+    links = page.locator("#inspector .provenance")
+    check("the inspector lists links with their provenance", links.count() > 0, f"{links.count()} links")
+    page.locator("#inspector [data-page]").first.click()
+    page.wait_for_function("(hub) => document.querySelector('#inspector h2').textContent !== hub", arg=hub)
+    check("a linked page opens in the inspector", page.locator("#inspector h2").inner_text() != hub)
+    page.screenshot(path=shots / "graph-390.png", full_page=True)
 
 
 if __name__ == "__main__":

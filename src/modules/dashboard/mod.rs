@@ -5,7 +5,8 @@
 //! - `view`: the layout's model, flash messages, the pages' CSP and error pages.
 //! - `accounts`: sign up, sign in and out, email confirmation, password reset.
 //! - `workspaces`: home, connecting a workspace (token, Notion, the sample), a workspace's
-//!   page (progress, history, sync now, pause, disconnect) and its graph.
+//!   page (progress, history, sync now, pause, disconnect).
+//! - `graph`: a workspace's graph page (the viewer beside its side panel).
 //! - `assets`: the static files, content-hashed.
 //!
 //! Page routes are HTML, not part of the OpenAPI document. Forms work without script; a
@@ -15,6 +16,7 @@
 mod accounts;
 mod assets;
 pub mod demo;
+mod graph;
 pub mod view;
 mod workspaces;
 
@@ -51,6 +53,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
         .service(assets::FILES.resource());
     accounts::configure(cfg);
     workspaces::configure(cfg);
+    graph::configure(cfg);
 }
 
 /// A form that does not parse (a field missing or of the wrong type) answers with a page.

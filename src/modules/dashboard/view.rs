@@ -241,6 +241,7 @@ pub fn error_page(error: &AppError) -> HttpResponse {
             "There is nothing at this address. Check the link, or start from the home page."
                 .to_owned(),
         ),
+        _ if status == StatusCode::NOT_FOUND => ("Page not found", explain(error)),
         _ => ("That did not work", explain(error)),
     };
     let chrome = Chrome {

@@ -13,7 +13,7 @@
 //! cached in memory: a revoked or expired link answers 404 at once on every instance. A share
 //! that pins a snapshot version keeps it from pruning (`graph::GraphService::pin`).
 
-mod assets;
+pub mod assets;
 pub mod documents;
 pub mod model;
 mod page;

@@ -15,6 +15,9 @@ pub enum Format {
     Graphml,
     /// The compact typed-array format of `web/embed/FORMAT.md` (see [`super::bin`]).
     Bin,
+    /// The titles, ids and URLs of the view's nodes by position: the `bin` format's companion
+    /// (`labels.json` of `web/embed/FORMAT.md`), which the owner's viewer loads.
+    Labels,
 }
 
 impl Format {
@@ -24,6 +27,7 @@ impl Format {
             Self::Gexf => "application/gexf+xml",
             Self::Graphml => "application/graphml+xml",
             Self::Bin => super::bin::CONTENT_TYPE,
+            Self::Labels => "application/json",
         }
     }
 }
@@ -62,6 +66,10 @@ pub fn render(
         Format::Gexf => formats::gexf(snapshot, &view).into_bytes(),
         Format::Graphml => formats::graphml(snapshot, &view).into_bytes(),
         Format::Bin => super::bin::Packed::from_view(snapshot, &view).to_bytes(),
+        Format::Labels => {
+            let labels = super::bin::Labels::from_view(snapshot, &view);
+            serde_json::to_vec(&labels).expect("labels serialize")
+        }
     })
 }
 

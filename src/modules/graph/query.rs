@@ -47,7 +47,7 @@ impl From<BadParameter> for AppError {
 pub struct GraphQuery {
     /// `full` (default), `summary`, `neighbourhood`, `path` or `search`.
     pub view: Option<String>,
-    /// `d3` (default), `gexf`, `graphml` or `bin`.
+    /// `d3` (default), `gexf`, `graphml`, `bin` or `labels` (the titles, ids and URLs beside `bin`).
     pub format: Option<String>,
     /// Neighbourhood and path: the page to start from (a Notion id or an exact title).
     pub root: Option<String>,
@@ -83,11 +83,12 @@ impl GraphQuery {
             "gexf" => Format::Gexf,
             "graphml" => Format::Graphml,
             "bin" => Format::Bin,
+            "labels" => Format::Labels,
             other => {
                 return Err(BadParameter::new(
                     Code::InvalidFormat,
                     "format",
-                    format!("format `{other}` is not one of d3, gexf, graphml, bin"),
+                    format!("format `{other}` is not one of d3, gexf, graphml, bin, labels"),
                 ));
             }
         };

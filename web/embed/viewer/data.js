@@ -9,9 +9,10 @@ export const LINK_HIERARCHY = 0x80;
 
 const align4 = (n) => (n + 3) & ~3;
 
-/** The graph document at `url`, its sections as typed arrays. */
-export async function loadGraph(url) {
-  const response = await fetch(url, { credentials: "omit" });
+/** The graph document at `url`, its sections as typed arrays. `credentials` is "omit" for an
+ * embed (a share token is the only credential) and "same-origin" for the owner's dashboard. */
+export async function loadGraph(url, credentials = "omit") {
+  const response = await fetch(url, { credentials });
   if (!response.ok) throw new Error(`graph.bin: HTTP ${response.status}`);
   return parseGraph(await response.arrayBuffer());
 }
@@ -64,8 +65,8 @@ export function adjacency(graph) {
 
 /** Titles, ids and URLs by node; loaded after the first frame. A share with titles hidden
  * sends none of them: its nodes are named `n0, n1, ...` and untitled. */
-export async function loadLabels(url, n) {
-  const response = await fetch(url, { credentials: "omit" });
+export async function loadLabels(url, n, credentials = "omit") {
+  const response = await fetch(url, { credentials });
   if (!response.ok) throw new Error(`labels.json: HTTP ${response.status}`);
   const labels = await response.json();
   labels.ids ??= Array.from({ length: n }, (_, i) => `n${i}`);

@@ -3,6 +3,13 @@
 // most important first) and in full once it is still, then loads the titles for labels,
 // search and the card. Test hook: `document.documentElement.dataset.viewer` ("loading", then
 // "ready" after the first complete frame, or "fallback") and `window.notionGraph`.
+//
+// The page provides `#viewer` with the data URLs in its dataset and the controls by id; the
+// canvas fills its parent. The embed page is one such page; the owner's graph page in the
+// dashboard is another: it sets `data-credentials="same-origin"` (its data routes take the
+// session) and the preset theme "page", and talks to the viewer with DOM events on `#viewer`:
+// the viewer sends `viewer:selected` ({detail: {id}}, id null when cleared) and obeys
+// `viewer:select` ({detail: {id}}).
 
 import { clipTransform, centreOn, fit, pan, sizeScale, toScreen, toWorld, zoomAt } from "./camera.js";
 import { createCard } from "./card.js";
@@ -33,8 +40,9 @@ const preset = { ...JSON.parse(root.dataset.preset || "{}"), ...fragment.overrid
 const stats = { nodes: 0, links: 0, drawnLinks: 0, firstFrameMs: null, lastFrameMs: null };
 let labelledNow;
 const whenLabelled = new Promise((resolve) => { labelledNow = resolve; });
+const credentials = root.dataset.credentials || "omit";
 html.dataset.viewer = "loading";
-html.dataset.theme = themeName(preset.theme);
+if (preset.theme !== "page") html.dataset.theme = themeName(preset.theme);
 
 window.notionGraph = {
   stats: () => ({ ...stats }),
@@ -59,7 +67,7 @@ async function boot() {
     onRestored: () => { viewer.lost = false; viewer.invalidate?.(false); },
   });
   if (!renderer) return showFallback(root, null);
-  const graph = await loadGraph(root.dataset.graph);
+  const graph = await loadGraph(root.dataset.graph, credentials);
   Object.assign(stats, { nodes: graph.n, links: graph.m });
   renderer.upload(graph);
   start({ canvas, overlay, renderer, graph, viewer });
@@ -120,7 +128,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     if (stats.firstFrameMs === null) {
       stats.firstFrameMs = performance.now();
       html.dataset.viewer = "ready";
-      loadLabels(root.dataset.labels, graph.n).then(labelled).then(labelledNow, (error) => {
+      loadLabels(root.dataset.labels, graph.n, credentials).then(labelled).then(labelledNow, (error) => {
         console.error(error);
         labelledNow(null);
       });
@@ -149,6 +157,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
   function select(i, jump = false) {
     state.selected = i;
     if (filters.depth > 0) refilter(); else highlight();
+    root.dispatchEvent(new CustomEvent("viewer:selected", { detail: { id: i >= 0 ? labels?.ids[i] ?? null : null } }));
     if (i < 0) card.hide();
     else {
       const kindName = labels?.node_kinds?.[graph.kinds[i]] || "page";
@@ -172,6 +181,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     legend();
     invalidate(false);
     const byId = new Map(labels.ids.map((id, i) => [id, i]));
+    root.addEventListener("viewer:select", (event) => select(byId.get(event.detail?.id) ?? -1, true));
     if (fragment.select && byId.has(fragment.select)) select(byId.get(fragment.select), true);
     else if (fragment.search) search.search(fragment.search);
     return {
@@ -223,15 +233,17 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     button: root.querySelector("#newer"), announce,
   });
 
+  const stage = canvas.parentElement;
   new ResizeObserver(() => {
     const ratio = Math.min(window.devicePixelRatio || 1, 2);
-    const width = Math.max(1, root.clientWidth), height = Math.max(1, root.clientHeight);
+    const width = Math.max(1, stage.clientWidth), height = Math.max(1, stage.clientHeight);
     const first = size.width === 1;
     size = { width, height, ratio };
     for (const c of [canvas, overlay]) { c.width = Math.round(width * ratio); c.height = Math.round(height * ratio); }
     if (first) fit(state.camera, graph.bounds, width, height);
     invalidate(false);
-  }).observe(root);
+  }).observe(stage);
+  new MutationObserver(() => invalidate(false)).observe(html, { attributeFilter: ["data-theme"] });
   refilter();
 }
 

@@ -13,8 +13,10 @@ const THEMES = {
   dark: { background: [0.098, 0.098, 0.098, 1], link: [0.62, 0.65, 0.7, 0.25], highlight: [0.95, 0.95, 0.95, 0.9], text: "#e6e6e6", halo: "rgba(25,25,25,0.85)" },
 };
 
-/** The theme the page shows: the preset's, or the system's for "auto". */
+/** The theme the page shows: the preset's, the system's for "auto", or for "page" the one the
+ * surrounding page chose (`<html data-theme>`, set by the dashboard's toggle) or else the system's. */
 export function currentTheme(preset) {
+  if (preset === "page") preset = document.documentElement.dataset.theme;
   if (preset === "light" || preset === "dark") return THEMES[preset];
   const dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   return THEMES[dark ? "dark" : "light"];
