@@ -134,7 +134,7 @@ async fn a_workspace_connected_with_a_token_is_imported_and_its_settings_change(
 }
 
 #[tokio::test]
-async fn progress_streams_as_server_sent_events_while_a_sync_runs() {
+async fn progress_streams_as_server_sent_events_with_its_phase_and_a_done_event() {
     for mode in Mode::ALL {
         let sim = simulator(32, 300).await;
         let Some(app) = app_for(mode, &sim).await else {
@@ -163,18 +163,43 @@ async fn progress_streams_as_server_sent_events_while_a_sync_runs() {
         );
         let mut body = response.bytes_stream();
         let mut text = String::new();
-        let found = tokio::time::timeout(Duration::from_secs(60), async {
+        let done = tokio::time::timeout(Duration::from_secs(90), async {
             while let Some(chunk) = body.next().await {
                 text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-                if text.contains("event: progress\ndata: {") {
-                    return true;
+                let last = text.split("event: done\ndata: ").nth(1);
+                if let Some(data) = last.and_then(|rest| rest.split_once("\n\n")) {
+                    return Some(serde_json::from_str::<Value>(data.0).unwrap());
                 }
             }
-            false
+            None
         })
-        .await;
-        assert_eq!(found, Ok(true), "{text}");
+        .await
+        .unwrap_or_else(|_| panic!("no done event: {text}"))
+        .expect("the stream stays open");
+        let phases = sse_data(&text, "progress")
+            .map(|event| event["progress"]["phase"].as_str().unwrap().to_owned())
+            .collect::<BTreeSet<_>>();
+        assert!(!phases.is_empty(), "progress events came first: {text}");
+        assert!(
+            phases.is_subset(
+                &["searching", "reading", "finishing"]
+                    .map(String::from)
+                    .into()
+            )
+        );
+        assert_eq!(done["end"], "completed", "{done}");
+        let last = &done["progress"];
+        assert_eq!(last["phase"], "finishing");
+        assert_eq!(last["fetched"], last["discovered"], "{last}");
+        assert!(last["fetched"].as_u64().unwrap() >= 300, "{last}");
     }
+}
+
+/// The data of each complete Server-Sent Event named `name` in `text`.
+fn sse_data<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = Value> + 'a {
+    text.split("\n\n")
+        .filter_map(move |event| event.strip_prefix(&format!("event: {name}\ndata: ")))
+        .filter_map(|data| serde_json::from_str(data).ok())
 }
 
 #[tokio::test]

@@ -1,14 +1,27 @@
 // Live import progress on a workspace card: listens to the workspace's Server-Sent Events
-// (`progress` about every second while a sync runs) and fills the bar and its text. The
-// stream says nothing when a sync ends, so after a quiet moment the page asks the sync history
-// whether the run is over and then reloads, showing the final counts.
+// (`progress` about every second while a sync runs, `done` when it ends) and fills the bar and
+// its text. A page opened after the `done` event went out would wait forever, so after a quiet
+// moment it also asks the sync history whether the run is over.
 
 const QUIET_MS = 3000;
 
+const PHASES = {
+  searching: "Finding pages",
+  reading: "Reading pages",
+  finishing: "Counting links",
+};
+
+const ENDINGS = {
+  completed: "Import done.",
+  failed: "The import stopped with an error; it resumes at the next sync.",
+  stopped: "The import was stopped.",
+};
+
 function describe(p) {
-  const parts = [`${p.fetched} of ${p.discovered} pages read`, `${p.calls} calls`];
+  const parts = [PHASES[p.phase] ?? "Importing", `${p.fetched} of ${p.discovered} pages read`,
+    `${p.calls} calls`];
   if (p.rate_limited) parts.push(`${p.rate_limited} rate-limited`);
-  if (p.eta_secs != null) parts.push(`about ${p.eta_secs} s left`);
+  if (p.eta_secs != null && p.phase !== "searching") parts.push(`about ${p.eta_secs} s left`);
   return parts.join(" · ");
 }
 
@@ -25,24 +38,32 @@ function watch(box) {
   const text = box.querySelector(".progress-text");
   const events = new EventSource(`${api}/progress`);
   let quiet;
+  const end = (message) => {
+    clearTimeout(quiet);
+    events.close();
+    text.textContent = message;
+    location.reload();
+  };
   const check = () => {
     clearTimeout(quiet);
     quiet = setTimeout(async () => {
-      if (await finished(api).catch(() => false)) {
-        events.close();
-        text.textContent = "Import done.";
-        location.reload();
-      } else {
-        check();
-      }
+      if (await finished(api).catch(() => false)) end(ENDINGS.completed);
+      else check();
     }, QUIET_MS);
   };
-  events.addEventListener("progress", (event) => {
-    const { progress } = JSON.parse(event.data);
+  const show = (progress) => {
     bar.max = Math.max(progress.discovered, 1);
     bar.value = progress.fetched;
     text.textContent = describe(progress);
+  };
+  events.addEventListener("progress", (event) => {
+    show(JSON.parse(event.data).progress);
     check();
+  });
+  events.addEventListener("done", (event) => {
+    const message = JSON.parse(event.data);
+    show(message.progress);
+    end(ENDINGS[message.end] ?? ENDINGS.completed);
   });
   check();
 }

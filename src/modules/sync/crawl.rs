@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ledger::{Ledger, Mode};
 use super::model::{Edge, Origin};
-use super::progress::Progress;
+use super::progress::{Phase, Progress};
 use super::run::Checkpoint;
 use super::store;
 use super::task::Frontier;
@@ -102,12 +102,7 @@ impl Importer {
         concurrency: usize,
         checkpoint: Option<Checkpoint>,
     ) -> Self {
-        let progress = Arc::new(Progress {
-            started: Instant::now(),
-            discovered: AtomicU64::new(0),
-            fetched: AtomicU64::new(0),
-            calls: client.counters(),
-        });
+        let progress = Arc::new(Progress::new(client.counters()));
         Self {
             progress,
             client,
@@ -224,8 +219,9 @@ impl Importer {
         let mut queue = Frontier::new(search_from.is_some());
         queue.extend(self, seeds);
         let mut running = FuturesUnordered::new();
-        if let Some(cursor) = search_from {
-            running.push(self.clone().search_step(cursor).boxed());
+        match search_from {
+            Some(cursor) => running.push(self.clone().search_step(cursor).boxed()),
+            None => self.progress.enter(Phase::Reading),
         }
         loop {
             while running.len() < self.in_flight_target() {
@@ -252,11 +248,15 @@ impl Importer {
                     queue.extend(self, found);
                     match next {
                         Some(next) => running.push(self.clone().search_step(Some(next)).boxed()),
-                        None => queue.seeded(self),
+                        None => {
+                            queue.seeded(self);
+                            self.progress.enter(Phase::Reading);
+                        }
                     }
                 }
             }
         }
+        self.progress.enter(Phase::Finishing);
         self.resolve_synced().await?;
         Ok(self.ledger().report.clone())
     }

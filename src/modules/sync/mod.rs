@@ -44,7 +44,7 @@ pub use crawl::{ImportReport, Importer};
 pub use jobs::{SyncWorkspace, WebhookRefresh};
 pub use lease::LEASES;
 pub use model::{EDGES, ENTITIES, Edge, Entity, EntityKind, Origin};
-pub use progress::{Progress, ProgressSnapshot};
+pub use progress::{Phase, Progress, ProgressSnapshot};
 pub use run::{FRONTIER, RUNS};
 
 /// Epoch milliseconds, the unit every sync document stores times in.

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,25 @@ pub struct Progress {
     pub(super) discovered: AtomicU64,
     pub(super) fetched: AtomicU64,
     pub(super) calls: Arc<CallCounters>,
+    phase: AtomicU8,
+}
+
+/// Where an import stands, in the order an import goes through them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Search is still listing what the integration can read (the total is not known yet, so
+    /// neither is the time left); pages found are read meanwhile.
+    #[default]
+    Searching,
+    /// Search has listed everything; what remains is reading pages and following their links.
+    Reading,
+    /// Everything is read; links are being counted and references resolved.
+    Finishing,
+}
+
+impl Phase {
+    const ALL: [Phase; 3] = [Phase::Searching, Phase::Reading, Phase::Finishing];
 }
 
 /// A moment of an import, as reported to the user.
@@ -31,9 +50,26 @@ pub struct ProgressSnapshot {
     pub elapsed_secs: u64,
     /// Seconds left at the pace so far, once there is a pace.
     pub eta_secs: Option<u64>,
+    /// Runs stored before phases were reported read as `searching`.
+    #[serde(default)]
+    pub phase: Phase,
 }
 
 impl Progress {
+    pub(super) fn new(calls: Arc<CallCounters>) -> Self {
+        Self {
+            started: Instant::now(),
+            discovered: AtomicU64::new(0),
+            fetched: AtomicU64::new(0),
+            calls,
+            phase: AtomicU8::new(Phase::Searching as u8),
+        }
+    }
+
+    pub(super) fn enter(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
     pub fn snapshot(&self) -> ProgressSnapshot {
         let discovered = self.discovered.load(Ordering::Relaxed);
         let fetched = self.fetched.load(Ordering::Relaxed);
@@ -49,6 +85,7 @@ impl Progress {
             retries: self.calls.retries.load(Ordering::Relaxed),
             elapsed_secs: elapsed as u64,
             eta_secs,
+            phase: Phase::ALL[usize::from(self.phase.load(Ordering::Relaxed))],
         }
     }
 }
@@ -70,27 +107,41 @@ pub(super) async fn publishing<T>(
 ) -> Option<anyhow::Result<T>> {
     let publisher = tokio::spawn(publish(
         state.clone(),
-        super::service::progress_channel(connection),
+        connection.to_owned(),
         run_id.to_owned(),
-        progress,
+        progress.clone(),
     ));
     let result = tokio::select! {
         result = import => Some(result),
         () = stop => None,
     };
     publisher.abort();
+    let end = match &result {
+        None => "stopped",
+        Some(Ok(_)) => "completed",
+        Some(Err(_)) => "failed",
+    };
+    let message = serde_json::json!({ "run": run_id, "end": end, "progress": progress.snapshot() });
+    announce(state, connection, &message).await;
     result
 }
 
-async fn publish(state: AppState, channel: String, run_id: String, progress: Arc<Progress>) {
+/// Publishes a message on the workspace's progress channel; a lost message costs only a
+/// moment of a progress bar, so failures are logged, not returned.
+async fn announce(state: &AppState, connection: &str, message: &serde_json::Value) {
+    let channel = super::service::progress_channel(connection);
+    if let Err(error) = state.cache.publish(&channel, &message.to_string()).await {
+        tracing::debug!(%error, "progress not published");
+    }
+}
+
+async fn publish(state: AppState, connection: String, run_id: String, progress: Arc<Progress>) {
     let mut ticks = tokio::time::interval(PUBLISH_EVERY);
     for count in 1u32.. {
         ticks.tick().await;
         let now = progress.snapshot();
-        let message = serde_json::json!({ "run": run_id, "progress": now }).to_string();
-        if let Err(error) = state.cache.publish(&channel, &message).await {
-            tracing::debug!(%error, "progress not published");
-        }
+        let message = serde_json::json!({ "run": run_id, "progress": now });
+        announce(&state, &connection, &message).await;
         if count % STORE_EVERY == 0 {
             let stored = runs(&state.store)
                 .update(&run_id, |run| {

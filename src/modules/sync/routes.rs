@@ -155,7 +155,8 @@ async fn syncs(
 }
 
 /// Server-Sent Events: a `progress` event about every second while a sync runs (from any
-/// instance, through the shared pub/sub), and a comment every 15 s to keep the line open.
+/// instance, through the shared pub/sub), with its `phase`; a `done` event when it ends, whose
+/// `end` is `completed`, `failed` or `stopped`; and a comment every 15 s to keep the line open.
 #[utoipa::path(params(("id" = String, Path)),
     responses((status = 200, content_type = "text/event-stream", body = String), (status = 401), (status = 404)))]
 #[get("/workspaces/{id}/progress")]
@@ -170,7 +171,7 @@ async fn progress(
         .subscribe(&progress_channel(&connection.id))
         .await
         .map_err(anyhow::Error::from)?
-        .map(|message| format!("event: progress\ndata: {message}\n\n"));
+        .map(|message| format!("event: {}\ndata: {message}\n\n", event_of(&message)));
     let keep_alive = futures::stream::unfold((), |()| async {
         tokio::time::sleep(Duration::from_secs(15)).await;
         Some((": keep-alive\n\n".to_owned(), ()))
@@ -184,4 +185,13 @@ async fn progress(
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::CONTENT_ENCODING, "identity"))
         .streaming(events))
+}
+
+/// The event a progress-channel message is: the last one of a run names how it ended.
+fn event_of(message: &str) -> &'static str {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(message).ok();
+    match parsed.as_ref().and_then(|m| m.get("end")) {
+        Some(_) => "done",
+        None => "progress",
+    }
 }
