@@ -1,11 +1,15 @@
-//! Snapshots over time: community ids carry over from one snapshot to the next, and old
-//! snapshots are deleted with their chunks, except the newest few and the pinned ones.
+//! Snapshots over time: community ids carry over from one snapshot to the next, old
+//! snapshots are deleted with their chunks, except the newest few and the pinned ones, and a
+//! first read builds under the build lease.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use notion_graph::modules::graph::{
     BuildOptions, GraphError, GraphService, SNAPSHOT_CHUNKS, Snapshot,
 };
+use notion_graph::modules::sync::lease;
 use notion_graph::storage::{Filter, Store};
 
 use crate::graph::{CONNECTION, imported, sqlite_store};
@@ -129,4 +133,39 @@ async fn old_snapshots_are_deleted_with_their_chunks_except_the_newest_and_the_p
     assert_eq!(versions, [5, 6, 7]);
     assert_eq!(chunks, 3 * chunks_per_snapshot);
     sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_first_read_builds_under_the_build_lease_and_takes_a_snapshot_stored_meanwhile() {
+    let store = sqlite_store().await;
+    let _sim = imported(57, &store).await;
+    let ttl = Duration::from_secs(10);
+    let service = Arc::new(GraphService::new(store.clone()).leasing(ttl));
+    // A build job holds the workspace's build lease.
+    let key = notion_graph::modules::graph::jobs::lease_key(CONNECTION);
+    let job = lease::acquire(&store, &key, "a-build-job", ttl)
+        .await
+        .unwrap()
+        .expect("the lease is free");
+
+    let reader = tokio::spawn({
+        let service = service.clone();
+        async move { service.current(CONNECTION, None).await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!reader.is_finished(), "the first read waits for the lease");
+    let stored = service
+        .build(CONNECTION, BuildOptions::default())
+        .await
+        .unwrap();
+    job.release().await.unwrap();
+
+    let read = reader.await.unwrap();
+    assert_eq!(read.meta.version, stored.meta.version, "no second build");
+    assert!(matches!(
+        service
+            .snapshot(CONNECTION, Some(stored.meta.version + 1))
+            .await,
+        Err(GraphError::UnknownVersion(..))
+    ));
 }

@@ -41,8 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// One view of the workspace's graph (the newest snapshot, or `version`), in one format.
 /// Bodies are compressed in advance (zstd, brotli or gzip, as `Accept-Encoding` allows); each
-/// snapshot, view and encoding has its own strong `ETag`. A first snapshot is built if the
-/// workspace has none.
+/// snapshot, view and encoding has its own strong `ETag`. A workspace without a snapshot gets
+/// its first one built in the request, under the build lease the build jobs take (it waits for
+/// a build running now and answers with its snapshot).
 #[utoipa::path(params(("id" = String, Path), GraphQuery),
     responses(
         (status = 200, description = "The view; `Cache-Control` is `no-cache` for the newest snapshot and `immutable` for a named `version`",
@@ -51,7 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 304, description = "`If-None-Match` names this representation"),
         (status = 400, description = "A parameter is wrong (`invalid_view`, `invalid_format`, `invalid_depth`, `invalid_limit`, `invalid_query`, `ambiguous_page`); `parameter` names it"),
         (status = 401),
-        (status = 404, description = "No such workspace (`unknown_workspace`), version (`unknown_snapshot`) or page (`unknown_page`)")))]
+        (status = 404, description = "No such workspace (`unknown_workspace`), version (`unknown_snapshot`) or page (`unknown_page`)"),
+        (status = 409, description = "No snapshot yet, and a build held the lease for longer than its lifetime (`workspace_busy`)")))]
 #[get("/workspaces/{id}/graph")]
 async fn graph(
     state: web::Data<AppState>,
@@ -256,7 +258,7 @@ pub struct PageList {
 /// Pages whose title contains `q`, highest PageRank first.
 #[utoipa::path(params(("id" = String, Path), PagesQuery),
     responses((status = 200, body = PageList), (status = 400, description = "`limit` or `version` is wrong"),
-        (status = 401), (status = 404, description = "No such workspace or version")))]
+        (status = 401), (status = 404, description = "No such workspace or version"), (status = 409, description = "No snapshot yet, and a build held the lease for longer than its lifetime (`workspace_busy`)")))]
 #[get("/workspaces/{id}/pages")]
 async fn search_pages(
     state: web::Data<AppState>,
@@ -287,7 +289,7 @@ struct PageQuery {
 /// link in and out, with the link's kind and the block it was found in.
 #[utoipa::path(params(("id" = String, Path), ("page" = String, Path), PageQuery),
     responses((status = 200, body = PageDetail), (status = 400, description = "`version` is wrong, or the title names several pages (`ambiguous_page`)"),
-        (status = 401), (status = 404, description = "No such workspace, version or page")))]
+        (status = 401), (status = 404, description = "No such workspace, version or page"), (status = 409, description = "No snapshot yet, and a build held the lease for longer than its lifetime (`workspace_busy`)")))]
 #[get("/workspaces/{id}/pages/{page}")]
 async fn page(
     state: web::Data<AppState>,

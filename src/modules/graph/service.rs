@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::analysis::analyse;
 use super::bodies::{Bodies, BodyCache};
@@ -12,6 +13,7 @@ use super::export::{ExportRequest, render};
 use super::views::ViewError;
 use super::{build, retention, snapshot, store};
 use crate::error::{AppError, Code};
+use crate::modules::sync::lease;
 use crate::modules::sync::service as sync_service;
 use crate::state::AppState;
 use crate::storage::{Store, StoreError};
@@ -26,6 +28,8 @@ pub enum GraphError {
     WhichWorkspace(usize, String),
     #[error("workspace `{0}` has no snapshot {1}")]
     UnknownVersion(String, u64),
+    #[error("a build of workspace `{0}` holds its lease; try again when it is done")]
+    Busy(String),
     #[error(transparent)]
     View(#[from] ViewError),
     #[error(transparent)]
@@ -41,6 +45,7 @@ impl From<GraphError> for AppError {
             GraphError::NoWorkspace => Code::NoWorkspace,
             GraphError::WhichWorkspace(..) => Code::WorkspaceRequired,
             GraphError::UnknownVersion(..) => Code::UnknownSnapshot,
+            GraphError::Busy(_) => Code::WorkspaceBusy,
             GraphError::View(error) => return error.into(),
             GraphError::Store(error) => return error.into(),
             GraphError::Other(error) => return AppError::Internal(error),
@@ -68,9 +73,12 @@ impl Rebuilt {
 /// The state's graph service: its caches live as long as the state.
 pub fn service(state: &AppState) -> Arc<GraphService> {
     let kept = state.settings.graph.snapshots_kept;
-    state
-        .services
-        .get_or_init(|| GraphService::new(state.store.clone()).keeping(kept))
+    let lease = Duration::from_millis(state.settings.sync.lease_ms);
+    state.services.get_or_init(|| {
+        GraphService::new(state.store.clone())
+            .keeping(kept)
+            .leasing(lease)
+    })
 }
 
 /// Snapshots and rendered views of every workspace, with the last few kept in memory.
@@ -78,6 +86,8 @@ pub struct GraphService {
     store: Store,
     /// Snapshots kept per workspace besides the pinned ones.
     kept: usize,
+    /// The lifetime of the build lease a first build takes.
+    lease_ttl: Duration,
     bodies: BodyCache,
     snapshots: Mutex<VecDeque<Arc<Snapshot>>>,
 }
@@ -92,6 +102,7 @@ impl GraphService {
         Self {
             store,
             kept: 20,
+            lease_ttl: Duration::from_secs(30),
             bodies: BodyCache::new(BODIES_IN_MEMORY),
             snapshots: Mutex::default(),
         }
@@ -101,6 +112,14 @@ impl GraphService {
     pub fn keeping(self, kept: usize) -> Self {
         Self {
             kept: kept.max(1),
+            ..self
+        }
+    }
+
+    /// The same, with build leases of `ttl` (the `sync_lease_ms` the build jobs use).
+    pub fn leasing(self, ttl: Duration) -> Self {
+        Self {
+            lease_ttl: ttl,
             ..self
         }
     }
@@ -224,10 +243,34 @@ impl GraphService {
     ) -> Result<Arc<Snapshot>, GraphError> {
         match self.snapshot(workspace, version).await {
             Err(GraphError::UnknownVersion(..)) if version.is_none() => {
-                self.build(workspace, BuildOptions::default()).await
+                self.first_build(workspace).await
             }
             other => other,
         }
+    }
+
+    /// A first snapshot, built under the workspace's build lease as every build is, so that it
+    /// cannot race a build job (or the workspace's deletion, which takes the lease too). A
+    /// snapshot stored while it waited for the lease is taken instead of building another.
+    async fn first_build(&self, workspace: &str) -> Result<Arc<Snapshot>, GraphError> {
+        let key = super::jobs::lease_key(workspace);
+        let holder = format!("first-build:{}", ulid::Ulid::generate());
+        let held = lease::wait_for(&self.store, &key, &holder, self.lease_ttl)
+            .await?
+            .ok_or_else(|| GraphError::Busy(workspace.to_owned()))?;
+        let (held, outcome) = lease::keep(held, async {
+            match self.snapshot(workspace, None).await {
+                Err(GraphError::UnknownVersion(..)) => {
+                    self.build(workspace, BuildOptions::default()).await
+                }
+                other => other,
+            }
+        })
+        .await;
+        if let Some(held) = held {
+            held.release().await?;
+        }
+        outcome
     }
 
     /// One view in one format with its compressed bodies; builds a first snapshot if need be.
