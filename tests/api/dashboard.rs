@@ -315,6 +315,107 @@ async fn the_graph_page_shows_its_owner_the_viewer_and_panel_and_anyone_else_a_4
 }
 
 #[tokio::test]
+async fn a_share_made_from_the_form_embeds_until_it_is_revoked_after_a_confirmation() {
+    let sim = crate::workspaces::simulator(13, 40).await;
+    let app = crate::workspaces::app_for(Mode::Embedded, &sim)
+        .await
+        .unwrap();
+    let owner = sign_up(&app, "share-owner").await;
+    let id = crate::workspaces::connected(&app, &owner, &sim).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shares = format!("/workspaces/{id}/shares");
+    let form = |name: &str, days: &str| {
+        vec![
+            ("csrf_token", owner.csrf.clone()),
+            ("name", name.to_owned()),
+            ("view", "full".to_owned()),
+            ("depth", "1".to_owned()),
+            ("theme", "dark".to_owned()),
+            ("hide_titles", "on".to_owned()),
+            ("expires_in_days", days.to_owned()),
+        ]
+    };
+
+    let refused = browser()
+        .post(app.url(&shares))
+        .header("cookie", format!("__Host-ng_session={}", owner.cookie))
+        .form(&form("Too long", "9999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("1 to 365 days") && page.contains(r#"value="Too long""#),
+        "{page}"
+    );
+
+    let created = browser()
+        .post(app.url(&shares))
+        .header("cookie", format!("__Host-ng_session={}", owner.cookie))
+        .form(&form("Wiki map", "7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let listed = json(owner.get(&app, &format!("/api/v1{shares}")).await).await;
+    let share = &listed[0];
+    assert_eq!(share["preset"]["hide_titles"], true);
+    assert_eq!(share["preset"]["theme"], "dark");
+    assert!(share["expires_at"].is_string());
+    let token = share["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = get_page(&app, Some(&owner), &shares)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(share["url"].as_str().unwrap())
+            && page.contains(&format!(r#"src="/embed/{token}""#))
+    );
+    let embed = app.get(&format!("/embed/{token}")).await;
+    assert_eq!(embed.status(), StatusCode::OK);
+    let csp = embed.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'self' "), "{csp}");
+
+    let stranger = sign_up(&app, "share-stranger").await;
+    let revoke = format!("{shares}/{}/revoke", share["id"].as_str().unwrap());
+    assert_eq!(
+        get_page(&app, Some(&stranger), &revoke).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let confirm = get_page(&app, Some(&owner), &revoke)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains("stops working at once"), "{confirm}");
+    let revoked = post_form(
+        &app,
+        Some(&owner),
+        &revoke,
+        &[("csrf_token", owner.csrf.as_str())],
+    )
+    .await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&format!("/embed/{token}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
 async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_browser() {
     let Some(browser) = Browser::available() else {
         return;

@@ -16,7 +16,7 @@ use crate::helpers::{Mode, TestApp, json, raw_client, start};
 use crate::shares::{share, token};
 use crate::workspaces::{app_for, connected, simulator};
 
-const NOTION: &str = "frame-ancestors https://www.notion.so https://*.notion.so https://notion.site https://*.notion.site";
+const NOTION: &str = "frame-ancestors 'self' https://www.notion.so https://*.notion.so https://notion.site https://*.notion.site";
 
 async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut request = raw_client().get(app.url(path));

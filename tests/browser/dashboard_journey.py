@@ -1,7 +1,8 @@
 """A newcomer's journey through the dashboard in headless Chromium (issue 12): the home page,
 sign up, confirm the address from the mailed link, try the sample workspace, watch its import
 reach done without reloading by hand (progress.js reloads when the run ends), and download its
-graph as D3 JSON, open the graph page, search a page and inspect its links.
+graph as D3 JSON, open the graph page, search a page and inspect its links, share the graph, open
+the embed URL, revoke it and see the embed answer 404.
 
 Usage: dashboard_journey.py CONFIG_JSON with `chromium`, `base` (the instance), `mail_dir`
 (where its mail lands: the SMTP server's Maildir `new/` or the outbox) and `screenshots`.
@@ -52,7 +53,7 @@ def main(config):
     address = f"newcomer-{uuid.uuid4().hex[:8]}@example.com"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=config["chromium"], args=FLAGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
         errors = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
@@ -93,6 +94,7 @@ def main(config):
               len(graph["nodes"]) > 100 and len(graph["links"]) > 100,
               f'{len(graph["nodes"])} nodes, {len(graph["links"])} links')
         explore_the_graph(page, shots)
+        share_and_revoke(page, shots, base)
         check("no console errors (CSP violations among them)", not errors, "; ".join(errors))
         browser.close()
 
@@ -116,6 +118,28 @@ def explore_the_graph(page, shots):
     page.wait_for_function("(hub) => document.querySelector('#inspector h2').textContent !== hub", arg=hub)
     check("a linked page opens in the inspector", page.locator("#inspector h2").inner_text() != hub)
     page.screenshot(path=shots / "graph-390.png", full_page=True)
+
+
+def share_and_revoke(page, shots, base):
+    page.get_by_role("link", name="Share", exact=True).click()
+    page.get_by_label("Name").fill("Journey map")
+    page.get_by_role("button", name="Create the share link").click()
+    check("a share link is created", "Share link created" in page.locator(".flash").inner_text())
+    path = page.locator("iframe.preview").get_attribute("src")
+    shown = page.get_by_label("Link of Journey map").input_value()
+    check("the link to copy is the embed page", shown.endswith(path), f"{shown} for {path}")
+    url = base + path  # the instance's public URL names its configured port, not the test's
+    embed = page.context.new_page()
+    embed.goto(url)
+    embed.wait_for_function(READY, timeout=30000)
+    check("the embed URL shows the graph", embed.evaluate("document.documentElement.dataset.viewer") == "ready")
+    page.screenshot(path=shots / "shares-390.png", full_page=True)
+    page.get_by_role("link", name="Revoke…").click()
+    page.get_by_role("button", name="Revoke the link").click()
+    check("the share is revoked", "revoked" in page.locator(".flash").inner_text())
+    gone = embed.goto(url)
+    check("the revoked embed answers 404", gone.status == 404, str(gone.status))
+    embed.close()
 
 
 if __name__ == "__main__":

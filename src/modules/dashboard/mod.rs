@@ -7,6 +7,7 @@
 //! - `workspaces`: home, connecting a workspace (token, Notion, the sample), a workspace's
 //!   page (progress, history, sync now, pause, disconnect).
 //! - `graph`: a workspace's graph page (the viewer beside its side panel).
+//! - `shares`: a workspace's share links (create, copy, preview, revoke).
 //! - `assets`: the static files, content-hashed.
 //!
 //! Page routes are HTML, not part of the OpenAPI document. Forms work without script; a
@@ -17,6 +18,7 @@ mod accounts;
 mod assets;
 pub mod demo;
 mod graph;
+mod shares;
 pub mod view;
 mod workspaces;
 
@@ -54,6 +56,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     workspaces::configure(cfg);
     graph::configure(cfg);
+    shares::configure(cfg);
 }
 
 /// A form that does not parse (a field missing or of the wrong type) answers with a page.

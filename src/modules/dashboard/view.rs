@@ -34,10 +34,12 @@ pub enum Flash {
     Paused,
     Resumed,
     Disconnected,
+    ShareCreated,
+    ShareRevoked,
 }
 
 impl Flash {
-    const ALL: [Flash; 11] = [
+    const ALL: [Flash; 13] = [
         Flash::Welcome,
         Flash::SignedIn,
         Flash::SignedOut,
@@ -49,6 +51,8 @@ impl Flash {
         Flash::Paused,
         Flash::Resumed,
         Flash::Disconnected,
+        Flash::ShareCreated,
+        Flash::ShareRevoked,
     ];
 
     fn name(self) -> &'static str {
@@ -64,6 +68,8 @@ impl Flash {
             Flash::Paused => "paused",
             Flash::Resumed => "resumed",
             Flash::Disconnected => "disconnected",
+            Flash::ShareCreated => "share_created",
+            Flash::ShareRevoked => "share_revoked",
         }
     }
 
@@ -82,6 +88,8 @@ impl Flash {
             Flash::Paused => "Syncing is paused.",
             Flash::Resumed => "Syncing is resumed.",
             Flash::Disconnected => "The workspace is disconnected and its imported data deleted.",
+            Flash::ShareCreated => "Share link created: copy its URL below and paste it into Notion.",
+            Flash::ShareRevoked => "The share link is revoked: its URL no longer shows the graph.",
         }
     }
 

@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// A time as a person reads it ("2 Dec 2026, 07:08 UTC"); the API's RFC 3339 text as it is
 /// when it does not parse.
-fn readable(rfc3339: &str) -> String {
+pub fn readable(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
         |_| rfc3339.to_owned(),
         |time| time.to_utc().format("%-d %b %Y, %H:%M UTC").to_string(),

@@ -72,9 +72,11 @@ async fn page_for(state: &AppState, token: &str) -> Result<String, EmbedError> {
     Ok(page::render(state, token, &share, &graph.meta)?)
 }
 
-/// An HTML answer that the configured parents may frame.
+/// An HTML answer that the configured parents may frame, and the dashboard's share page (on
+/// this origin, for its live preview).
 fn framable(state: &AppState, mut response: HttpResponse) -> HttpResponse {
     let ancestors = state.settings.server.embed_frame_ancestors.join(" ");
+    let ancestors = format!("'self' {ancestors}");
     let csp = format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
