@@ -234,6 +234,19 @@ async fn descending_pages_walk_backwards() {
 }
 
 #[tokio::test]
+async fn pages_through_many_ties_of_the_sort_field_return_each_document_once() {
+    for (name, store, _keep) in backends().await {
+        let docs: Vec<_> = (0..3000)
+            .map(|i| item(&format!("t{i:04}"), "ties", i % 3))
+            .collect();
+        store.bulk_upsert(&ITEMS, docs).await.unwrap();
+        let seen = all_pages(&store, "ties", Order::Asc, 250).await;
+        assert_eq!(seen.len(), 3000, "{name}");
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "{name}: out of order");
+    }
+}
+
+#[tokio::test]
 async fn a_bulk_upsert_of_ten_thousand_documents_inserts_then_updates() {
     for (name, store, _keep) in backends().await {
         let docs = |rank| {
