@@ -127,6 +127,8 @@ def viewer(browser, config):
           linked.evaluate("document.documentElement.dataset.theme") == "dark"
           and linked.locator("#card-title").inner_text() == target["title"])
 
+    interactions(page, config)
+    touch(browser, config)
     check("the page listens for new versions and has none to offer",
           streams == ["text/event-stream"] and page.locator("#newer").is_hidden(), str(streams))
     newer(context, config)
@@ -135,6 +137,75 @@ def viewer(browser, config):
     check("no response sets a cookie", not cookies_set and not context.cookies(), str(cookies_set))
     context.close()
     return stats
+
+
+FRAME = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def interactions(page, config):
+    """Hover, the keyboard and the local depth, as a user would use them."""
+    target, (a, b) = config["target"], config["largest"][:2]
+    page.evaluate("() => notionGraph.select(null)")
+    at = page.evaluate("(id) => notionGraph.project(id)", target["id"])
+    page.mouse.move(at["x"], at["y"])
+    page.evaluate(FRAME)
+    lit = page.evaluate("notionGraph.stats().highlighted")
+    page.hover("#fit")
+    page.evaluate(FRAME)
+    check("hovering a node highlights it and its neighbours, leaving clears them",
+          lit > 1 and page.evaluate("notionGraph.stats().highlighted") == 0
+          and page.locator("#card").is_hidden(), f"{lit} lit")
+
+    page.keyboard.press("/")
+    focused = page.evaluate("document.activeElement.id")
+    page.keyboard.type(target["title"])
+    page.keyboard.press("Enter")
+    check("/ focuses search, Enter picks the first suggestion", focused == "search"
+          and page.locator("#card-title").inner_text() == target["title"], focused)
+    page.keyboard.press("Escape")  # leaves the search box
+    page.keyboard.press("Escape")  # clears the selection
+    check("Esc clears the selection", page.locator("#card").is_hidden())
+
+    def spread():
+        p, q = (page.evaluate("(id) => notionGraph.project(id)", i) for i in (a, b))
+        return ((p["x"] - q["x"]) ** 2 + (p["y"] - q["y"]) ** 2) ** 0.5, p["x"]
+    before, x = spread()
+    page.keyboard.press("+")
+    zoomed, _ = spread()
+    page.keyboard.press("-")
+    back, _ = spread()
+    page.keyboard.press("ArrowLeft")
+    _, moved = spread()
+    check("+ and - zoom about the centre, arrows pan", abs(zoomed / before - 1.4) < 0.01
+          and abs(back / before - 1) < 0.01 and abs(moved - x - 60) < 0.5,
+          f"{before:.1f} -> {zoomed:.1f} -> {back:.1f}; x {x:.1f} -> {moved:.1f}")
+
+    page.evaluate("(id) => notionGraph.select(id)", target["id"])
+    drawn = {}
+    for depth in ["0", "1", "2", "3"]:
+        page.select_option("#depth", depth)
+        page.evaluate(FRAME)
+        drawn[depth] = page.evaluate("notionGraph.stats().drawnLinks")
+    check("local depth 1-3 around the selection draws more links at each depth, all at none",
+          0 < drawn["1"] < drawn["0"] and drawn["1"] <= drawn["2"] <= drawn["3"] <= drawn["0"]
+          and drawn["1"] < drawn["3"], json.dumps(drawn))
+    page.select_option("#depth", "0")
+    page.evaluate("() => notionGraph.select(null)")
+
+
+def touch(browser, config):
+    """A phone: a tap on a node selects it."""
+    context = browser.new_context(viewport={"width": 400, "height": 700}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(config["page"])
+    page.wait_for_function(READY, timeout=30000)
+    at = page.evaluate("(id) => notionGraph.project(id)", config["target"]["id"])
+    page.touchscreen.tap(at["x"], at["y"])
+    page.evaluate(FRAME)
+    title = page.locator("#card-title")
+    check("a tap selects the node under the finger", title.is_visible()
+          and title.inner_text() == config["target"]["title"], title.inner_text())
+    context.close()
 
 
 def newer(context, config):

@@ -37,7 +37,7 @@ const html = document.documentElement;
 const root = document.getElementById("viewer");
 const fragment = readFragment(window.location.hash);
 const preset = { ...JSON.parse(root.dataset.preset || "{}"), ...fragment.overrides };
-const stats = { nodes: 0, links: 0, drawnLinks: 0, firstFrameMs: null, lastFrameMs: null };
+const stats = { nodes: 0, links: 0, drawnLinks: 0, highlighted: 0, firstFrameMs: null, lastFrameMs: null };
 let labelledNow;
 const whenLabelled = new Promise((resolve) => { labelledNow = resolve; });
 const credentials = root.dataset.credentials || "omit";
@@ -96,6 +96,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
       ? neighbourhood(graph, near, shown, focus, filters.hideHierarchy)
       : { nodes: new Uint32Array(0), pairs: new Uint32Array(0) };
     renderer.setHighlight(part.nodes, part.pairs);
+    stats.highlighted = part.nodes.length;
   };
   const invalidate = (moving) => {
     if (moving) {
