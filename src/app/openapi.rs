@@ -257,6 +257,28 @@ mod tests {
         assert!(paths["/livez"]["get"].is_object());
     }
 
+    #[test]
+    fn no_two_modules_give_one_schema_name_different_schemas() {
+        let mut seen = std::collections::BTreeMap::new();
+        for mount in Mount::ALL {
+            for (module, routes) in modules::ALL.routes(mount) {
+                let group = (routes.openapi)();
+                for (name, schema) in group.components.into_iter().flat_map(|c| c.schemas) {
+                    let schema = serde_json::to_value(schema).unwrap();
+                    if let Some((other, earlier)) =
+                        seen.insert(name.clone(), (module.name, schema.clone()))
+                    {
+                        assert_eq!(
+                            earlier, schema,
+                            "`{name}` of {other} and of {} differ: the document keeps one",
+                            module.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     fn statuses(operation: &serde_json::Value) -> Vec<&str> {
         operation["responses"]
             .as_object()

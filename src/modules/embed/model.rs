@@ -35,6 +35,7 @@ pub enum PresetView {
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum,
 )]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ViewerTheme)] // the account's `Theme` has `system` where this has `auto`
 pub enum Theme {
     /// The viewer's `prefers-color-scheme`.
     #[default]
