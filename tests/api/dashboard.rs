@@ -10,7 +10,8 @@ use reqwest::redirect::Policy;
 
 use crate::accounts::{PASSWORD, TestUser, link_token, mail_to, session_cookie, sign_up};
 use crate::helpers::{
-    Browser, Mode, TestApp, eventually, json, service, spawn_app, start, test_settings,
+    Browser, Mode, TestApp, eventually, json, service, spawn_app, spawn_app_with, start,
+    test_settings,
 };
 
 /// A browser that does not follow redirects, so that tests see them.
@@ -61,7 +62,23 @@ async fn a_signed_out_visitor_sees_the_product_and_is_sent_to_sign_in_for_the_re
         "{csp}"
     );
     let text = home.text().await.unwrap();
-    assert!(text.contains("Sign up with email") && text.contains("Sign in with Notion"));
+    assert!(text.contains("Sign up with email"));
+    assert!(
+        !text.contains("Sign in with Notion"),
+        "no Notion OAuth is configured"
+    );
+    let with_notion = spawn_app_with(Mode::Embedded, |s| {
+        s.accounts.notion_oauth_client_id = Some("client".into());
+        s.accounts.notion_oauth_client_secret = Some(secrecy::SecretString::from("secret"));
+    })
+    .await
+    .unwrap();
+    let text = get_page(&with_notion, None, "/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Sign in with Notion"));
 
     let new = get_page(&app, None, "/workspaces/new").await;
     assert_eq!(new.status(), StatusCode::SEE_OTHER);
@@ -412,6 +429,102 @@ async fn a_share_made_from_the_form_embeds_until_it_is_revoked_after_a_confirmat
     assert_eq!(
         app.get(&format!("/embed/{token}")).await.status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_account_page_renames_makes_a_key_shown_once_revokes_it_and_signs_out_everywhere() {
+    let app = spawn_app(Mode::Embedded).await.unwrap();
+    let user = sign_up(&app, "account").await;
+    let csrf = user.csrf.as_str();
+
+    let renamed = post_form(
+        &app,
+        Some(&user),
+        "/account/profile",
+        &[("csrf_token", csrf), ("name", "Ada L.")],
+    )
+    .await;
+    assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
+    let page = get_page(&app, Some(&user), "/account")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"value="Ada L.""#), "{page}");
+
+    let wrong = post_form(
+        &app,
+        Some(&user),
+        "/account/password",
+        &[
+            ("csrf_token", csrf),
+            ("current", "not my password"),
+            ("new", "another long passphrase"),
+        ],
+    )
+    .await;
+    assert!(wrong.status().is_client_error());
+    assert!(wrong.text().await.unwrap().contains(r#"role="alert""#));
+
+    let made = post_form(
+        &app,
+        Some(&user),
+        "/account/api-keys",
+        &[
+            ("csrf_token", csrf),
+            ("name", "Nightly"),
+            ("access", "read"),
+        ],
+    )
+    .await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let page = made.text().await.unwrap();
+    let secret = page
+        .split(r#"id="new-key" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the new key is shown")
+        .to_owned();
+    let with_key = |key: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/api/v1/workspaces"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(with_key(secret.clone()).await, StatusCode::OK);
+    let again = get_page(&app, Some(&user), "/account")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains(&secret), "the secret is shown once");
+    let keys = json(user.get(&app, "/api/v1/api-keys").await).await;
+    let path = format!(
+        "/account/api-keys/{}/revoke",
+        keys[0]["id"].as_str().unwrap()
+    );
+    let revoked = post_form(&app, Some(&user), &path, &[("csrf_token", csrf)]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(with_key(secret).await, StatusCode::UNAUTHORIZED);
+
+    let out = post_form(
+        &app,
+        Some(&user),
+        "/account/sign-out-everywhere",
+        &[("csrf_token", csrf)],
+    )
+    .await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        user.get(&app, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
     );
 }
 

@@ -2,7 +2,9 @@
 sign up, confirm the address from the mailed link, try the sample workspace, watch its import
 reach done without reloading by hand (progress.js reloads when the run ends), and download its
 graph as D3 JSON, open the graph page, search a page and inspect its links, share the graph, open
-the embed URL, revoke it and see the embed answer 404.
+the embed URL, revoke it and see the embed answer 404. Before revoking, every page is checked
+with axe-core (no serious or critical violation) and photographed at 390x844 and 1440x900 in
+the light and the dark theme (`screenshots/<page>-<width>-<theme>.png`).
 
 Usage: dashboard_journey.py CONFIG_JSON with `chromium`, `base` (the instance), `mail_dir`
 (where its mail lands: the SMTP server's Maildir `new/` or the outbox) and `screenshots`.
@@ -23,6 +25,8 @@ from playwright.sync_api import sync_playwright
 FLAGS = ["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader",
          "--disable-background-networking"]
 READY = "() => ['ready', 'fallback'].includes(document.documentElement.dataset.viewer)"
+AXE = pathlib.Path(__file__).parent / "vendor" / "axe.min.js"
+SIZES = [(390, 844), (1440, 900)]
 failures = []
 
 
@@ -61,7 +65,6 @@ def main(config):
         page.goto(base + "/")
         check("the home page says what the product does",
               page.get_by_role("heading", level=1).inner_text().startswith("See how"))
-        page.screenshot(path=shots / "home-signed-out-390.png", full_page=True)
 
         page.get_by_role("link", name="Sign up with email").click()
         page.get_by_label("Email").fill(address)
@@ -79,14 +82,12 @@ def main(config):
             check("the mailed link confirms the address", "confirmed" in page.locator(".flash").inner_text())
 
         page.get_by_role("link", name="Connect a workspace").first.click()
-        page.screenshot(path=shots / "new-workspace-390.png", full_page=True)
         page.get_by_role("button", name="Try a sample workspace").click()
         page.wait_for_url(re.compile(r".*/workspaces/[0-9a-f-]+$"))
         check("the sample workspace is connected", "import has started" in page.locator(".flash").inner_text())
         page.locator("td", has_text="Done").first.wait_for(timeout=120_000)
         check("the import reaches done and the page shows it by itself",
               page.locator(".badge").inner_text() == "Up to date")
-        page.screenshot(path=shots / "workspace-390.png", full_page=True)
         with page.expect_download() as download:
             page.get_by_role("link", name="D3 JSON").click()
         graph = json.loads(pathlib.Path(download.value.path()).read_text())
@@ -105,6 +106,7 @@ def explore_the_graph(page, shots):
     page.get_by_role("link", name="Open the graph").click()
     page.wait_for_function(READY, timeout=30000)
     check("the graph page's viewer draws", page.evaluate("document.documentElement.dataset.viewer") == "ready")
+    page.locator("#legend-communities li").first.wait_for()  # the titles are loaded: search works
     hub = page.locator("#hubs-heading ~ ul button").first.inner_text()
     page.get_by_role("combobox", name="Search pages").fill(hub)
     page.get_by_role("option").first.wait_for()
@@ -117,7 +119,6 @@ def explore_the_graph(page, shots):
     page.locator("#inspector [data-page]").first.click()
     page.wait_for_function("(hub) => document.querySelector('#inspector h2').textContent !== hub", arg=hub)
     check("a linked page opens in the inspector", page.locator("#inspector h2").inner_text() != hub)
-    page.screenshot(path=shots / "graph-390.png", full_page=True)
 
 
 def share_and_revoke(page, shots, base):
@@ -133,13 +134,50 @@ def share_and_revoke(page, shots, base):
     embed.goto(url)
     embed.wait_for_function(READY, timeout=30000)
     check("the embed URL shows the graph", embed.evaluate("document.documentElement.dataset.viewer") == "ready")
-    page.screenshot(path=shots / "shares-390.png", full_page=True)
+    workspace = re.search(r"/workspaces/([^/]+)/shares", page.url).group(1)
+    revoke = page.get_by_role("link", name="Revoke…").get_attribute("href")
+    w = f"/workspaces/{workspace}"
+    sweep(page.context.browser, page.context, base, [
+        ("welcome", "/", False), ("login", "/login", False), ("signup", "/signup", False),
+        ("reset", "/reset-password", False), ("not-found", "/no/such/page", False),
+        ("home", "/", True), ("new", "/workspaces/new", True), ("workspace", w, True),
+        ("disconnect", f"{w}/disconnect", True), ("graph", f"{w}/graph", True),
+        ("shares", f"{w}/shares", True), ("revoke", revoke, True), ("account", "/account", True),
+    ], shots)
     page.get_by_role("link", name="Revoke…").click()
     page.get_by_role("button", name="Revoke the link").click()
     check("the share is revoked", "revoked" in page.locator(".flash").inner_text())
     gone = embed.goto(url)
     check("the revoked embed answers 404", gone.status == 404, str(gone.status))
     embed.close()
+
+
+def sweep(browser, signed_in, base, pages, shots):
+    """Every page, signed in or out as it is meant to be seen: axe-core finds no serious or
+    critical violation, and screenshots at both sizes in both themes. The contexts bypass the
+    CSP only so that axe can be injected; the journey itself runs under the real CSP."""
+    contexts = {
+        True: browser.new_context(bypass_csp=True, storage_state=signed_in.storage_state()),
+        False: browser.new_context(bypass_csp=True),
+    }
+    for name, path, needs_session in pages:
+        page = contexts[needs_session].new_page()
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            for theme in ["light", "dark"]:
+                page.emulate_media(color_scheme=theme)
+                page.goto(base + path)
+                if page.locator("#graph").count():
+                    page.wait_for_function(READY, timeout=30000)
+                page.screenshot(path=shots / f"{name}-{width}-{theme}.png", full_page=True)
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate("async () => (await axe.run(document)).violations"
+                              ".filter((v) => ['serious', 'critical'].includes(v.impact))"
+                              ".map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)")
+        check(f"axe: no serious or critical violation on {name}", not found, "; ".join(found))
+        page.close()
+    for context in contexts.values():
+        context.close()
 
 
 if __name__ == "__main__":

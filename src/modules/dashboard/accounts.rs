@@ -54,11 +54,6 @@ struct Next {
     next: Option<String>,
 }
 
-fn notion_enabled(state: &AppState) -> bool {
-    let accounts = &state.settings.accounts;
-    accounts.notion_oauth_client_id.is_some() && accounts.notion_oauth_client_secret.is_some()
-}
-
 #[get("/login")]
 async fn login_form(
     state: web::Data<AppState>,
@@ -70,7 +65,7 @@ async fn login_form(
         email: "",
         next: local_path(query.next.as_deref()),
         error: None,
-        notion: notion_enabled(&state),
+        notion: super::notion_enabled(&state),
     };
     page(&request, StatusCode::OK, &body)
 }
@@ -99,14 +94,14 @@ async fn login(
                 email: &form.email,
                 next,
                 error: Some(explain(&error)),
-                notion: notion_enabled(&state),
+                notion: super::notion_enabled(&state),
             };
             refused(&request, &error, &body)
         }
     }
 }
 
-fn with_session(state: &AppState, to: &str, flash: Flash, session: &str) -> HttpResponse {
+pub(super) fn with_session(state: &AppState, to: &str, flash: Flash, session: &str) -> HttpResponse {
     let mut response = see_other(to, Some(flash));
     let cookie = Auth::of(state).sessions.cookie(session);
     // A cookie on a response already built: add it the way the builder would.

@@ -4,6 +4,7 @@
 //!
 //! - `view`: the layout's model, flash messages, the pages' CSP and error pages.
 //! - `accounts`: sign up, sign in and out, email confirmation, password reset.
+//! - `account`: the signed-in user's account page (profile, password, sessions, API keys).
 //! - `workspaces`: home, connecting a workspace (token, Notion, the sample), a workspace's
 //!   page (progress, history, sync now, pause, disconnect).
 //! - `graph`: a workspace's graph page (the viewer beside its side panel).
@@ -14,6 +15,7 @@
 //! signed-in form carries the session's CSRF token in a `csrf_token` field
 //! ([`AuthUser::from_form`]).
 
+mod account;
 mod accounts;
 mod assets;
 pub mod demo;
@@ -28,6 +30,7 @@ use utoipa::OpenApi;
 use crate::error::{AppError, Code};
 use crate::manifest::{Access, Module, Mount, Routes};
 use crate::modules::auth::{AuthError, AuthUser};
+use crate::state::AppState;
 use view::PageError;
 
 pub static MODULE: Module = Module {
@@ -54,6 +57,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().error_handler(form_error))
         .service(assets::FILES.resource());
     accounts::configure(cfg);
+    account::configure(cfg);
     workspaces::configure(cfg);
     graph::configure(cfg);
     shares::configure(cfg);
@@ -63,6 +67,12 @@ fn configure(cfg: &mut web::ServiceConfig) {
 fn form_error(error: actix_web::error::UrlencodedError, _: &HttpRequest) -> actix_web::Error {
     let detail = format!("the form could not be read ({error}): reload the page and try again");
     PageError::App(AppError::new(Code::InvalidValue, detail)).into()
+}
+
+/// Whether Notion OAuth (Sign in with Notion, Connect with Notion) is configured.
+pub fn notion_enabled(state: &AppState) -> bool {
+    let accounts = &state.settings.accounts;
+    accounts.notion_oauth_client_id.is_some() && accounts.notion_oauth_client_secret.is_some()
 }
 
 /// The signed-in user of a GET page, or a redirect to sign in that comes back to it.

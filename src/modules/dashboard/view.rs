@@ -36,10 +36,14 @@ pub enum Flash {
     Disconnected,
     ShareCreated,
     ShareRevoked,
+    ProfileSaved,
+    PasswordChanged,
+    SignedOutEverywhere,
+    KeyRevoked,
 }
 
 impl Flash {
-    const ALL: [Flash; 13] = [
+    const ALL: [Flash; 17] = [
         Flash::Welcome,
         Flash::SignedIn,
         Flash::SignedOut,
@@ -53,6 +57,10 @@ impl Flash {
         Flash::Disconnected,
         Flash::ShareCreated,
         Flash::ShareRevoked,
+        Flash::ProfileSaved,
+        Flash::PasswordChanged,
+        Flash::SignedOutEverywhere,
+        Flash::KeyRevoked,
     ];
 
     fn name(self) -> &'static str {
@@ -70,6 +78,10 @@ impl Flash {
             Flash::Disconnected => "disconnected",
             Flash::ShareCreated => "share_created",
             Flash::ShareRevoked => "share_revoked",
+            Flash::ProfileSaved => "profile_saved",
+            Flash::PasswordChanged => "password_changed",
+            Flash::SignedOutEverywhere => "signed_out_everywhere",
+            Flash::KeyRevoked => "key_revoked",
         }
     }
 
@@ -90,6 +102,10 @@ impl Flash {
             Flash::Disconnected => "The workspace is disconnected and its imported data deleted.",
             Flash::ShareCreated => "Share link created: copy its URL below and paste it into Notion.",
             Flash::ShareRevoked => "The share link is revoked: its URL no longer shows the graph.",
+            Flash::ProfileSaved => "Your profile is saved.",
+            Flash::PasswordChanged => "Your password is changed; every other session is signed out.",
+            Flash::SignedOutEverywhere => "Every session of your account is signed out, this one too.",
+            Flash::KeyRevoked => "The API key is revoked: requests with it are refused from now on.",
         }
     }
 

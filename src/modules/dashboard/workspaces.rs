@@ -85,6 +85,7 @@ async fn card(state: &AppState, view: WorkspaceView) -> Result<Card, PageError> 
 #[template(path = "dashboard/welcome.html")]
 struct Welcome {
     chrome: Chrome,
+    notion: bool,
 }
 
 #[derive(Template)]
@@ -103,6 +104,7 @@ async fn home(
     let Some(user) = user else {
         let body = Welcome {
             chrome: Chrome::new(&request, None),
+            notion: super::notion_enabled(&state),
         };
         return page(&request, StatusCode::OK, &body);
     };
@@ -130,12 +132,10 @@ struct NewWorkspace {
 }
 
 fn new_page(state: &AppState, request: &HttpRequest, user: &AuthUser, error: Option<String>) -> NewWorkspace {
-    let accounts = &state.settings.accounts;
     NewWorkspace {
         chrome: Chrome::new(request, Some(user)),
         demo: demo::enabled(state),
-        notion: accounts.notion_oauth_client_id.is_some()
-            && accounts.notion_oauth_client_secret.is_some(),
+        notion: super::notion_enabled(state),
         error,
     }
 }

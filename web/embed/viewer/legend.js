@@ -9,8 +9,10 @@ function toggle(list, label, count, swatch, hidden, onToggle) {
   const item = document.createElement("li");
   const button = document.createElement("button");
   button.type = "button";
+  // Pressed means shown; the name is the visible text (an aria-label differing from it would
+  // not match what a speech-input user says).
   button.setAttribute("aria-pressed", String(!hidden));
-  button.setAttribute("aria-label", `${hidden ? "Show" : "Hide"} ${label} (${count})`);
+  button.title = `Show or hide ${label}`;
   const dot = document.createElement("span");
   dot.className = "swatch";
   if (swatch) dot.style.background = swatch; // CSSOM, which the page's CSP allows
@@ -18,7 +20,6 @@ function toggle(list, label, count, swatch, hidden, onToggle) {
   button.addEventListener("click", () => {
     const nowHidden = button.getAttribute("aria-pressed") === "true";
     button.setAttribute("aria-pressed", String(!nowHidden));
-    button.setAttribute("aria-label", `${nowHidden ? "Show" : "Hide"} ${label} (${count})`);
     onToggle(nowHidden);
   });
   item.append(button);

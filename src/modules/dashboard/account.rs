@@ -1,0 +1,209 @@
+//! The account page (`/account`): profile, password, "sign out everywhere" and API keys. Each
+//! form posts without script; a refused one comes back with the reason beside it. A new API
+//! key's secret is shown once, in the answer to the form that made it (never in a redirect,
+//! a cookie or a URL).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::accounts::with_session;
+use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
+use super::{form_user, signed_in};
+use crate::error::AppError;
+use crate::modules::auth::api_keys::{self, ApiKeyView, Scope};
+use crate::modules::auth::audit::ClientInfo;
+use crate::modules::auth::service;
+use crate::modules::auth::{AuthUser, sessions::Sessions};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(show)
+        .service(profile)
+        .service(password)
+        .service(everywhere)
+        .service(create_key)
+        .service(revoke_key);
+}
+
+/// Which form a message belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Profile,
+    Password,
+    Keys,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    name: String,
+    email: String,
+    verified: bool,
+    has_password: bool,
+    keys: Vec<ApiKeyView>,
+    /// A key just made: its name and secret, shown this once.
+    created: Option<(String, String)>,
+    error: Option<(Section, String)>,
+}
+
+async fn account_page(
+    state: &AppState,
+    request: &HttpRequest,
+    user: &AuthUser,
+) -> Result<AccountPage, PageError> {
+    let keys = api_keys::list(&state.store, user.id())
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(AccountPage {
+        chrome: Chrome::new(request, Some(user)),
+        name: user.user.name.clone(),
+        email: user.user.email.clone(),
+        verified: user.user.email_verified,
+        has_password: user.user.password_hash.is_some(),
+        keys,
+        created: None,
+        error: None,
+    })
+}
+
+/// The page again with `error` beside the form of `section`.
+async fn refused_in(
+    state: &AppState,
+    request: &HttpRequest,
+    user: &AuthUser,
+    section: Section,
+    error: AppError,
+) -> Result<HttpResponse, PageError> {
+    let mut body = account_page(state, request, user).await?;
+    body.error = Some((section, explain(&error)));
+    refused(request, &error, &body)
+}
+
+#[get("/account")]
+async fn show(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+) -> Result<HttpResponse, PageError> {
+    let user = signed_in(&request, user)?;
+    let body = account_page(&state, &request, &user).await?;
+    page(&request, StatusCode::OK, &body)
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    csrf_token: String,
+    name: String,
+}
+
+#[post("/account/profile")]
+async fn profile(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    form: web::Form<ProfileForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    match service::update_profile(&state, user.id(), Some(&form.name), None).await {
+        Ok(_) => Ok(see_other("/account", Some(Flash::ProfileSaved))),
+        Err(error) => refused_in(&state, &request, &user, Section::Profile, error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf_token: String,
+    current: Option<SecretString>,
+    new: SecretString,
+}
+
+/// A new password ends every other session; this browser gets a new one.
+#[post("/account/password")]
+async fn password(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    match service::change_password(&state, &user, form.current.as_ref(), &form.new, &client).await
+    {
+        Ok(signed_in) => Ok(with_session(
+            &state,
+            "/account",
+            Flash::PasswordChanged,
+            &signed_in.session_id,
+        )),
+        Err(error) => refused_in(&state, &request, &user, Section::Password, error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+#[post("/account/sign-out-everywhere")]
+async fn everywhere(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    service::log_out_everywhere(&state, &user, &client)
+        .await
+        .map_err(AppError::from)?;
+    let mut response = see_other("/login", Some(Flash::SignedOutEverywhere));
+    let _ = response.add_cookie(&Sessions::removal_cookie());
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct KeyForm {
+    csrf_token: String,
+    name: String,
+    /// `read` or `write` (which includes read).
+    access: String,
+}
+
+/// Makes a key and answers with the page showing its secret once.
+#[post("/account/api-keys")]
+async fn create_key(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    form: web::Form<KeyForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    let scopes = match form.access.as_str() {
+        "write" => vec![Scope::Read, Scope::Write],
+        _ => vec![Scope::Read],
+    };
+    match service::create_api_key(&state, &user, &form.name, scopes, &client).await {
+        Ok(created) => {
+            let mut body = account_page(&state, &request, &user).await?;
+            body.created = Some((created.key.name, created.secret));
+            page(&request, StatusCode::CREATED, &body)
+        }
+        Err(error) => refused_in(&state, &request, &user, Section::Keys, error.into()).await,
+    }
+}
+
+#[post("/account/api-keys/{id}/revoke")]
+async fn revoke_key(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    service::revoke_api_key(&state, &user, &id, &client)
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other("/account", Some(Flash::KeyRevoked)))
+}
