@@ -2,7 +2,7 @@
 //! The architecture is described in `docs/architecture.md` of the shared docs; this crate
 //! follows its layout.
 //!
-//! Two layers. The platform (`config`, `error`, `storage`, `cache`, `crypto`, `jobs`,
+//! Two layers. The platform (`config`, `error`, `storage`, `cache`, `crypto`, `jobs`, `json`,
 //! `metrics`, `lifecycle`, `manifest`, `state`, `static_files`, `telemetry`) knows no module. The modules
 //! (`modules/`) build on it and declare themselves in a [`manifest::Module`]; `app`, `startup`
 //! and `commands` put the two together.
@@ -15,6 +15,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod jobs;
+pub mod json;
 pub mod lifecycle;
 pub mod manifest;
 pub mod metrics;

@@ -55,10 +55,12 @@ pub struct Preset {
     pub root: Option<String>,
     /// Links from the root a neighbourhood reaches, 1 to 3.
     #[schema(minimum = 1, maximum = 3)]
+    #[serde(deserialize_with = "crate::json::whole")]
     pub depth: u8,
     /// Node kinds shown (`page`, `row`, `database`, `data_source`, `unknown`); empty shows all.
     pub kinds: Vec<String>,
     /// Community ids shown; empty shows all.
+    #[serde(deserialize_with = "crate::json::whole_list")]
     pub communities: Vec<u32>,
     /// Hide child page, child database and data source row links.
     pub hide_hierarchy: bool,
@@ -71,6 +73,7 @@ pub struct Preset {
     pub hide_titles: bool,
     /// A snapshot version to keep showing (kept from pruning while the share lives); unset
     /// follows the newest snapshot.
+    #[serde(deserialize_with = "crate::json::whole_option")]
     pub version: Option<u64>,
 }
 

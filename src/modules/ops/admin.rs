@@ -1,8 +1,7 @@
 //! Under `/api/admin`: the canary, a harmless job that proves the job pipeline works.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::canary::{self, Canary, CanaryState};
@@ -30,26 +29,13 @@ pub struct NewCanary {
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     id: Option<String>,
     /// Milliseconds each attempt takes (at most 600000).
-    #[serde(default, deserialize_with = "whole")]
+    #[serde(default, deserialize_with = "crate::json::whole")]
     #[schema(maximum = 600_000)]
     sleep_ms: u64,
     /// Attempts that fail before one succeeds (at most 100).
-    #[serde(default, deserialize_with = "whole")]
+    #[serde(default, deserialize_with = "crate::json::whole")]
     #[schema(maximum = 100)]
     fail_times: u32,
-}
-
-/// A JSON integer, also when written with a zero fraction (`195.0`): JSON Schema's `integer`
-/// admits it, and some clients (Python's `json`) send whole floats so.
-fn whole<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<T, D::Error> {
-    let number = serde_json::Number::deserialize(deserializer)?;
-    let whole = number.as_u64().or_else(|| {
-        let float = number.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0)?;
-        (float < u64::MAX as f64).then_some(float as u64)
-    });
-    whole
-        .and_then(|n| T::try_from(n).ok())
-        .ok_or_else(|| D::Error::custom(format!("expected a whole number in range, found {number}")))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -115,6 +115,7 @@ pub async fn queue_sync(state: &AppState, connection: &Connection) -> Result<Str
 pub struct WorkspaceUpdate {
     pub name: Option<String>,
     /// 15 to 10080 minutes.
+    #[serde(default, deserialize_with = "crate::json::whole_option")]
     pub sync_interval_minutes: Option<u32>,
     /// A paused workspace is not synced until resumed.
     pub paused: Option<bool>,
