@@ -529,6 +529,82 @@ async fn the_account_page_renames_makes_a_key_shown_once_revokes_it_and_signs_ou
 }
 
 #[tokio::test]
+async fn an_admin_replays_a_dead_letter_and_grants_a_role_and_no_one_else_sees_the_page() {
+    let app = spawn_app(Mode::Embedded).await.unwrap();
+    let admin = sign_up(&app, "first-admin").await;
+    let other = sign_up(&app, "not-admin").await;
+    assert_eq!(
+        get_page(&app, Some(&other), "/admin").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let canary = serde_json::json!({ "id": "doomed-page", "fail_times": 5 });
+    let queued = app.admin_post("/api/admin/canaries", &canary).await;
+    assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    let dead =
+        || async { json(app.admin_get("/api/admin/jobs/dead").await).await["items"].clone() };
+    let letter = eventually(Duration::from_secs(60), "a dead letter", || async {
+        dead().await.as_array().unwrap().first().cloned()
+    })
+    .await;
+    let id = letter["id"].as_str().unwrap().to_owned();
+    let page = get_page(&app, Some(&admin), "/admin")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/admin/dead-letters/{id}/replay")),
+        "{page}"
+    );
+    let search = get_page(&app, Some(&admin), "/admin?q=not-admin")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(search.contains(&other.email) && !search.contains(&admin.email));
+
+    let replayed = post_form(
+        &app,
+        Some(&admin),
+        &format!("/admin/dead-letters/{id}/replay"),
+        &[("csrf_token", admin.csrf.as_str())],
+    )
+    .await;
+    assert_eq!(replayed.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !dead()
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["id"] == id.as_str())
+    );
+
+    let path = format!("/admin/users/{}/role", other.id);
+    let forged = post_form(
+        &app,
+        Some(&other),
+        &path,
+        &[("csrf_token", other.csrf.as_str()), ("role", "admin")],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+    let granted = post_form(
+        &app,
+        Some(&admin),
+        &path,
+        &[("csrf_token", admin.csrf.as_str()), ("role", "admin")],
+    )
+    .await;
+    assert_eq!(granted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get_page(&app, Some(&other), "/admin").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_browser() {
     let Some(browser) = Browser::available() else {
         return;

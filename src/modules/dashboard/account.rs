@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::accounts::with_session;
 use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
+use super::workspaces::readable;
 use super::{form_user, signed_in};
 use crate::error::AppError;
 use crate::modules::auth::api_keys::{self, ApiKeyView, Scope};
@@ -55,9 +56,13 @@ async fn account_page(
     request: &HttpRequest,
     user: &AuthUser,
 ) -> Result<AccountPage, PageError> {
-    let keys = api_keys::list(&state.store, user.id())
+    let mut keys = api_keys::list(&state.store, user.id())
         .await
         .map_err(anyhow::Error::from)?;
+    for key in &mut keys {
+        key.created_at = readable(&key.created_at);
+        key.last_used_at = key.last_used_at.as_deref().map(readable);
+    }
     Ok(AccountPage {
         chrome: Chrome::new(request, Some(user)),
         name: user.user.name.clone(),

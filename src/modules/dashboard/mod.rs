@@ -5,6 +5,7 @@
 //! - `view`: the layout's model, flash messages, the pages' CSP and error pages.
 //! - `accounts`: sign up, sign in and out, email confirmation, password reset.
 //! - `account`: the signed-in user's account page (profile, password, sessions, API keys).
+//! - `admin`: accounts, dead letters and the audit log, for admins.
 //! - `workspaces`: home, connecting a workspace (token, Notion, the sample), a workspace's
 //!   page (progress, history, sync now, pause, disconnect).
 //! - `graph`: a workspace's graph page (the viewer beside its side panel).
@@ -16,6 +17,7 @@
 //! ([`AuthUser::from_form`]).
 
 mod account;
+mod admin;
 mod accounts;
 mod assets;
 pub mod demo;
@@ -58,6 +60,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
         .service(assets::FILES.resource());
     accounts::configure(cfg);
     account::configure(cfg);
+    admin::configure(cfg);
     workspaces::configure(cfg);
     graph::configure(cfg);
     shares::configure(cfg);

@@ -40,10 +40,13 @@ pub enum Flash {
     PasswordChanged,
     SignedOutEverywhere,
     KeyRevoked,
+    RoleChanged,
+    Replayed,
+    Discarded,
 }
 
 impl Flash {
-    const ALL: [Flash; 17] = [
+    const ALL: [Flash; 20] = [
         Flash::Welcome,
         Flash::SignedIn,
         Flash::SignedOut,
@@ -61,6 +64,9 @@ impl Flash {
         Flash::PasswordChanged,
         Flash::SignedOutEverywhere,
         Flash::KeyRevoked,
+        Flash::RoleChanged,
+        Flash::Replayed,
+        Flash::Discarded,
     ];
 
     fn name(self) -> &'static str {
@@ -82,6 +88,9 @@ impl Flash {
             Flash::PasswordChanged => "password_changed",
             Flash::SignedOutEverywhere => "signed_out_everywhere",
             Flash::KeyRevoked => "key_revoked",
+            Flash::RoleChanged => "role_changed",
+            Flash::Replayed => "replayed",
+            Flash::Discarded => "discarded",
         }
     }
 
@@ -106,6 +115,9 @@ impl Flash {
             Flash::PasswordChanged => "Your password is changed; every other session is signed out.",
             Flash::SignedOutEverywhere => "Every session of your account is signed out, this one too.",
             Flash::KeyRevoked => "The API key is revoked: requests with it are refused from now on.",
+            Flash::RoleChanged => "The role is changed.",
+            Flash::Replayed => "The job is queued again.",
+            Flash::Discarded => "The dead letter is discarded.",
         }
     }
 

@@ -1,0 +1,177 @@
+//! The admin page (`/admin`, admins only; anyone else gets the 404 page, as for a page that
+//! does not exist): accounts (a search over the newest and a role change), the dead letters
+//! (replay or discard) and the newest audit events. Forms post without script, with the
+//! session's CSRF token; every change is audited by the services it calls.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::view::{Chrome, Flash, PageError, page, see_other};
+use super::workspaces::readable;
+use super::{form_user, signed_in};
+use crate::error::AppError;
+use crate::jobs;
+use crate::modules::auth::audit::{self, AuditFilter, ClientInfo, EventView};
+use crate::modules::auth::model::{Role, UserView, rfc3339};
+use crate::modules::auth::{AuthUser, service, users};
+use crate::state::AppState;
+
+/// Accounts searched (newest first) and dead letters and events shown.
+const USERS: usize = 500;
+const SHOWN: usize = 50;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(show)
+        .service(set_role)
+        .service(replay)
+        .service(discard);
+}
+
+/// The signed-in admin, or the 404 page for anyone else.
+fn admin(user: AuthUser) -> Result<AuthUser, PageError> {
+    match user.is_admin() {
+        true => Ok(user),
+        false => Err(AppError::not_found("no page here").into()),
+    }
+}
+
+/// A dead letter as the table shows it.
+pub struct Letter {
+    pub id: String,
+    pub queue: String,
+    pub attempts: usize,
+    pub failed_at: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/admin.html")]
+struct AdminPage {
+    chrome: Chrome,
+    query: String,
+    users: Vec<UserView>,
+    letters: Vec<Letter>,
+    events: Vec<EventView>,
+}
+
+#[derive(Deserialize)]
+struct Search {
+    q: Option<String>,
+}
+
+#[get("/admin")]
+async fn show(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+    search: web::Query<Search>,
+) -> Result<HttpResponse, PageError> {
+    let user = admin(signed_in(&request, user)?)?;
+    let query = search.q.clone().unwrap_or_default();
+    let wanted = query.trim().to_lowercase();
+    let (accounts, _) = users::page(&state.store, USERS, None)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let users = accounts
+        .iter()
+        .filter(|u| {
+            wanted.is_empty()
+                || u.email.contains(&wanted)
+                || u.name.to_lowercase().contains(&wanted)
+        })
+        .take(SHOWN)
+        .map(|u| UserView {
+            created_at: readable(&rfc3339(u.created_at)),
+            ..UserView::from(u)
+        })
+        .collect();
+    let (dead, _) = jobs::list(&state, SHOWN, None)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let letters = dead
+        .into_iter()
+        .map(|record| Letter {
+            id: record.id,
+            queue: record.value.queue,
+            attempts: record.value.attempts,
+            failed_at: readable(&rfc3339(record.value.failed_at)),
+            error: record.value.error,
+        })
+        .collect();
+    let filter = AuditFilter {
+        actor: None,
+        action: None,
+        limit: Some(SHOWN),
+        cursor: None,
+    };
+    let (mut events, _) = audit::list(&state.store, &filter)
+        .await
+        .map_err(anyhow::Error::from)?;
+    for event in &mut events {
+        event.at = readable(&event.at);
+    }
+    let body = AdminPage {
+        chrome: Chrome::new(&request, Some(&user)),
+        query,
+        users,
+        letters,
+        events,
+    };
+    page(&request, StatusCode::OK, &body)
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    csrf_token: String,
+    role: Role,
+}
+
+#[post("/admin/users/{id}/role")]
+async fn set_role(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    id: web::Path<String>,
+    form: web::Form<RoleForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = admin(form_user(&request, &form.csrf_token).await?)?;
+    service::set_role(&state, Some(user.id()), &id, form.role, &client)
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other("/admin", Some(Flash::RoleChanged)))
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+#[post("/admin/dead-letters/{id}/replay")]
+async fn replay(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    admin(form_user(&request, &form.csrf_token).await?)?;
+    match jobs::replay(&state, &id).await? {
+        Some(_) => Ok(see_other("/admin", Some(Flash::Replayed))),
+        None => Err(AppError::not_found(format!("no dead letter `{id}`")).into()),
+    }
+}
+
+#[post("/admin/dead-letters/{id}/discard")]
+async fn discard(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    admin(form_user(&request, &form.csrf_token).await?)?;
+    match jobs::discard(&state, &id).await.map_err(anyhow::Error::from)? {
+        true => Ok(see_other("/admin", Some(Flash::Discarded))),
+        false => Err(AppError::not_found(format!("no dead letter `{id}`")).into()),
+    }
+}
