@@ -605,6 +605,73 @@ async fn an_admin_replays_a_dead_letter_and_grants_a_role_and_no_one_else_sees_t
 }
 
 #[tokio::test]
+async fn deleting_the_account_after_its_password_removes_what_it_owns_and_ends_its_sessions() {
+    let sim = crate::workspaces::simulator(14, 30).await;
+    let app = crate::workspaces::app_for(Mode::Embedded, &sim)
+        .await
+        .unwrap();
+    let user = sign_up(&app, "leaving").await;
+    let workspace = crate::workspaces::connected(&app, &user, &sim).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_session = crate::accounts::log_in(&app, &user.email, PASSWORD).await;
+    let (other_cookie, _) = session_cookie(&other_session).expect("a second session");
+    let csrf = user.csrf.as_str();
+
+    let confirm = get_page(&app, Some(&user), "/account/delete")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains("the workspace <strong>"), "{confirm}");
+    let wrong = post_form(
+        &app,
+        Some(&user),
+        "/account/delete",
+        &[("csrf_token", csrf), ("password", "not it")],
+    )
+    .await;
+    assert!(wrong.status().is_client_error());
+    assert_eq!(
+        user.get(&app, "/api/v1/me").await.status(),
+        StatusCode::OK,
+        "nothing is deleted"
+    );
+
+    let deleted = post_form(
+        &app,
+        Some(&user),
+        "/account/delete",
+        &[("csrf_token", csrf), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        user.get(&app, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let other = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("cookie", format!("__Host-ng_session={other_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        StatusCode::UNAUTHORIZED,
+        "every session ends"
+    );
+    let connection = notion_graph::modules::sync::connection::get(&app.state.store, &workspace)
+        .await
+        .unwrap();
+    assert!(connection.is_none(), "the workspace is deleted");
+    let login = crate::accounts::log_in(&app, &user.email, PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_browser() {
     let Some(browser) = Browser::available() else {
         return;

@@ -142,7 +142,8 @@ def share_and_revoke(page, shots, base):
         ("reset", "/reset-password", False), ("not-found", "/no/such/page", False),
         ("home", "/", True), ("new", "/workspaces/new", True), ("workspace", w, True),
         ("disconnect", f"{w}/disconnect", True), ("graph", f"{w}/graph", True),
-        ("shares", f"{w}/shares", True), ("revoke", revoke, True), ("account", "/account", True), ("admin", "/admin", True),
+        ("shares", f"{w}/shares", True), ("revoke", revoke, True), ("account", "/account", True),
+        ("delete-account", "/account/delete", True), ("admin", "/admin", True),
     ], shots)
     page.get_by_role("link", name="Revoke…").click()
     page.get_by_role("button", name="Revoke the link").click()

@@ -42,6 +42,7 @@ pub enum Action {
     RoleChanged,
     WorkspaceConnected,
     WorkspaceDisconnected,
+    AccountDeleted,
 }
 
 /// Where a request came from: the client IP (the peer, or the last `X-Forwarded-For` hop when

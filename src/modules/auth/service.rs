@@ -183,6 +183,38 @@ pub async fn log_out_everywhere(
     Ok(())
 }
 
+/// Deletes the account and everything it owns, once its password (when it has one) confirms
+/// it: its workspaces (with their imports, graphs and share links), its API keys and its
+/// sessions (they no longer find their account). The audit log keeps the event.
+pub async fn delete_account(
+    state: &AppState,
+    user: &AuthUser,
+    password: Option<&SecretString>,
+    client: &ClientInfo,
+) -> Result<(), AuthError> {
+    let session = session_id(user)?;
+    if let Some(stored) = user.user.password_hash.as_deref() {
+        let given = password.ok_or(AuthError::InvalidCredentials)?;
+        if !Auth::of(state).hasher.verify(given, Some(stored)).await? {
+            return Err(AuthError::InvalidCredentials);
+        }
+    }
+    let owned = crate::modules::sync::connection::of_tenant(&state.store, user.id()).await?;
+    for connection in &owned {
+        crate::modules::sync::workspaces::disconnect(state, connection, user.id(), client)
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
+    for key in super::api_keys::list(&state.store, user.id()).await? {
+        super::api_keys::revoke(&state.store, user.id(), &key.id).await?;
+    }
+    users::delete(&state.store, user.id()).await?;
+    Auth::of(state).sessions.end(session.expose_secret()).await?;
+    let id = Some(user.id());
+    audit::record(&state.store, Action::AccountDeleted, id, id, client, None).await;
+    Ok(())
+}
+
 /// Changes the password (the current one is required when there is one), ends every other
 /// session, and starts a new one for this browser.
 pub async fn change_password(

@@ -40,6 +40,11 @@ pub async fn create(store: &Store, new: NewUser<'_>) -> StoreResult<Option<User>
     }
 }
 
+/// Deletes the account document; `false` when there was none.
+pub async fn delete(store: &Store, id: &str) -> StoreResult<bool> {
+    users(store).delete(id).await
+}
+
 pub async fn get(store: &Store, id: &str) -> StoreResult<Option<User>> {
     Ok(users(store).get(id).await?.map(|r| r.value))
 }

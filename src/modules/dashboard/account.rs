@@ -1,4 +1,5 @@
-//! The account page (`/account`): profile, password, "sign out everywhere" and API keys. Each
+//! The account page (`/account`): profile, password, "sign out everywhere", API keys, and
+//! deleting the account (after a confirmation naming what goes with it). Each
 //! form posts without script; a refused one comes back with the reason beside it. A new API
 //! key's secret is shown once, in the answer to the form that made it (never in a redirect,
 //! a cookie or a URL).
@@ -26,7 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(password)
         .service(everywhere)
         .service(create_key)
-        .service(revoke_key);
+        .service(revoke_key)
+        .service(delete_form)
+        .service(delete);
 }
 
 /// Which form a message belongs to.
@@ -211,4 +214,77 @@ async fn revoke_key(
         .await
         .map_err(AppError::from)?;
     Ok(see_other("/account", Some(Flash::KeyRevoked)))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/delete-account.html")]
+struct DeletePage {
+    chrome: Chrome,
+    email: String,
+    has_password: bool,
+    workspaces: Vec<String>,
+    keys: usize,
+    error: Option<String>,
+}
+
+async fn delete_page(
+    state: &AppState,
+    request: &HttpRequest,
+    user: &AuthUser,
+    error: Option<String>,
+) -> Result<DeletePage, PageError> {
+    let workspaces = crate::modules::sync::workspaces::list(state, user.id())
+        .await
+        .map_err(AppError::from)?;
+    let keys = api_keys::list(&state.store, user.id())
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(DeletePage {
+        chrome: Chrome::new(request, Some(user)),
+        email: user.user.email.clone(),
+        has_password: user.user.password_hash.is_some(),
+        workspaces: workspaces.into_iter().map(|w| w.name).collect(),
+        keys: keys.len(),
+        error,
+    })
+}
+
+/// The confirmation, naming what will be deleted.
+#[get("/account/delete")]
+async fn delete_form(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+) -> Result<HttpResponse, PageError> {
+    let user = signed_in(&request, user)?;
+    let body = delete_page(&state, &request, &user, None).await?;
+    page(&request, StatusCode::OK, &body)
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    csrf_token: String,
+    password: Option<SecretString>,
+}
+
+#[post("/account/delete")]
+async fn delete(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    match service::delete_account(&state, &user, form.password.as_ref(), &client).await {
+        Ok(()) => {
+            let mut response = see_other("/", Some(Flash::AccountDeleted));
+            let _ = response.add_cookie(&Sessions::removal_cookie());
+            Ok(response)
+        }
+        Err(error) => {
+            let error = AppError::from(error);
+            let body = delete_page(&state, &request, &user, Some(explain(&error))).await?;
+            refused(&request, &error, &body)
+        }
+    }
 }

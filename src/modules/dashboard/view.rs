@@ -43,10 +43,11 @@ pub enum Flash {
     RoleChanged,
     Replayed,
     Discarded,
+    AccountDeleted,
 }
 
 impl Flash {
-    const ALL: [Flash; 20] = [
+    const ALL: [Flash; 21] = [
         Flash::Welcome,
         Flash::SignedIn,
         Flash::SignedOut,
@@ -67,6 +68,7 @@ impl Flash {
         Flash::RoleChanged,
         Flash::Replayed,
         Flash::Discarded,
+        Flash::AccountDeleted,
     ];
 
     fn name(self) -> &'static str {
@@ -91,6 +93,7 @@ impl Flash {
             Flash::RoleChanged => "role_changed",
             Flash::Replayed => "replayed",
             Flash::Discarded => "discarded",
+            Flash::AccountDeleted => "account_deleted",
         }
     }
 
@@ -118,6 +121,7 @@ impl Flash {
             Flash::RoleChanged => "The role is changed.",
             Flash::Replayed => "The job is queued again.",
             Flash::Discarded => "The dead letter is discarded.",
+            Flash::AccountDeleted => "Your account and everything it held are deleted.",
         }
     }
 
