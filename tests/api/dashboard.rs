@@ -323,10 +323,30 @@ async fn the_graph_page_shows_its_owner_the_viewer_and_panel_and_anyone_else_a_4
     );
     assert_eq!(labels["ids"].as_array().unwrap().len(), titles.len());
 
+    let svg = get_page(&app, Some(&owner), &format!("/workspaces/{id}/graph.svg")).await;
+    assert_eq!(svg.status(), StatusCode::OK);
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    let picture = svg.text().await.unwrap();
+    assert!(
+        picture.starts_with("<svg") || picture.starts_with("<?xml"),
+        "{picture:.80}"
+    );
+    assert!(
+        picture.matches("<circle").count() > 50,
+        "one circle per page"
+    );
+
     let stranger = sign_up(&app, "graph-stranger").await;
     let refused = get_page(&app, Some(&stranger), &format!("/workspaces/{id}/graph")).await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     assert!(refused.text().await.unwrap().contains("Page not found"));
+    let theirs = get_page(
+        &app,
+        Some(&stranger),
+        &format!("/workspaces/{id}/graph.svg"),
+    )
+    .await;
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
     let anonymous = get_page(&app, None, &format!("/workspaces/{id}/graph")).await;
     assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
 }

@@ -2,7 +2,8 @@
 //! screen for the workspace's owner, reading the graph API (`format=bin` and `format=labels`,
 //! with the session), beside a side panel: communities (the viewer's legend), hubs, orphans,
 //! bridges, what changed since the previous snapshot, the page inspector (filled from
-//! `GET pages/{page}` by `web/dashboard/graph.js`) and downloads.
+//! `GET pages/{page}` by `web/dashboard/graph.js`) and downloads (the graph API's formats, and
+//! here the whole graph as an SVG picture, drawn as the embed's static preview is).
 
 use std::collections::HashMap;
 
@@ -16,7 +17,9 @@ use crate::error::AppError;
 use crate::modules::auth::AuthUser;
 use crate::modules::embed;
 use crate::modules::graph::metrics::display_title;
-use crate::modules::graph::{self, GraphError, Snapshot, SnapshotDiff};
+use crate::modules::graph::bin::{Labels, Packed};
+use crate::modules::graph::views::{self, ViewError};
+use crate::modules::graph::{self, GraphError, Snapshot, SnapshotDiff, ViewRequest};
 use crate::modules::sync::service::workspace_for;
 use crate::state::AppState;
 
@@ -24,7 +27,7 @@ use crate::state::AppState;
 const LISTED: usize = 12;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(show);
+    cfg.service(show).service(svg_download);
 }
 
 /// A page named in the panel.
@@ -189,4 +192,34 @@ async fn previous_diff(
         Err(GraphError::UnknownVersion(..)) => Ok(None),
         Err(other) => Err(other.into()),
     }
+}
+
+/// The whole graph as an SVG picture with its largest labels, as a download.
+#[get("/workspaces/{id}/graph.svg")]
+async fn svg_download(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = signed_in(&request, user)?;
+    let connection = workspace_for(&state, &user, &id).await?;
+    let snapshot = graph::service(&state)
+        .current(&connection.id, None)
+        .await
+        .map_err(AppError::from)?;
+    let name = connection.name.clone();
+    let picture = web::block(move || -> Result<String, ViewError> {
+        let view = views::view(&snapshot, &ViewRequest::Full)?;
+        let labels = Labels::from_view(&snapshot, &view);
+        Ok(embed::svg::render(&name, &Packed::from_view(&snapshot, &view), &labels))
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(|error| AppError::from(GraphError::from(error)))?;
+    let file = format!("attachment; filename=\"{}.svg\"", connection.id);
+    Ok(HttpResponse::Ok()
+        .content_type(embed::svg::CONTENT_TYPE)
+        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, file))
+        .body(picture))
 }

@@ -22,7 +22,7 @@ mod public;
 mod routes;
 pub mod service;
 pub mod store;
-mod svg;
+pub mod svg;
 mod versions;
 
 use futures::FutureExt;
