@@ -1,6 +1,6 @@
 // Draws graph.bin (the embed's own document, read with the viewer's data.js) with one peer
 // renderer from its npm package's prebuilt file, positions given, no simulation; sets
-// `data-viewer="ready"` once its first frame is finished (gl.finish) and answers
+// `data-viewer="ready"` once its first frame is drawn (a pixel read back) and answers
 // `notionGraph.stats()` like the viewer, so that bench_embed.py measures both the same way.
 import { parseGraph } from "./data.js";
 
@@ -15,10 +15,13 @@ const script = (src) => new Promise((resolve, reject) => {
   document.head.append(element);
 });
 
+/** Marks the first frame done once the GPU has drawn it: one pixel read back from each WebGL
+ * canvas (gl.finish() returns before Chromium's GPU process has drawn). */
 function finished() {
-  const canvas = container.querySelector("canvas");
-  const gl = canvas && (canvas.getContext("webgl2") || canvas.getContext("webgl"));
-  gl?.finish();
+  for (const canvas of container.querySelectorAll("canvas")) {
+    const gl = canvas.getContext("webgl2") || canvas.getContext("webgl");
+    gl?.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+  }
   stats.firstFrameMs = stats.lastFrameMs = performance.now();
   stats.drawnLinks = stats.links;
   document.documentElement.dataset.viewer = "ready";
