@@ -140,6 +140,8 @@ codes! {
     WorkspaceBusy = "workspace_busy", CONFLICT;
     /// The workspace is paused or needs to be authorised again.
     WorkspaceInactive = "workspace_inactive", CONFLICT;
+    /// This instance serves no sample workspace (only embedded instances and the demo do).
+    SampleUnavailable = "sample_unavailable", NOT_FOUND;
 
     // Notion.
     /// Notion refused the integration token or OAuth grant.

@@ -17,7 +17,7 @@ use crate::modules::auth;
 use crate::modules::notion::links;
 use crate::modules::sync::SyncWorkspace;
 use crate::modules::sync::service::{self, Outcome, SyncError};
-use crate::modules::sync::{Progress, ProgressSnapshot};
+use crate::modules::sync::{Api, Progress, ProgressSnapshot};
 use crate::state::AppState;
 
 mod admin;
@@ -58,7 +58,7 @@ pub async fn sync(settings: Settings, user: Option<&str>, args: SyncArgs) -> Com
     let state = AppState::build(settings, modules::ALL).await?;
     let owner = auth::service::acting_user(&state, user).await?;
     let token = SecretString::from(args.token);
-    let connection = service::connect_with_token(&state, &owner.id, token).await?;
+    let connection = service::connect_with_token(&state, &owner.id, token, Api::Notion).await?;
     if args.enqueue {
         return enqueue(&state, &connection.id).await;
     }

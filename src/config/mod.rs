@@ -181,6 +181,18 @@ pub struct NotionSettings {
     /// port instead of Notion (`serve --demo`): the product can be tried without an account.
     #[serde(deserialize_with = "parsed")]
     pub demo: bool,
+    /// The built-in sample workspace's simulator, when this process started one (every
+    /// embedded instance does; see `dashboard::demo`). Not a setting: it is filled in at start.
+    #[serde(skip)]
+    pub sample: Option<SampleNotion>,
+}
+
+/// Where the sample workspace is served, with its integration token and request rate.
+#[derive(Debug, Clone)]
+pub struct SampleNotion {
+    pub api_url: String,
+    pub token: String,
+    pub rate: f64,
 }
 
 impl Default for NotionSettings {
@@ -189,6 +201,7 @@ impl Default for NotionSettings {
             api_url: "https://api.notion.com".into(),
             rate: 3.0,
             demo: false,
+            sample: None,
         }
     }
 }

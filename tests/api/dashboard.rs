@@ -1,7 +1,7 @@
 //! The dashboard's page routes (issue 12) over HTTP, as a browser without script uses them:
 //! signed-out visitors are sent to sign in, forms refuse a missing CSRF token and bad input
 //! with a page saying what to do, the sign-up form and the mailed link confirm an address, and
-//! the demo's sample workspace connects and imports.
+//! an embedded instance's sample workspace connects and imports.
 
 use std::time::Duration;
 
@@ -243,13 +243,18 @@ async fn the_signup_form_signs_in_and_the_mailed_link_confirms_the_address() {
 }
 
 #[tokio::test]
-async fn the_demos_sample_workspace_connects_from_its_button_and_imports() {
+async fn an_embedded_instance_offers_the_sample_workspace_and_still_talks_to_notion() {
     let data = tempfile::TempDir::new().unwrap();
     let mut settings = test_settings(Mode::Embedded, data.path()).unwrap();
-    settings.notion.demo = true;
+    let notion = settings.notion.api_url.clone();
     let _simulator = notion_graph::modules::dashboard::demo::start(&mut settings)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("every embedded instance serves the sample");
+    assert_eq!(
+        settings.notion.api_url, notion,
+        "other workspaces still talk to Notion"
+    );
     let app = start(settings, data).await;
     let user = sign_up(&app, "sample").await;
 
@@ -281,6 +286,34 @@ async fn the_demos_sample_workspace_connects_from_its_button_and_imports() {
         text.contains("Up to date") && text.contains("Done"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn an_instance_that_serves_no_sample_refuses_it_in_words() {
+    let Some(app) = crate::helpers::spawn_app(Mode::Embedded).await else {
+        return;
+    };
+    let user = sign_up(&app, "no-sample").await;
+    let form = get_page(&app, Some(&user), "/workspaces/new").await;
+    assert!(
+        !form
+            .text()
+            .await
+            .unwrap()
+            .contains("/workspaces/new/sample")
+    );
+    let refused = post_form(
+        &app,
+        Some(&user),
+        "/workspaces/new/sample",
+        &[("csrf_token", user.csrf.as_str())],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("serves no sample workspace"), "{text}");
+    let workspaces = json(user.get(&app, "/api/v1/workspaces").await).await;
+    assert_eq!(workspaces, serde_json::json!([]), "nothing was connected");
 }
 
 #[tokio::test]
@@ -698,7 +731,6 @@ async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_
     };
     let data = tempfile::TempDir::new().unwrap();
     let mut settings = test_settings(Mode::Embedded, data.path()).unwrap();
-    settings.notion.demo = true;
     let smtp = service("TEST_SMTP_URL");
     let mail_dir = match &smtp {
         Some(_) => std::path::PathBuf::from(service("TEST_SMTP_MAILDIR").unwrap()).join("new"),

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::StreamExt;
-use notion_graph::modules::sync::connection::{self, CONNECTIONS, LOCAL_TENANT};
+use notion_graph::modules::sync::connection::{self, Api, CONNECTIONS, LOCAL_TENANT};
 use notion_graph::modules::sync::lease;
 use notion_graph::modules::sync::run::{self, RunKind, RunState};
 use notion_graph::modules::sync::service;
@@ -49,7 +49,7 @@ async fn app_for(sim: &RunningSim, rate: f64, port: Option<u16>) -> Option<TestA
 
 async fn connect(app: &TestApp, sim: &RunningSim) -> String {
     let token = SecretString::from(sim.token.clone());
-    service::connect_with_token(&app.state, LOCAL_TENANT, token)
+    service::connect_with_token(&app.state, LOCAL_TENANT, token, Api::Notion)
         .await
         .unwrap()
         .id
@@ -109,7 +109,7 @@ async fn a_new_connection_is_synced_by_the_schedule_with_progress_published_and_
     let bot = connect_probe(&sim).await;
     let channel = service::progress_channel(&bot);
     let mut messages = app.state.cache.subscribe(&channel).await.unwrap();
-    service::connect_with_token(&app.state, LOCAL_TENANT, token)
+    service::connect_with_token(&app.state, LOCAL_TENANT, token, Api::Notion)
         .await
         .unwrap();
     let synced = eventually(Duration::from_secs(60), "the scheduled sync", || async {

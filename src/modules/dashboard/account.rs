@@ -137,8 +137,7 @@ async fn password(
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     let user = form_user(&request, &form.csrf_token).await?;
-    match service::change_password(&state, &user, form.current.as_ref(), &form.new, &client).await
-    {
+    match service::change_password(&state, &user, form.current.as_ref(), &form.new, &client).await {
         Ok(signed_in) => Ok(with_session(
             &state,
             "/account",

@@ -86,7 +86,12 @@ async fn login(
 ) -> Result<HttpResponse, PageError> {
     let next = local_path(form.next.as_deref());
     match service::log_in(&state, &form.email, &form.password, &client).await {
-        Ok(signed_in) => Ok(with_session(&state, next, Flash::SignedIn, &signed_in.session_id)),
+        Ok(signed_in) => Ok(with_session(
+            &state,
+            next,
+            Flash::SignedIn,
+            &signed_in.session_id,
+        )),
         Err(error) => {
             let error = AppError::from(error);
             let body = LoginPage {
@@ -101,7 +106,12 @@ async fn login(
     }
 }
 
-pub(super) fn with_session(state: &AppState, to: &str, flash: Flash, session: &str) -> HttpResponse {
+pub(super) fn with_session(
+    state: &AppState,
+    to: &str,
+    flash: Flash,
+    session: &str,
+) -> HttpResponse {
     let mut response = see_other(to, Some(flash));
     let cookie = Auth::of(state).sessions.cookie(session);
     // A cookie on a response already built: add it the way the builder would.
@@ -150,7 +160,12 @@ async fn signup(
         name: form.name.clone().filter(|n| !n.trim().is_empty()),
     };
     match service::sign_up(&state, input, &client).await {
-        Ok(signed_in) => Ok(with_session(&state, "/", Flash::Welcome, &signed_in.session_id)),
+        Ok(signed_in) => Ok(with_session(
+            &state,
+            "/",
+            Flash::Welcome,
+            &signed_in.session_id,
+        )),
         Err(error) => {
             let error = AppError::from(error);
             let body = SignupPage {

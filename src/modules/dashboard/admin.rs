@@ -170,7 +170,10 @@ async fn discard(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     admin(form_user(&request, &form.csrf_token).await?)?;
-    match jobs::discard(&state, &id).await.map_err(anyhow::Error::from)? {
+    match jobs::discard(&state, &id)
+        .await
+        .map_err(anyhow::Error::from)?
+    {
         true => Ok(see_other("/admin", Some(Flash::Discarded))),
         false => Err(AppError::not_found(format!("no dead letter `{id}`")).into()),
     }

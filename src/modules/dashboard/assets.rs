@@ -4,8 +4,17 @@
 use crate::static_files::StaticFiles;
 
 /// Every file a page may load.
-pub static FILES: StaticFiles =
-    crate::static_files!("/assets/", "dashboard", ["style.css", "theme.js", "progress.js", "graph.js", "copy.js"]);
+pub static FILES: StaticFiles = crate::static_files!(
+    "/assets/",
+    "dashboard",
+    [
+        "style.css",
+        "theme.js",
+        "progress.js",
+        "graph.js",
+        "copy.js"
+    ]
+);
 
 /// Where the files of this build are served, ending in `/`.
 pub fn base() -> &'static str {

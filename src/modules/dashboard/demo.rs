@@ -1,15 +1,16 @@
-//! The demo (`serve --demo`, the `demo` setting): the instance talks to a built-in Notion
-//! simulator (`tools/notion-sim`) on a loopback port instead of Notion, and **Try a sample
-//! workspace** connects the simulator's generated workspace with its integration token. This
-//! is how someone without a Notion account sees the whole product.
+//! The sample workspace: a built-in Notion simulator (`tools/notion-sim`) on a loopback port
+//! serves a generated workspace, and **Try a sample workspace** connects it, so that someone
+//! without a Notion account sees the whole product in a minute.
 //!
-//! The simulator is started before the application and its URL becomes `notion_api_url`, so
-//! every part of the product reaches it the way it reaches Notion. It answers faster than
-//! Notion (30 requests per second rather than 3) so that the sample imports in seconds.
+//! Every embedded instance serves it: only the sample connection talks to the simulator (its
+//! connection says `api: sample`), every other one to Notion. With `serve --demo` the whole
+//! instance talks to the simulator instead of Notion (the simulator's URL becomes
+//! `notion_api_url`), which also lets OAuth and webhooks be tried. The workspace is the same at
+//! every start (a fixed seed), so a sample connected before a restart keeps working, and each
+//! process of an instance serves the same one. It answers faster than Notion (30 requests per
+//! second rather than 3) so that the sample imports in seconds.
 
-use secrecy::SecretString;
-
-use crate::config::Settings;
+use crate::config::{SampleNotion, Settings};
 use crate::state::AppState;
 
 /// The sample workspace: the same pages and links at every start.
@@ -17,20 +18,15 @@ const SEED: u64 = 2026;
 const PAGES: usize = 200;
 const RATE: f64 = 30.0;
 
-/// Whether this instance runs the demo.
+/// Whether this instance offers the sample workspace.
 pub fn enabled(state: &AppState) -> bool {
-    state.settings.notion.demo
+    state.settings.notion.sample.is_some()
 }
 
-/// The integration token of the sample workspace, when the demo runs.
-pub fn token(state: &AppState) -> Option<SecretString> {
-    enabled(state).then(|| SecretString::from(notion_sim::auth::Tokens::new(SEED).integration))
-}
-
-/// Starts the simulator when `settings` ask for the demo and points them at it; the returned
-/// handle serves until dropped.
+/// Starts the simulator when this instance serves the sample (embedded, or `demo` asked for)
+/// and records it in `settings`; the returned handle serves until dropped.
 pub async fn start(settings: &mut Settings) -> anyhow::Result<Option<notion_sim::RunningSim>> {
-    if !settings.notion.demo {
+    if !(settings.notion.demo || settings.mode().is_embedded()) {
         return Ok(None);
     }
     let limit = notion_sim::RateLimit {
@@ -39,8 +35,15 @@ pub async fn start(settings: &mut Settings) -> anyhow::Result<Option<notion_sim:
     };
     let config = notion_sim::SimConfig::new(SEED, PAGES).rate_limit(Some(limit));
     let sim = notion_sim::start(config, "127.0.0.1:0").await?;
-    tracing::info!(url = %sim.url, pages = PAGES, "demo: a Notion simulator serves the sample workspace");
-    settings.notion.api_url = sim.url.clone();
-    settings.notion.rate = RATE;
+    tracing::info!(url = %sim.url, pages = PAGES, "a Notion simulator serves the sample workspace");
+    if settings.notion.demo {
+        settings.notion.api_url = sim.url.clone();
+        settings.notion.rate = RATE;
+    }
+    settings.notion.sample = Some(SampleNotion {
+        api_url: sim.url.clone(),
+        token: sim.token.clone(),
+        rate: RATE,
+    });
     Ok(Some(sim))
 }

@@ -16,8 +16,8 @@ use super::view::{Chrome, PageError, page};
 use crate::error::AppError;
 use crate::modules::auth::AuthUser;
 use crate::modules::embed;
-use crate::modules::graph::metrics::display_title;
 use crate::modules::graph::bin::{Labels, Packed};
+use crate::modules::graph::metrics::display_title;
 use crate::modules::graph::views::{self, ViewError};
 use crate::modules::graph::{self, GraphError, Snapshot, SnapshotDiff, ViewRequest};
 use crate::modules::sync::service::workspace_for;
@@ -187,7 +187,10 @@ async fn previous_diff(
     if version <= 1 {
         return Ok(None);
     }
-    match graphs.diff(workspace, Some(version - 1), Some(version)).await {
+    match graphs
+        .diff(workspace, Some(version - 1), Some(version))
+        .await
+    {
         Ok(diff) => Ok(Some(diff)),
         Err(GraphError::UnknownVersion(..)) => Ok(None),
         Err(other) => Err(other.into()),
@@ -212,7 +215,11 @@ async fn svg_download(
     let picture = web::block(move || -> Result<String, ViewError> {
         let view = views::view(&snapshot, &ViewRequest::Full)?;
         let labels = Labels::from_view(&snapshot, &view);
-        Ok(embed::svg::render(&name, &Packed::from_view(&snapshot, &view), &labels))
+        Ok(embed::svg::render(
+            &name,
+            &Packed::from_view(&snapshot, &view),
+            &labels,
+        ))
     })
     .await
     .map_err(anyhow::Error::from)?

@@ -17,8 +17,8 @@
 //! ([`AuthUser::from_form`]).
 
 mod account;
-mod admin;
 mod accounts;
+mod admin;
 mod assets;
 pub mod demo;
 mod graph;

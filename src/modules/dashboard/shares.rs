@@ -71,7 +71,11 @@ impl ShareForm {
             "auto" => Theme::Auto,
             "light" => Theme::Light,
             "dark" => Theme::Dark,
-            other => return Err(invalid(format!("`{other}` is not a theme this form offers"))),
+            other => {
+                return Err(invalid(format!(
+                    "`{other}` is not a theme this form offers"
+                )));
+            }
         };
         let expires_at = match self.expires_in_days.trim() {
             "" => None,
@@ -184,7 +188,15 @@ async fn list(
 ) -> Result<HttpResponse, PageError> {
     let user = signed_in(&request, user)?;
     let connection = workspace_for(&state, &user, &id).await?;
-    let body = shares_page(&state, &request, &user, connection, ShareForm::blank(), None).await?;
+    let body = shares_page(
+        &state,
+        &request,
+        &user,
+        connection,
+        ShareForm::blank(),
+        None,
+    )
+    .await?;
     page(&request, StatusCode::OK, &body)
 }
 
@@ -226,9 +238,10 @@ async fn share_of(
     let shares = service::list(state, &connection.id)
         .await
         .map_err(AppError::from)?;
-    shares.into_iter().find(|s| s.id == share).ok_or_else(|| {
-        PageError::App(service::EmbedError::UnknownShare(share.to_owned()).into())
-    })
+    shares
+        .into_iter()
+        .find(|s| s.id == share)
+        .ok_or_else(|| PageError::App(service::EmbedError::UnknownShare(share.to_owned()).into()))
 }
 
 #[derive(Template)]

@@ -112,12 +112,20 @@ impl Flash {
             Flash::Paused => "Syncing is paused.",
             Flash::Resumed => "Syncing is resumed.",
             Flash::Disconnected => "The workspace is disconnected and its imported data deleted.",
-            Flash::ShareCreated => "Share link created: copy its URL below and paste it into Notion.",
+            Flash::ShareCreated => {
+                "Share link created: copy its URL below and paste it into Notion."
+            }
             Flash::ShareRevoked => "The share link is revoked: its URL no longer shows the graph.",
             Flash::ProfileSaved => "Your profile is saved.",
-            Flash::PasswordChanged => "Your password is changed; every other session is signed out.",
-            Flash::SignedOutEverywhere => "Every session of your account is signed out, this one too.",
-            Flash::KeyRevoked => "The API key is revoked: requests with it are refused from now on.",
+            Flash::PasswordChanged => {
+                "Your password is changed; every other session is signed out."
+            }
+            Flash::SignedOutEverywhere => {
+                "Every session of your account is signed out, this one too."
+            }
+            Flash::KeyRevoked => {
+                "The API key is revoked: requests with it are refused from now on."
+            }
             Flash::RoleChanged => "The role is changed.",
             Flash::Replayed => "The job is queued again.",
             Flash::Discarded => "The dead letter is discarded.",
@@ -195,7 +203,10 @@ pub fn refused(
 
 fn with_headers(mut response: HttpResponse) -> HttpResponse {
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::CONTENT_TYPE,
@@ -311,8 +322,10 @@ pub fn explain(error: &AppError) -> String {
             "This form has expired or was sent from another site. Reload the page and try again."
                 .to_owned()
         }
-        Code::Internal => "Something went wrong on our side; it has been logged. Try again in a moment."
-            .to_owned(),
+        Code::Internal => {
+            "Something went wrong on our side; it has been logged. Try again in a moment."
+                .to_owned()
+        }
         _ => capitalised(&error.describe()),
     }
 }

@@ -16,7 +16,7 @@ use crate::modules::auth::AuthUser;
 use crate::modules::auth::audit::ClientInfo;
 use crate::modules::auth::model::rfc3339;
 use crate::modules::sync::run::{Run, RunKind, RunState};
-use crate::modules::sync::service::workspace_for;
+use crate::modules::sync::service::{SyncError, workspace_for};
 use crate::modules::sync::workspaces::{self, WorkspaceUpdate, WorkspaceView};
 use crate::state::AppState;
 
@@ -131,7 +131,12 @@ struct NewWorkspace {
     error: Option<String>,
 }
 
-fn new_page(state: &AppState, request: &HttpRequest, user: &AuthUser, error: Option<String>) -> NewWorkspace {
+fn new_page(
+    state: &AppState,
+    request: &HttpRequest,
+    user: &AuthUser,
+    error: Option<String>,
+) -> NewWorkspace {
     NewWorkspace {
         chrome: Chrome::new(request, Some(user)),
         demo: demo::enabled(state),
@@ -147,7 +152,11 @@ async fn new_form(
     user: Option<AuthUser>,
 ) -> Result<HttpResponse, PageError> {
     let user = signed_in(&request, user)?;
-    page(&request, StatusCode::OK, &new_page(&state, &request, &user, None))
+    page(
+        &request,
+        StatusCode::OK,
+        &new_page(&state, &request, &user, None),
+    )
 }
 
 #[derive(Deserialize)]
@@ -165,7 +174,8 @@ async fn connect_token(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let user = form_user(&request, &form.csrf_token).await?;
-    connected(&state, &request, &user, form.token, &client).await
+    let view = workspaces::connect(&state, user.id(), form.token, &client).await;
+    connected(&state, &request, &user, view)
 }
 
 #[derive(Deserialize)]
@@ -173,7 +183,7 @@ struct CsrfForm {
     csrf_token: String,
 }
 
-/// Connects the built-in simulator's generated workspace (only with `demo` on).
+/// Connects the sample workspace this instance serves itself.
 #[post("/workspaces/new/sample")]
 async fn connect_sample(
     state: web::Data<AppState>,
@@ -182,24 +192,18 @@ async fn connect_sample(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     let user = form_user(&request, &form.csrf_token).await?;
-    let token = demo::token(&state).ok_or_else(|| {
-        AppError::new(
-            crate::error::Code::InvalidValue,
-            "the sample workspace needs the demo: start the server with `notion-graph serve --demo`",
-        )
-    })?;
-    connected(&state, &request, &user, token, &client).await
+    let view = workspaces::connect_sample(&state, user.id(), &client).await;
+    connected(&state, &request, &user, view)
 }
 
-/// To the new workspace's page, or back to the form with Notion's reason.
-async fn connected(
+/// To the new workspace's page, or back to the form with the reason it was refused.
+fn connected(
     state: &AppState,
     request: &HttpRequest,
     user: &AuthUser,
-    token: SecretString,
-    client: &ClientInfo,
+    view: Result<WorkspaceView, SyncError>,
 ) -> Result<HttpResponse, PageError> {
-    match workspaces::connect(state, user.id(), token, client).await {
+    match view {
         Ok(view) => Ok(see_other(
             &format!("/workspaces/{}", view.id),
             Some(Flash::Connected),
@@ -290,7 +294,10 @@ async fn sync_now(
     workspaces::queue_sync(&state, &connection)
         .await
         .map_err(AppError::from)?;
-    Ok(see_other(&format!("/workspaces/{}", connection.id), Some(Flash::SyncQueued)))
+    Ok(see_other(
+        &format!("/workspaces/{}", connection.id),
+        Some(Flash::SyncQueued),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -315,8 +322,15 @@ async fn pause(
     workspaces::update(&state, &connection.id, update)
         .await
         .map_err(AppError::from)?;
-    let flash = if form.paused { Flash::Paused } else { Flash::Resumed };
-    Ok(see_other(&format!("/workspaces/{}", connection.id), Some(flash)))
+    let flash = if form.paused {
+        Flash::Paused
+    } else {
+        Flash::Resumed
+    };
+    Ok(see_other(
+        &format!("/workspaces/{}", connection.id),
+        Some(flash),
+    ))
 }
 
 #[derive(Template)]

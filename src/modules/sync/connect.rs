@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 
 use super::connection::{
-    self, ACCESS_TOKEN, Connection, LOCAL_TENANT, REFRESH_TOKEN, Status, SyncSettings, connections,
+    self, ACCESS_TOKEN, Api, Connection, LOCAL_TENANT, REFRESH_TOKEN, Status, SyncSettings,
+    connections,
 };
 use super::now_ms;
 use super::service::SyncError;
@@ -23,11 +24,30 @@ use crate::modules::notion::{
 use crate::state::AppState;
 use crate::storage::{Store, Typed};
 
-fn client_config(state: &AppState, rate: f64) -> ClientConfig {
-    ClientConfig {
-        base_url: state.settings.notion.api_url.clone(),
+fn client_config(state: &AppState, api: Api, rate: f64) -> Result<ClientConfig, SyncError> {
+    Ok(ClientConfig {
+        base_url: api_url(state, api)?,
         rate: RateLimit::new(rate, (rate.ceil() as u32).max(10)),
         ..ClientConfig::default()
+    })
+}
+
+/// The API a connection's requests go to.
+fn api_url(state: &AppState, api: Api) -> Result<String, SyncError> {
+    let notion = &state.settings.notion;
+    match (api, &notion.sample) {
+        (Api::Notion, _) => Ok(notion.api_url.clone()),
+        (Api::Sample, Some(sample)) => Ok(sample.api_url.clone()),
+        (Api::Sample, None) => Err(SyncError::NoSample),
+    }
+}
+
+/// The requests per second a newly connected workspace of `api` may spend: the sample
+/// workspace is served on this machine, faster than Notion would.
+fn rate_for(state: &AppState, api: Api) -> f64 {
+    match (api, &state.settings.notion.sample) {
+        (Api::Sample, Some(sample)) => sample.rate,
+        _ => state.settings.notion.rate,
     }
 }
 
@@ -39,9 +59,10 @@ pub async fn connect_with_token(
     state: &AppState,
     owner: &str,
     token: SecretString,
+    api: Api,
 ) -> Result<Connection, SyncError> {
-    let rate = state.settings.notion.rate;
-    let config = client_config(state, rate);
+    let rate = rate_for(state, api);
+    let config = client_config(state, api, rate)?;
     let probe = NotionClient::new(
         config,
         "probe",
@@ -70,6 +91,7 @@ pub async fn connect_with_token(
         fresh
     });
     connection.tenant = owner.to_owned();
+    connection.api = api;
     connection.access_token = state.keys.seal(&token, connection.binding(ACCESS_TOKEN));
     connection.status = Status::Active;
     connection.settings.rate = rate;
@@ -162,6 +184,7 @@ pub(super) fn new_connection(state: &AppState, owner: &str, id: &str) -> Connect
         last_calls: None,
         last_reconciled_at: None,
         next_sync_at: Some(now_ms()),
+        api: Api::Notion,
     }
 }
 
@@ -229,7 +252,7 @@ pub(super) fn client_for(
     state: &AppState,
     connection: &Connection,
 ) -> Result<NotionClient, SyncError> {
-    let config = client_config(state, connection.settings.rate);
+    let config = client_config(state, connection.api, connection.settings.rate)?;
     let client = NotionClient::new(
         config,
         &connection.id,

@@ -66,6 +66,19 @@ pub struct Connection {
     pub last_reconciled_at: Option<i64>,
     /// When the schedule next enqueues a sync; `None` while one is queued or running.
     pub next_sync_at: Option<i64>,
+    /// Which Notion it talks to; connections stored before samples existed are Notion's.
+    #[serde(default)]
+    pub api: Api,
+}
+
+/// The Notion a connection talks to: Notion's API (`notion_api_url`), or the sample workspace
+/// the instance serves itself. Chosen by the server when connecting, never by a caller's URL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Api {
+    #[default]
+    Notion,
+    Sample,
 }
 
 pub const ACCESS_TOKEN: &str = "notion_access_token";

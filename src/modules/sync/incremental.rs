@@ -132,7 +132,11 @@ impl Importer {
     pub(super) async fn check(&self, id: &str) -> anyhow::Result<Vec<Task>> {
         match self.client.page(id).await {
             Ok(page) => {
-                let changed = self.ledger().known.get(id).is_none_or(|s| differs(s, &page));
+                let changed = self
+                    .ledger()
+                    .known
+                    .get(id)
+                    .is_none_or(|s| differs(s, &page));
                 if changed {
                     return self.reread(&page).await;
                 }

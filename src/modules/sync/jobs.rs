@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::ImportReport;
 use super::connection::{self, connections};
 use super::pending::{self, Pending};
 use super::service::{self, Outcome, SyncError};
 use crate::jobs::Job;
-use super::ImportReport;
 use crate::state::AppState;
 
 /// Syncs one workspace. Idempotent: a second run finds nothing changed, or resumes the
@@ -73,7 +73,10 @@ impl Job for WebhookRefresh {
     const QUEUE: &'static str = "sync_refresh";
 
     async fn run(self, state: &AppState) -> anyhow::Result<()> {
-        if connection::get(&state.store, &self.connection).await?.is_none() {
+        if connection::get(&state.store, &self.connection)
+            .await?
+            .is_none()
+        {
             return Ok(());
         }
         let asked = Pending::asking(self.pages, self.databases);

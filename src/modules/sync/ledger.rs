@@ -66,7 +66,8 @@ impl Ledger {
     /// What an incremental run found stored: every id, and the readable entities.
     pub fn begin_incremental(&mut self, stored: Vec<Entity>) {
         self.mode = Mode::Incremental;
-        self.stored.extend(stored.iter().map(|e| e.notion_id.clone()));
+        self.stored
+            .extend(stored.iter().map(|e| e.notion_id.clone()));
         let readable = stored.into_iter().filter(|e| e.shared);
         self.known
             .extend(readable.map(|e| (e.notion_id.clone(), e)));
@@ -108,7 +109,10 @@ mod tests {
         assert!(!ledger.claim_again("old"), "once per run");
         assert!(ledger.claim("new") && !ledger.claim("new"));
         assert!(ledger.claim_content("old") && !ledger.claim_content("old"));
-        assert!(ledger.fetched("new") && !ledger.fetched("new"), "counted once");
+        assert!(
+            ledger.fetched("new") && !ledger.fetched("new"),
+            "counted once"
+        );
         assert!(!ledger.fetched("never-claimed"));
         assert!(ledger.known.contains_key("old") && ledger.replaces());
         assert!(!Ledger::new(Mode::Full { first: true }).replaces());

@@ -34,7 +34,10 @@ pub async fn create(
     pages: Vec<LocalPage>,
     links: Vec<(String, String)>,
 ) -> Result<Connection, SyncError> {
-    let id = format!("local-{}", ulid::Ulid::generate().to_string().to_lowercase());
+    let id = format!(
+        "local-{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    );
     let mut connection = new_connection(state, owner, &id);
     connection.name = name.to_owned();
     connection.status = Status::Paused;

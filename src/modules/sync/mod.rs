@@ -20,8 +20,8 @@ pub mod lease;
 mod ledger;
 pub mod local;
 pub mod model;
-mod progress;
 mod pending;
+mod progress;
 mod read;
 mod routes;
 pub mod run;
@@ -39,7 +39,7 @@ use crate::jobs::JobType;
 use crate::manifest::{Access, Module, Mount, Routes};
 use crate::state::AppState;
 
-pub use connection::CONNECTIONS;
+pub use connection::{Api, CONNECTIONS};
 pub use crawl::{ImportReport, Importer};
 pub use jobs::{SyncWorkspace, WebhookRefresh};
 pub use lease::LEASES;

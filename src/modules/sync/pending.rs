@@ -44,7 +44,11 @@ impl Pending {
         self.pages.is_empty() && self.databases.is_empty()
     }
 
-    fn name(&mut self, pages: impl IntoIterator<Item = String>, databases: impl IntoIterator<Item = String>) {
+    fn name(
+        &mut self,
+        pages: impl IntoIterator<Item = String>,
+        databases: impl IntoIterator<Item = String>,
+    ) {
         for id in pages {
             self.pages.insert(id, self.next);
             self.next += 1;
@@ -61,7 +65,8 @@ impl Pending {
 
     fn subtract(&mut self, done: &Pending) {
         self.pages.retain(|id, n| done.pages.get(id) != Some(n));
-        self.databases.retain(|id, n| done.databases.get(id) != Some(n));
+        self.databases
+            .retain(|id, n| done.databases.get(id) != Some(n));
     }
 }
 

@@ -11,9 +11,9 @@ use serde::Serialize;
 use super::connection::{self, Connection, Status, connections};
 use super::crawl::{ImportReport, Importer};
 use super::lease;
-use super::pending;
 use super::model::{EDGES, ENTITIES};
 use super::now_ms;
+use super::pending;
 use super::progress::{self, Progress};
 use super::run::{self, Checkpoint, RunKind, RunState};
 use crate::error::{AppError, Code};
@@ -30,7 +30,9 @@ pub enum SyncError {
     #[error("no workspace connection `{0}`")]
     UnknownConnection(String),
     /// Paused, or waiting for the user to connect again.
-    #[error("the workspace is paused or needs reauthorization ({0:?}): resume or reconnect it first")]
+    #[error(
+        "the workspace is paused or needs reauthorization ({0:?}): resume or reconnect it first"
+    )]
     Inactive(Status),
     /// A request the user must correct.
     #[error("{0}")]
@@ -38,6 +40,10 @@ pub enum SyncError {
     /// The integration's workspace is connected by another account.
     #[error("this Notion integration is already connected by another account")]
     ConnectedElsewhere,
+    #[error(
+        "this instance serves no sample workspace: run it embedded (no MongoDB or Redis) or with `serve --demo`"
+    )]
+    NoSample,
     #[error(transparent)]
     Notion(#[from] NotionError),
     #[error(transparent)]
@@ -56,6 +62,7 @@ impl From<SyncError> for AppError {
             SyncError::ConnectedElsewhere => {
                 AppError::new(Code::WorkspaceConnectedElsewhere, error.to_string())
             }
+            SyncError::NoSample => AppError::new(Code::SampleUnavailable, error.to_string()),
             SyncError::Notion(error) => error.into(),
             SyncError::Other(error) => AppError::Internal(error),
         }
@@ -67,7 +74,6 @@ impl From<crate::storage::StoreError> for SyncError {
         Self::Other(error.into())
     }
 }
-
 
 use super::connect::client_for;
 pub use super::connect::{ConnectionTokens, connect_with_grant, connect_with_token, oauth_app};
@@ -184,7 +190,10 @@ where
     outcome
 }
 
-async fn refresh_leased(state: &AppState, mut connection: Connection) -> Result<Outcome, SyncError> {
+async fn refresh_leased(
+    state: &AppState,
+    mut connection: Connection,
+) -> Result<Outcome, SyncError> {
     let asked = pending::get(&state.store, &connection.id).await?;
     if asked.is_empty() {
         return Ok(Outcome::UpToDate);
@@ -272,7 +281,8 @@ async fn sync_leased(
                     if reconcile {
                         c.last_reconciled_at = Some(started);
                     }
-                    c.next_sync_at = Some(now_ms() + i64::from(c.settings.interval_minutes) * 60_000);
+                    c.next_sync_at =
+                        Some(now_ms() + i64::from(c.settings.interval_minutes) * 60_000);
                     Some(())
                 })
                 .await?;
@@ -299,7 +309,14 @@ fn importer_for(
         RunKind::Full => {
             let checkpoint = Checkpoint::new(store.clone(), run_id);
             let first = connection.last_sync_started_at.is_none();
-            Importer::resumable(client, store, &connection.id, concurrency, checkpoint, first)
+            Importer::resumable(
+                client,
+                store,
+                &connection.id,
+                concurrency,
+                checkpoint,
+                first,
+            )
         }
         _ => Importer::new(client, store, &connection.id, concurrency),
     })
@@ -360,7 +377,10 @@ pub async fn workspace_for(
 ) -> Result<Connection, AppError> {
     match connection::get(&state.store, id).await? {
         Some(connection) if connection.tenant == user.id() => Ok(connection),
-        _ => Err(AppError::new(Code::UnknownWorkspace, format!("no workspace `{id}`"))),
+        _ => Err(AppError::new(
+            Code::UnknownWorkspace,
+            format!("no workspace `{id}`"),
+        )),
     }
 }
 

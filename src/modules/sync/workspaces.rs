@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::connection::{self, Connection, Status, connections};
+use super::connection::{self, Api, Connection, Status, connections};
 use super::jobs::SyncWorkspace;
 use super::model::{EDGES, ENTITIES};
 use super::run::{self, FRONTIER, RUNS, Run};
@@ -84,7 +84,29 @@ pub async fn connect(
     token: secrecy::SecretString,
     client: &ClientInfo,
 ) -> Result<WorkspaceView, SyncError> {
-    let connection = connect_with_token(state, owner, token).await?;
+    connect_to(state, owner, token, Api::Notion, client).await
+}
+
+/// Connects the sample workspace this instance serves itself (see `dashboard::demo`), so
+/// that someone without a Notion account sees the whole product.
+pub async fn connect_sample(
+    state: &AppState,
+    owner: &str,
+    client: &ClientInfo,
+) -> Result<WorkspaceView, SyncError> {
+    let sample = state.settings.notion.sample.as_ref();
+    let token = sample.ok_or(SyncError::NoSample)?.token.clone();
+    connect_to(state, owner, token.into(), Api::Sample, client).await
+}
+
+async fn connect_to(
+    state: &AppState,
+    owner: &str,
+    token: secrecy::SecretString,
+    api: Api,
+    client: &ClientInfo,
+) -> Result<WorkspaceView, SyncError> {
+    let connection = connect_with_token(state, owner, token, api).await?;
     queue_sync(state, &connection).await?;
     audit::record(
         &state.store,
