@@ -63,10 +63,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(mut settings: Settings, role: Role) -> anyhow::Result<()> {
-    // Kept until the server stops: the demo's Notion simulator, when asked for.
-    let _simulator = demo::start(&mut settings).await?;
-    Application::build(settings, role)
-        .await?
-        .run_until_stopped()
-        .await
+    let sample = demo::reserve(&mut settings)?;
+    let application = Application::build(settings, role).await?;
+    // Kept until the server stops: the sample workspace's Notion simulator.
+    let _simulator = match sample {
+        Some(listener) => Some(demo::serve(listener).await?),
+        None => None,
+    };
+    application.run_until_stopped().await
 }

@@ -25,6 +25,6 @@ pub use config::{Fault, RateLimit, SimConfig};
 pub use generate::generate;
 pub use lower_bound::LowerBound;
 pub use model::Workspace;
-pub use startup::{RunningSim, start};
+pub use startup::{RunningSim, start, start_on};
 pub use stats::Stats;
 pub use truth::{EDGE_KINDS, EdgeTruth, PageTruth, Truth};

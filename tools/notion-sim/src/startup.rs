@@ -32,6 +32,15 @@ pub struct RunningSim {
 
 /// Generates the workspace and starts serving it on `bind` (e.g. `"127.0.0.1:0"`).
 pub async fn start(config: SimConfig, bind: &str) -> io::Result<RunningSim> {
+    start_on(config, std::net::TcpListener::bind(bind)?).await
+}
+
+/// Generates the workspace and starts serving it on a socket already bound, so that the
+/// caller can know and hand out the address before the server runs.
+pub async fn start_on(
+    config: SimConfig,
+    listener: std::net::TcpListener,
+) -> io::Result<RunningSim> {
     let (seed, pages, hidden) = (config.seed, config.pages, config.search_hidden_fraction);
     let ws = tokio::task::spawn_blocking(move || {
         let mut ws = crate::generate(seed, pages);
@@ -51,7 +60,6 @@ pub async fn start(config: SimConfig, bind: &str) -> io::Result<RunningSim> {
             .as_ref()
             .map(|h| (h.sender.clone(), h.verification_token.clone())),
     ));
-    let listener = std::net::TcpListener::bind(bind)?;
     let address = listener.local_addr()?;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
     let app_state = state.clone();
