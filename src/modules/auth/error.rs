@@ -1,6 +1,5 @@
 //! What can go wrong signing in and acting as a user, and how each answers over HTTP.
 
-
 use super::password::PolicyError;
 use crate::error::{AppError, Code};
 
@@ -67,7 +66,9 @@ impl From<AuthError> for AppError {
         use AuthError as E;
         let code = match &error {
             E::Internal(_) => {
-                let E::Internal(cause) = error else { unreachable!() };
+                let E::Internal(cause) = error else {
+                    unreachable!()
+                };
                 return AppError::Internal(cause);
             }
             E::TooManyAttempts(secs) => return AppError::too_many_requests(*secs),

@@ -15,6 +15,7 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
+use super::Auth;
 use super::AuthError;
 use super::api_keys::{self, Scope};
 use super::csrf;
@@ -23,7 +24,6 @@ use super::sessions::COOKIE;
 use super::tokens::constant_time_eq;
 use super::users;
 use crate::error::AppError;
-use super::Auth;
 use crate::state::AppState;
 
 /// How the caller proved who they are.

@@ -28,8 +28,7 @@ pub struct Started {
 }
 
 pub async fn start(state: &AppState, user: Option<&AuthUser>) -> Result<Started, AuthError> {
-    let app =
-        oauth_app(state).ok_or(AuthError::OAuthNotConfigured)?;
+    let app = oauth_app(state).ok_or(AuthError::OAuthNotConfigured)?;
     let token = tokens::issue(
         &state.store,
         Purpose::NotionSignIn,
@@ -129,8 +128,7 @@ pub async fn finish(
 }
 
 async fn exchange(state: &AppState, code: &str) -> Result<TokenGrant, AuthError> {
-    let app =
-        oauth_app(state).ok_or(AuthError::OAuthNotConfigured)?;
+    let app = oauth_app(state).ok_or(AuthError::OAuthNotConfigured)?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(30))

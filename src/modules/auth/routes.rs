@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use super::Auth;
 use super::api_keys::{self, ApiKeyView, CreatedKey, Scope};
 use super::audit::{self, Action, AuditFilter, ClientInfo, EventView};
 use super::model::{Preferences, Role, UserView};
@@ -15,7 +16,6 @@ use super::service::{self, SignUp, SignedIn};
 use super::sessions::Sessions;
 use super::{AdminUser, AuthError, AuthUser, Credential, notion, users};
 use crate::error::{AppError, Code};
-use super::Auth;
 use crate::state::AppState;
 use crate::storage::Cursor;
 
@@ -167,7 +167,10 @@ async fn notion_callback(
 struct SignUpBody {
     /// Documented as printable ASCII, `local@domain` (the server also takes other plausible
     /// addresses).
-    #[schema(pattern = r"^[!-?A-~]+@[!--/-?A-~]([!-?A-~]*[!--/-?A-~])?$", max_length = 254)]
+    #[schema(
+        pattern = r"^[!-?A-~]+@[!--/-?A-~]([!-?A-~]*[!--/-?A-~])?$",
+        max_length = 254
+    )]
     email: String,
     /// 10 to 256 characters, not a common password.
     #[schema(value_type = String, min_length = 10, max_length = 256)]

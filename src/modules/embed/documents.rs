@@ -64,7 +64,9 @@ pub async fn document(
     document: Document,
 ) -> Result<Rendered, EmbedError> {
     let service = graph::service(state);
-    let snapshot = service.current(&share.workspace, share.preset.version).await?;
+    let snapshot = service
+        .current(&share.workspace, share.preset.version)
+        .await?;
     let (preset, title) = (share.preset.clone(), share.name.clone());
     let validator = format!(
         "{}:embed:{}:{}:{}:{title}",
@@ -74,9 +76,12 @@ pub async fn document(
         preset.hide_titles
     );
     let bodies = service
-        .document(&snapshot, validator.clone(), document.content_type(), move |snapshot| {
-            write(document, &preset, &title, snapshot)
-        })
+        .document(
+            &snapshot,
+            validator.clone(),
+            document.content_type(),
+            move |snapshot| write(document, &preset, &title, snapshot),
+        )
         .await?;
     Ok(Rendered {
         meta: snapshot.meta.clone(),
@@ -128,7 +133,12 @@ fn public(snapshot: &Snapshot, view: &View, preset: &Preset) -> Labels {
         .nodes
         .iter()
         .map(|node| match *node {
-            ViewNode::Page(i) => snapshot.metrics.community.get(i as usize).copied().unwrap_or(0),
+            ViewNode::Page(i) => snapshot
+                .metrics
+                .community
+                .get(i as usize)
+                .copied()
+                .unwrap_or(0),
             ViewNode::Community(c) => c,
         })
         .collect();

@@ -52,5 +52,7 @@ pub static MODULE: Module = Module {
     ],
     housekeeping: None,
     after_sync: None,
-    on_workspace_removed: Some(|state, workspace| service::delete_workspace(state, workspace).boxed()),
+    on_workspace_removed: Some(|state, workspace| {
+        service::delete_workspace(state, workspace).boxed()
+    }),
 };

@@ -110,7 +110,10 @@ impl Preset {
         if !(1..=MAX_DEPTH).contains(&self.depth) {
             return bad(
                 "preset.depth",
-                format!("depth {} is out of range: give 1 to {MAX_DEPTH}", self.depth),
+                format!(
+                    "depth {} is out of range: give 1 to {MAX_DEPTH}",
+                    self.depth
+                ),
             );
         }
         if let Some(kind) = self.kinds.iter().find(|k| !KINDS.contains(&k.as_str())) {
@@ -227,13 +230,37 @@ mod tests {
     #[test]
     fn a_preset_names_the_field_it_cannot_hold() {
         assert!(Preset::default().validate().is_ok());
-        assert_eq!(field(Preset { depth: 4, ..Preset::default() }), "preset.depth");
+        assert_eq!(
+            field(Preset {
+                depth: 4,
+                ..Preset::default()
+            }),
+            "preset.depth"
+        );
         let kinds = vec!["folder".to_owned()];
-        assert_eq!(field(Preset { kinds, ..Preset::default() }), "preset.kinds");
+        assert_eq!(
+            field(Preset {
+                kinds,
+                ..Preset::default()
+            }),
+            "preset.kinds"
+        );
         let view = PresetView::Neighbourhood;
-        assert_eq!(field(Preset { view, ..Preset::default() }), "preset.root");
+        assert_eq!(
+            field(Preset {
+                view,
+                ..Preset::default()
+            }),
+            "preset.root"
+        );
         let root = Some("Roadmap".to_owned());
-        assert_eq!(field(Preset { root, ..Preset::default() }), "preset.root");
+        assert_eq!(
+            field(Preset {
+                root,
+                ..Preset::default()
+            }),
+            "preset.root"
+        );
     }
 
     #[test]

@@ -21,7 +21,15 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(embed_page, graph_bin, labels_json, static_svg, preview_png, versions, oembed),
+    paths(
+        embed_page,
+        graph_bin,
+        labels_json,
+        static_svg,
+        preview_png,
+        versions,
+        oembed
+    ),
     components(schemas(OEmbed))
 )]
 pub struct Api;
@@ -104,7 +112,14 @@ async fn graph_bin(
     query: web::Query<Pinned>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    serve(&state, &token, Document::Graph, query.v.as_deref(), &request).await
+    serve(
+        &state,
+        &token,
+        Document::Graph,
+        query.v.as_deref(),
+        &request,
+    )
+    .await
 }
 
 /// Titles, ids and Notion URLs by node (none of them when the share hides titles).
@@ -118,7 +133,14 @@ async fn labels_json(
     query: web::Query<Pinned>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    serve(&state, &token, Document::Labels, query.v.as_deref(), &request).await
+    serve(
+        &state,
+        &token,
+        Document::Labels,
+        query.v.as_deref(),
+        &request,
+    )
+    .await
 }
 
 /// The summary view as an SVG with its top labels: the fallback without WebGL.
@@ -132,7 +154,14 @@ async fn static_svg(
     query: web::Query<Pinned>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    serve(&state, &token, Document::Preview, query.v.as_deref(), &request).await
+    serve(
+        &state,
+        &token,
+        Document::Preview,
+        query.v.as_deref(),
+        &request,
+    )
+    .await
 }
 
 /// The same picture as a PNG without labels: the link-preview image (Open Graph, oEmbed),
@@ -147,7 +176,14 @@ async fn preview_png(
     query: web::Query<Pinned>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    serve(&state, &token, Document::PreviewPng, query.v.as_deref(), &request).await
+    serve(
+        &state,
+        &token,
+        Document::PreviewPng,
+        query.v.as_deref(),
+        &request,
+    )
+    .await
 }
 
 /// Server-Sent Events: `version` (`{"version", "created_at"}`) with the newest snapshot at

@@ -232,9 +232,7 @@ fn checked_name(name: &str) -> Result<String, EmbedError> {
 /// Epoch milliseconds of an RFC 3339 time that has not passed.
 fn expiry(text: &str) -> Result<i64, EmbedError> {
     let at = chrono::DateTime::parse_from_rfc3339(text)
-        .map_err(|e| {
-            EmbedError::InvalidExpiry(format!("`{text}` is not an RFC 3339 time ({e})"))
-        })?
+        .map_err(|e| EmbedError::InvalidExpiry(format!("`{text}` is not an RFC 3339 time ({e})")))?
         .timestamp_millis();
     if at <= now_ms() {
         return Err(EmbedError::InvalidExpiry(format!("{text} has passed")));
@@ -244,14 +242,21 @@ fn expiry(text: &str) -> Result<i64, EmbedError> {
 
 /// The preset's own checks, then what only the graph can tell: that a pinned version exists
 /// and that a neighbourhood's root names one page (rendering it also warms the cache).
-async fn check_preset(state: &AppState, workspace: &str, preset: &Preset) -> Result<(), EmbedError> {
+async fn check_preset(
+    state: &AppState,
+    workspace: &str,
+    preset: &Preset,
+) -> Result<(), EmbedError> {
     preset.validate().map_err(EmbedError::InvalidPreset)?;
     let request = export_request(preset, Format::Bin, None);
     match graph::service(state).export(workspace, &request).await {
         Ok(_) => Ok(()),
         Err(GraphError::UnknownVersion(..)) => Err(EmbedError::InvalidPreset(FieldError {
             field: "preset.version",
-            message: format!("this workspace has no snapshot {}", preset.version.unwrap_or(0)),
+            message: format!(
+                "this workspace has no snapshot {}",
+                preset.version.unwrap_or(0)
+            ),
         })),
         Err(GraphError::View(e)) => Err(EmbedError::InvalidPreset(FieldError {
             field: "preset.root",
@@ -313,7 +318,13 @@ mod tests {
     #[test]
     fn an_expiry_must_be_rfc3339_and_in_the_future() {
         assert!(expiry("2999-01-01T00:00:00Z").is_ok());
-        assert!(matches!(expiry("2000-01-01T00:00:00Z"), Err(EmbedError::InvalidExpiry(_))));
-        assert!(matches!(expiry("tomorrow"), Err(EmbedError::InvalidExpiry(_))));
+        assert!(matches!(
+            expiry("2000-01-01T00:00:00Z"),
+            Err(EmbedError::InvalidExpiry(_))
+        ));
+        assert!(matches!(
+            expiry("tomorrow"),
+            Err(EmbedError::InvalidExpiry(_))
+        ));
     }
 }

@@ -39,7 +39,10 @@ impl Frame {
     }
 
     pub fn point(&self, [x, y]: [f32; 2]) -> [f32; 2] {
-        [x * self.scale + self.offset[0], y * self.scale + self.offset[1]]
+        [
+            x * self.scale + self.offset[0],
+            y * self.scale + self.offset[1],
+        ]
     }
 }
 
@@ -69,13 +72,19 @@ pub fn render(title: &str, packed: &Packed, labels: &Labels) -> String {
     );
     for &[s, t] in &packed.links {
         let ([x1, y1], [x2, y2]) = (at(s), at(t));
-        let _ = write!(out, r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"/>"#);
+        let _ = write!(
+            out,
+            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"/>"#
+        );
     }
     for i in 0..packed.positions.len() {
         let [x, y] = at(i as u32);
         let colour = PALETTE[packed.communities[i] as usize % PALETTE.len()];
         let r = radius(packed.sizes[i]);
-        let _ = write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="{colour}"/>"#);
+        let _ = write!(
+            out,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="{colour}"/>"#
+        );
     }
     for (i, [x, y]) in placed_labels(packed, labels, &frame) {
         let text = escape(&label_text(packed, labels, i));
@@ -116,7 +125,8 @@ fn placed_labels(packed: &Packed, labels: &Labels, frame: &Frame) -> Vec<(usize,
         let (x, y) = (x + radius(packed.sizes[i]) + 2.0, y + FONT_PX / 3.0);
         let width = text.chars().count() as f32 * FONT_PX * 0.6;
         let rect = [x, y - FONT_PX, x + width, y + 2.0];
-        let overlaps = |b: &[f32; 4]| rect[0] < b[2] && b[0] < rect[2] && rect[1] < b[3] && b[1] < rect[3];
+        let overlaps =
+            |b: &[f32; 4]| rect[0] < b[2] && b[0] < rect[2] && rect[1] < b[3] && b[1] < rect[3];
         if !boxes.iter().any(overlaps) {
             boxes.push(rect);
             placed.push((i, [x, y]));

@@ -51,7 +51,9 @@ pub async fn stream(
         shown: newest.map_or(0, |meta| meta.version),
     };
     let rest = futures::stream::unfold(listener, Listener::next);
-    Ok(Some(futures::stream::once(async { opening }).chain(rest).boxed()))
+    Ok(Some(
+        futures::stream::once(async { opening }).chain(rest).boxed(),
+    ))
 }
 
 struct Listener {

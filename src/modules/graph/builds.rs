@@ -147,7 +147,11 @@ pub async fn request(
 }
 
 /// A queued build of `workspace` that has not started waiting out its window yet.
-async fn in_window(store: &Store, workspace: &str, now: i64) -> StoreResult<Option<(String, Build)>> {
+async fn in_window(
+    store: &Store,
+    workspace: &str,
+    now: i64,
+) -> StoreResult<Option<(String, Build)>> {
     Ok(open(store, workspace)
         .await?
         .into_iter()
@@ -161,7 +165,9 @@ pub(super) async fn open(store: &Store, workspace: &str) -> StoreResult<Vec<(Str
     for state in ["queued", "running"] {
         let filter = Filter::all().eq("workspace", workspace).eq("state", state);
         builds(store)
-            .for_each(&Query::new(filter).limit(200), |r| found.push((r.id, r.value)))
+            .for_each(&Query::new(filter).limit(200), |r| {
+                found.push((r.id, r.value))
+            })
             .await?;
     }
     Ok(found)
@@ -182,10 +188,17 @@ pub async fn recent(store: &Store, workspace: &str, limit: usize) -> StoreResult
         .sort("requested_at", Order::Desc)
         .limit(limit);
     let (page, _) = builds(store).find(&query).await?;
-    Ok(page.into_iter().map(|r| BuildView::of(r.id, r.value)).collect())
+    Ok(page
+        .into_iter()
+        .map(|r| BuildView::of(r.id, r.value))
+        .collect())
 }
 
-pub(super) async fn mark(store: &Store, ids: &[String], change: impl Fn(&mut Build)) -> StoreResult<()> {
+pub(super) async fn mark(
+    store: &Store,
+    ids: &[String],
+    change: impl Fn(&mut Build),
+) -> StoreResult<()> {
     for id in ids {
         builds(store)
             .update(id, |b| {
@@ -202,4 +215,3 @@ pub async fn after_sync(state: &AppState, workspace: &str) -> anyhow::Result<()>
     request(state, workspace, BuildReason::Sync).await?;
     Ok(())
 }
-

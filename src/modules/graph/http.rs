@@ -54,7 +54,8 @@ impl Representation {
     /// The document in this representation's encoding.
     pub fn body(&self, bodies: &Bodies) -> HttpResponse {
         let mut response = HttpResponse::Ok();
-        self.headers(&mut response).content_type(bodies.content_type);
+        self.headers(&mut response)
+            .content_type(bodies.content_type);
         // Set for identity too, so that the compression middleware leaves the body (and so
         // its ETag) as it is.
         let encoding = self.encoding.header().unwrap_or("identity");
@@ -131,7 +132,10 @@ mod tests {
 
         let revalidating = TestRequest::default()
             .insert_header((header::ACCEPT_ENCODING, "gzip"))
-            .insert_header((header::IF_NONE_MATCH, format!("\"other\", {}", zipped.etag())))
+            .insert_header((
+                header::IF_NONE_MATCH,
+                format!("\"other\", {}", zipped.etag()),
+            ))
             .to_http_request();
         let answer = zipped.not_modified(&revalidating).expect("a 304");
         assert_eq!(answer.status(), actix_web::http::StatusCode::NOT_MODIFIED);

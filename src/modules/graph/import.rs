@@ -17,8 +17,22 @@ use crate::state::AppState;
 /// Words the generated titles start with, so that titles read like a workspace's and a title
 /// search finds a spread of pages.
 const WORDS: [&str; 16] = [
-    "Roadmap", "Meeting notes", "Design", "Research", "Plan", "Ideas", "Review", "Journal",
-    "Project", "Spec", "Guide", "Retro", "Onboarding", "Budget", "Launch", "Reading list",
+    "Roadmap",
+    "Meeting notes",
+    "Design",
+    "Research",
+    "Plan",
+    "Ideas",
+    "Review",
+    "Journal",
+    "Project",
+    "Spec",
+    "Guide",
+    "Retro",
+    "Onboarding",
+    "Budget",
+    "Launch",
+    "Reading list",
 ];
 
 /// The page id of node `n`: shaped like a Notion id, unique within the workspace.

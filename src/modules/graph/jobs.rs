@@ -27,7 +27,11 @@ impl Job for BuildGraph {
     const QUEUE: &'static str = "graph_build";
 
     async fn run(self, state: &AppState) -> anyhow::Result<()> {
-        let Some(build) = builds(&state.store).get(&self.build).await?.map(|r| r.value) else {
+        let Some(build) = builds(&state.store)
+            .get(&self.build)
+            .await?
+            .map(|r| r.value)
+        else {
             return Ok(());
         };
         if !matches!(build.state, BuildState::Queued | BuildState::Running) {
@@ -77,7 +81,13 @@ async fn answer(state: &AppState, workspace: &str, id: &str) -> anyhow::Result<(
     })
     .await?;
     if connection::get(&state.store, workspace).await?.is_none() {
-        return fail(&state.store, &ids, "the workspace was disconnected".into(), false).await;
+        return fail(
+            &state.store,
+            &ids,
+            "the workspace was disconnected".into(),
+            false,
+        )
+        .await;
     }
     match service(state).rebuild(workspace).await {
         Ok(rebuilt) => finish(state, &ids, &rebuilt).await,
@@ -114,7 +124,11 @@ async fn finish(state: &AppState, ids: &[String], rebuilt: &Rebuilt) -> anyhow::
 /// Records why the builds failed: queued again when a retry may help, failed otherwise.
 async fn fail(store: &Store, ids: &[String], error: String, retry: bool) -> anyhow::Result<()> {
     mark(store, ids, |b| {
-        b.state = if retry { BuildState::Queued } else { BuildState::Failed };
+        b.state = if retry {
+            BuildState::Queued
+        } else {
+            BuildState::Failed
+        };
         b.finished_at = (!retry).then(now_ms);
         b.error = Some(error.clone());
     })
@@ -129,8 +143,14 @@ pub async fn delete_workspace(state: &AppState, workspace: &str) -> anyhow::Resu
     let ttl = Duration::from_millis(state.settings.sync.lease_ms);
     let holder = format!("{}:delete", state.instance);
     let key = lease_key(workspace);
-    if lease::wait_for(&state.store, &key, &holder, ttl).await?.is_none() {
-        tracing::warn!(workspace, "a graph build did not finish in time; deleting anyway");
+    if lease::wait_for(&state.store, &key, &holder, ttl)
+        .await?
+        .is_none()
+    {
+        tracing::warn!(
+            workspace,
+            "a graph build did not finish in time; deleting anyway"
+        );
     }
     super::store::delete_workspace(&state.store, workspace).await?;
     let mine = Filter::all().eq("workspace", workspace);

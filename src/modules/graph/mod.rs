@@ -22,8 +22,8 @@ pub mod build;
 pub mod builds;
 mod communities;
 pub mod d3;
-mod facts;
 pub mod export;
+mod facts;
 pub mod formats;
 pub mod http;
 pub mod import;
@@ -42,9 +42,9 @@ mod summary;
 pub mod views;
 
 pub use bodies::{Bodies, Encoding};
+pub use export::{ExportRequest, Format};
 pub use model::{BuildOptions, Graph, LinkKind, Metrics, Snapshot, SnapshotDiff, SnapshotMeta};
 pub use retention::SNAPSHOT_PINS;
-pub use export::{ExportRequest, Format};
 pub use service::{GraphError, GraphService, service};
 pub use store::{SNAPSHOT_CHUNKS, SNAPSHOTS};
 pub use views::{Neighbourhood, ViewRequest};
@@ -57,7 +57,12 @@ use utoipa::OpenApi;
 
 pub static MODULE: crate::manifest::Module = crate::manifest::Module {
     name: "graph",
-    collections: &[&SNAPSHOTS, &SNAPSHOT_CHUNKS, &SNAPSHOT_PINS, &builds::BUILDS],
+    collections: &[
+        &SNAPSHOTS,
+        &SNAPSHOT_CHUNKS,
+        &SNAPSHOT_PINS,
+        &builds::BUILDS,
+    ],
     jobs: &[JobType::of::<jobs::BuildGraph>()],
     routes: &[Routes {
         mount: Mount::Api,

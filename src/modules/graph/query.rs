@@ -128,7 +128,14 @@ impl GraphQuery {
         Ok(match name {
             "full" => ViewRequest::Full,
             "summary" => ViewRequest::Summary {
-                top: bounded("top", self.top.as_deref(), 20, 0, MAX_RESULTS, Code::InvalidLimit)?,
+                top: bounded(
+                    "top",
+                    self.top.as_deref(),
+                    20,
+                    0,
+                    MAX_RESULTS,
+                    Code::InvalidLimit,
+                )?,
             },
             "path" => ViewRequest::Path {
                 from: required("root", &self.root)?,
@@ -137,7 +144,14 @@ impl GraphQuery {
             },
             "search" => ViewRequest::Search {
                 text: required("text", &self.text)?,
-                limit: bounded("limit", self.limit.as_deref(), 50, 1, MAX_RESULTS, Code::InvalidLimit)?,
+                limit: bounded(
+                    "limit",
+                    self.limit.as_deref(),
+                    50,
+                    1,
+                    MAX_RESULTS,
+                    Code::InvalidLimit,
+                )?,
             },
             _ => ViewRequest::Neighbourhood(self.neighbourhood()?),
         })
@@ -145,7 +159,14 @@ impl GraphQuery {
 
     fn neighbourhood(&self) -> Result<Neighbourhood, BadParameter> {
         let max = usize::from(MAX_DEPTH);
-        let depth = bounded("depth", self.depth.as_deref(), 1, 1, max, Code::InvalidDepth)?;
+        let depth = bounded(
+            "depth",
+            self.depth.as_deref(),
+            1,
+            1,
+            max,
+            Code::InvalidDepth,
+        )?;
         let kinds = self.kinds.as_deref().map(kinds).transpose()?;
         let community = self
             .community
@@ -240,7 +261,10 @@ pub fn bounded(
 /// A snapshot version parameter (1 or more), if given.
 pub fn version(parameter: &'static str, text: Option<&str>) -> Result<Option<u64>, BadParameter> {
     let expected = "a snapshot version (1 or more)";
-    match text.map(|t| number::<u64>(parameter, t, expected)).transpose()? {
+    match text
+        .map(|t| number::<u64>(parameter, t, expected))
+        .transpose()?
+    {
         Some(0) => Err(BadParameter::new(
             Code::InvalidQuery,
             parameter,
@@ -272,10 +296,7 @@ fn kinds(text: &str) -> Result<Vec<String>, BadParameter> {
             false => Err(BadParameter::new(
                 Code::InvalidQuery,
                 "kinds",
-                format!(
-                    "kind `{kind}` is not one of {}",
-                    EntityKind::ALL.join(", ")
-                ),
+                format!("kind `{kind}` is not one of {}", EntityKind::ALL.join(", ")),
             )),
         })
         .collect()
@@ -303,7 +324,10 @@ mod tests {
     fn no_parameters_ask_for_the_full_graph_as_d3_of_the_newest_snapshot() {
         let request = query(&[]).unwrap();
         assert_eq!(request.view, ViewRequest::Full);
-        assert_eq!((request.format, request.by_id, request.version), (Format::D3, false, None));
+        assert_eq!(
+            (request.format, request.by_id, request.version),
+            (Format::D3, false, None)
+        );
     }
 
     #[test]
@@ -319,19 +343,41 @@ mod tests {
         let ViewRequest::Neighbourhood(n) = request.view else {
             panic!("{:?}", request.view)
         };
-        assert_eq!((n.root.as_str(), n.depth, n.community), ("Roadmap", 2, Some(3)));
+        assert_eq!(
+            (n.root.as_str(), n.depth, n.community),
+            ("Roadmap", 2, Some(3))
+        );
         assert_eq!(n.kinds, ["page", "row"]);
-        let path = query(&[("view", "path"), ("root", "a"), ("to", "b"), ("directed", "true")]);
-        assert!(matches!(path.unwrap().view, ViewRequest::Path { directed: true, .. }));
-        let bin = query(&[("view", "summary"), ("top", "5"), ("format", "bin"), ("version", "7")]);
+        let path = query(&[
+            ("view", "path"),
+            ("root", "a"),
+            ("to", "b"),
+            ("directed", "true"),
+        ]);
+        assert!(matches!(
+            path.unwrap().view,
+            ViewRequest::Path { directed: true, .. }
+        ));
+        let bin = query(&[
+            ("view", "summary"),
+            ("top", "5"),
+            ("format", "bin"),
+            ("version", "7"),
+        ]);
         let bin = bin.unwrap();
-        assert_eq!((bin.view, bin.format, bin.version), (ViewRequest::Summary { top: 5 }, Format::Bin, Some(7)));
+        assert_eq!(
+            (bin.view, bin.format, bin.version),
+            (ViewRequest::Summary { top: 5 }, Format::Bin, Some(7))
+        );
     }
 
     #[test]
     fn a_bad_parameter_is_named_with_its_own_code() {
         assert_eq!(refused(&[("view", "galaxy")]), (Code::InvalidView, "view"));
-        assert_eq!(refused(&[("format", "svg")]), (Code::InvalidFormat, "format"));
+        assert_eq!(
+            refused(&[("format", "svg")]),
+            (Code::InvalidFormat, "format")
+        );
         let deep = [("view", "neighbourhood"), ("root", "a"), ("depth", "4")];
         assert_eq!(refused(&deep), (Code::InvalidDepth, "depth"));
         let nan = [("view", "neighbourhood"), ("root", "a"), ("depth", "two")];
@@ -339,17 +385,33 @@ mod tests {
         assert_eq!(refused(&[("view", "search")]), (Code::InvalidQuery, "text"));
         let many = [("view", "search"), ("text", "x"), ("limit", "0")];
         assert_eq!(refused(&many), (Code::InvalidLimit, "limit"));
-        assert_eq!(refused(&[("version", "0")]), (Code::InvalidQuery, "version"));
-        assert_eq!(refused(&[("version", "latest")]), (Code::InvalidQuery, "version"));
+        assert_eq!(
+            refused(&[("version", "0")]),
+            (Code::InvalidQuery, "version")
+        );
+        assert_eq!(
+            refused(&[("version", "latest")]),
+            (Code::InvalidQuery, "version")
+        );
         assert_eq!(refused(&[("ids", "maybe")]), (Code::InvalidQuery, "ids"));
-        assert_eq!(refused(&[("ids", "true"), ("format", "gexf")]), (Code::InvalidQuery, "ids"));
-        let kinds = [("view", "neighbourhood"), ("root", "a"), ("kinds", "page,blog")];
+        assert_eq!(
+            refused(&[("ids", "true"), ("format", "gexf")]),
+            (Code::InvalidQuery, "ids")
+        );
+        let kinds = [
+            ("view", "neighbourhood"),
+            ("root", "a"),
+            ("kinds", "page,blog"),
+        ];
         assert_eq!(refused(&kinds), (Code::InvalidQuery, "kinds"));
     }
 
     #[test]
     fn a_parameter_the_view_does_not_take_is_refused() {
         assert_eq!(refused(&[("root", "a")]), (Code::InvalidQuery, "root"));
-        assert_eq!(refused(&[("view", "summary"), ("depth", "2")]), (Code::InvalidQuery, "depth"));
+        assert_eq!(
+            refused(&[("view", "summary"), ("depth", "2")]),
+            (Code::InvalidQuery, "depth")
+        );
     }
 }

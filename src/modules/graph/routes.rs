@@ -22,9 +22,28 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(graph, versions, diff, start_build, list_builds, show_build, search_pages, page),
-    components(schemas(Versions, Version, BuildView, BuildState, BuildReason, PageList,
-        PageSummary, PageDetail, PageMetrics, PageLink))
+    paths(
+        graph,
+        versions,
+        diff,
+        start_build,
+        list_builds,
+        show_build,
+        search_pages,
+        page
+    ),
+    components(schemas(
+        Versions,
+        Version,
+        BuildView,
+        BuildState,
+        BuildReason,
+        PageList,
+        PageSummary,
+        PageDetail,
+        PageMetrics,
+        PageLink
+    ))
 )]
 pub struct Api;
 
@@ -137,7 +156,14 @@ async fn versions(
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let workspace = workspace_for(&state, &user, &id).await?.id;
-    let limit = bounded("limit", query.limit.as_deref(), 20, 1, 100, Code::InvalidLimit)?;
+    let limit = bounded(
+        "limit",
+        query.limit.as_deref(),
+        20,
+        1,
+        100,
+        Code::InvalidLimit,
+    )?;
     let metas = service(&state).versions(&workspace, limit).await?;
     let validator = format!(
         "versions:{limit}:{}",
@@ -212,7 +238,14 @@ async fn list_builds(
     query: web::Query<VersionsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let workspace = workspace_for(&state, &user, &id).await?.id;
-    let limit = bounded("limit", query.limit.as_deref(), 20, 1, 100, Code::InvalidLimit)?;
+    let limit = bounded(
+        "limit",
+        query.limit.as_deref(),
+        20,
+        1,
+        100,
+        Code::InvalidLimit,
+    )?;
     let recent = builds::recent(&state.store, &workspace, limit).await?;
     Ok(HttpResponse::Ok().json(recent))
 }
@@ -231,7 +264,10 @@ async fn show_build(
     let workspace = workspace_for(&state, &user, &id).await?.id;
     match builds::get(&state.store, &workspace, &build).await? {
         Some(record) => Ok(HttpResponse::Ok().json(BuildView::of(build, record))),
-        None => Err(AppError::new(Code::UnknownBuild, format!("no graph build `{build}` of this workspace"))),
+        None => Err(AppError::new(
+            Code::UnknownBuild,
+            format!("no graph build `{build}` of this workspace"),
+        )),
     }
 }
 
@@ -267,7 +303,14 @@ async fn search_pages(
     query: web::Query<PagesQuery>,
 ) -> Result<HttpResponse, AppError> {
     let workspace = workspace_for(&state, &user, &id).await?.id;
-    let limit = bounded("limit", query.limit.as_deref(), 20, 1, 200, Code::InvalidLimit)?;
+    let limit = bounded(
+        "limit",
+        query.limit.as_deref(),
+        20,
+        1,
+        200,
+        Code::InvalidLimit,
+    )?;
     let version = version("version", query.version.as_deref())?;
     let snapshot = service(&state).current(&workspace, version).await?;
     let found = pages::search(&snapshot, query.q.as_deref().unwrap_or(""), limit);

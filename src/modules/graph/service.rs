@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use super::analysis::analyse;
 use super::bodies::{Bodies, BodyCache};
-use super::model::{BuildOptions, Snapshot, SnapshotDiff, SnapshotMeta};
 use super::export::{ExportRequest, render};
+use super::model::{BuildOptions, Snapshot, SnapshotDiff, SnapshotMeta};
 use super::views::ViewError;
 use super::{build, retention, snapshot, store};
 use crate::error::{AppError, Code};
@@ -198,7 +198,10 @@ impl GraphService {
         version: u64,
         expires_at: Option<i64>,
     ) -> Result<(), GraphError> {
-        if store::meta(&self.store, workspace, version).await?.is_none() {
+        if store::meta(&self.store, workspace, version)
+            .await?
+            .is_none()
+        {
             return Err(GraphError::UnknownVersion(workspace.to_owned(), version));
         }
         retention::pin(&self.store, holder, workspace, version, expires_at).await?;
