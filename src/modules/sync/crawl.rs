@@ -6,6 +6,7 @@
 //! flagged, with no links of their own (search never returns them, so only links lead to them,
 //! and a page's links are its own business only while it lives).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -177,6 +178,9 @@ impl Importer {
         for (task, done) in checkpoint.restore().await? {
             if let Some(id) = task.claimed_id() {
                 self.claim(id);
+            }
+            if let Task::Content(page) = &task {
+                self.ledger().claim_content(page);
             }
             if let Some(id) = task.shows_stored(done) {
                 self.fetched(id);
@@ -440,23 +444,24 @@ impl Importer {
         }
     }
 
-    /// Stores edges `owner` produced from `origin`: in place of all its earlier ones when
-    /// `replace`, else beside them.
+    /// The edges by key, without links of a page to itself, counted in the report.
+    pub(super) fn keyed(&self, edges: impl IntoIterator<Item = Edge>) -> BTreeMap<String, Edge> {
+        let edges = Edge::keyed(edges.into_iter().filter(|e| e.source != e.target));
+        self.ledger().report.edges += edges.len() as u64;
+        edges
+    }
+
+    /// Stores the edges `owner` produced from `origin`, in place of its earlier ones unless
+    /// there are none to replace (a first import).
     pub(super) async fn write_edges(
         &self,
         owner: &str,
         origin: Origin,
         edges: Vec<Edge>,
-        replace: bool,
     ) -> anyhow::Result<()> {
-        let edges = Edge::keyed(edges.into_iter().filter(|e| e.source != e.target));
-        let replaces = {
-            let mut ledger = self.ledger();
-            ledger.report.edges += edges.len() as u64;
-            replace && ledger.replaces()
-        };
+        let edges = self.keyed(edges);
         let started = Instant::now();
-        if replaces {
+        if self.ledger().replaces() {
             store::replace_edges(&self.store, &self.connection, owner, origin, edges).await?;
         } else {
             store::add_edges(&self.store, edges).await?;

@@ -191,8 +191,10 @@ impl Importer {
         let Some(parent) = parent else {
             return Ok(None);
         };
-        let read = self.is_page(&parent).await? && self.ledger().claim_content(&parent);
-        Ok(read.then_some(Task::Content(parent)))
+        if !self.is_page(&parent).await? {
+            return Ok(None);
+        }
+        Ok(self.content_task(&parent))
     }
 
     /// Rows of a data source edited on or after `since` that are new or changed and have not

@@ -31,8 +31,11 @@ pub(super) struct Ledger {
     stored: HashSet<String>,
     /// The readable entities among them (and those a re-read found), to compare with.
     pub known: HashMap<String, Entity>,
-    /// Pages whose content this run reads again (a child page moved in or out).
+    /// Pages whose content this run reads (each once: a re-read page and a page a child
+    /// moved in or out of may ask twice).
     contents: HashSet<String>,
+    /// Content reads under way, by page, in a run that replaces earlier edges.
+    open_contents: HashMap<String, OpenContent>,
     /// Synced original block → the page holding it.
     pub originals: HashMap<String, String>,
     /// (page holding a reference, original block) pairs not resolved yet.
@@ -51,6 +54,7 @@ impl Ledger {
             stored: HashSet::new(),
             known: HashMap::new(),
             contents: HashSet::new(),
+            open_contents: HashMap::new(),
             originals: HashMap::new(),
             references: Vec::new(),
             awaiting: HashMap::new(),
@@ -89,9 +93,54 @@ impl Ledger {
         self.claimed.contains(id) && self.fetched.insert(id.to_owned())
     }
 
-    /// True the first time this run decides to read a page's content again.
+    /// True the first time this run decides to read a page's content.
     pub fn claim_content(&mut self, page: &str) -> bool {
         self.contents.insert(page.to_owned())
+    }
+
+    /// Notes that one container of `page`'s content was read, holding the edges `keys` and
+    /// leading to `nested` containers still to read (`top` for the page itself, which opens
+    /// the read). When it was the last, returns every key the read brought: the page's other
+    /// content edges are stale. `None` while containers remain, and for a container whose
+    /// read this run did not open (a resumed run's), which can only add.
+    pub fn container_read<'k>(
+        &mut self,
+        page: &str,
+        top: bool,
+        keys: impl Iterator<Item = &'k String>,
+        nested: usize,
+    ) -> Option<HashSet<String>> {
+        if top {
+            self.open_contents
+                .insert(page.to_owned(), OpenContent::default());
+        }
+        let open = self.open_contents.get_mut(page)?;
+        open.brought.extend(keys.cloned());
+        open.unread += nested;
+        open.unread -= 1;
+        if open.unread > 0 {
+            return None;
+        }
+        self.open_contents.remove(page).map(|open| open.brought)
+    }
+}
+
+/// A page's content read under way: its top level and each nested container are separate
+/// tasks, so the page's earlier edges can only be known stale once all of them are read.
+#[derive(Debug)]
+struct OpenContent {
+    /// Containers queued and not read yet (the top level counts until it is read).
+    unread: usize,
+    /// Keys of the edges read so far.
+    brought: HashSet<String>,
+}
+
+impl Default for OpenContent {
+    fn default() -> Self {
+        Self {
+            unread: 1,
+            brought: HashSet::new(),
+        }
     }
 }
 
@@ -116,5 +165,21 @@ mod tests {
         assert!(!ledger.fetched("never-claimed"));
         assert!(ledger.known.contains_key("old") && ledger.replaces());
         assert!(!Ledger::new(Mode::Full { first: true }).replaces());
+    }
+
+    #[test]
+    fn a_content_read_is_complete_once_its_last_nested_container_is_read() {
+        let mut ledger = Ledger::new(Mode::Refresh);
+        let key = |k: &str| k.to_owned();
+        let (top, nested) = ([key("a")], [key("b")]);
+        assert_eq!(ledger.container_read("p", true, top.iter(), 2), None);
+        assert_eq!(ledger.container_read("p", false, nested.iter(), 0), None);
+        let brought = ledger.container_read("p", false, [].iter(), 0).unwrap();
+        assert_eq!(brought, HashSet::from([key("a"), key("b")]));
+        assert_eq!(
+            ledger.container_read("p", false, top.iter(), 0),
+            None,
+            "a container of a read this run did not open only adds"
+        );
     }
 }

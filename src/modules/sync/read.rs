@@ -78,9 +78,9 @@ impl Importer {
             .iter()
             .map(|l| self.edge(&page.id, l, Origin::Properties))
             .collect();
-        self.write_edges(&page.id, Origin::Properties, edges, true)
+        self.write_edges(&page.id, Origin::Properties, edges)
             .await?;
-        tasks.push(Task::Content(page.id.clone()));
+        tasks.extend(self.content_task(&page.id));
         Ok(tasks)
     }
 
@@ -90,7 +90,7 @@ impl Importer {
     /// whichever link, block, check or webhook reached it.
     async fn without_links(&self, page: &str) -> anyhow::Result<Vec<Task>> {
         for origin in [Origin::Properties, Origin::Content] {
-            self.write_edges(page, origin, Vec::new(), true).await?;
+            self.write_edges(page, origin, Vec::new()).await?;
         }
         Ok(Vec::new())
     }
@@ -124,9 +124,9 @@ impl Importer {
         Ok(found)
     }
 
-    /// Reads the top level of a page's block tree and replaces the page's content edges
-    /// with its links; nested containers become tasks of their own (one call each, so that
-    /// they run in parallel and an interrupted import loses little), which add theirs.
+    /// Reads the top level of a page's block tree; nested containers become tasks of their
+    /// own (one call each, so that they run in parallel and an interrupted import loses
+    /// little). See [`Importer::write_content`] for how the page's edges are replaced.
     pub(super) async fn content(&self, page: &str) -> anyhow::Result<Vec<Task>> {
         self.container(page, page).await
     }
@@ -141,8 +141,7 @@ impl Importer {
     async fn container(&self, page: &str, container: &str) -> anyhow::Result<Vec<Task>> {
         let blocks: Vec<Block> = match self.client.block_children(container).try_collect().await {
             Ok(blocks) => blocks,
-            // Deleted since its parent was read: its links are gone with it.
-            Err(NotionError::NotFound(_)) if page != container => return Ok(Vec::new()),
+            // Deleted since it was found (or since its parent was read): its links are gone.
             Err(NotionError::NotFound(_)) => Vec::new(),
             Err(other) => return Err(other.into()),
         };
@@ -155,15 +154,46 @@ impl Importer {
         }
         found.retain(|l| l.kind != LinkKind::SyncedBlock);
         let mut tasks = self.targets(&found);
-        let edges = found
+        let edges = found.iter().map(|l| self.edge(page, l, Origin::Content));
+        let nested = more
             .iter()
-            .map(|l| self.edge(page, l, Origin::Content))
-            .collect();
-        let whole_page = page == container;
-        self.write_edges(page, Origin::Content, edges, whole_page)
+            .filter(|t| matches!(t, Task::Blocks { .. }))
+            .count();
+        self.write_content(page, page == container, edges, nested)
             .await?;
         tasks.extend(more);
         Ok(tasks)
+    }
+
+    /// Stores the content edges one container of `page` holds. Where the run replaces earlier
+    /// edges, the page's old content edges that no container brought again are removed only
+    /// once its last container is read: until then a reader (a graph build, a progress view)
+    /// sees the old links beside the new, never a page missing links it still has, and a
+    /// read cut short by a failed or stopped run removes nothing.
+    async fn write_content(
+        &self,
+        page: &str,
+        top: bool,
+        edges: impl Iterator<Item = Edge>,
+        nested: usize,
+    ) -> anyhow::Result<()> {
+        let edges = self.keyed(edges);
+        let complete = {
+            let mut ledger = self.ledger();
+            let replaces = ledger.replaces();
+            replaces
+                .then(|| ledger.container_read(page, top, edges.keys(), nested))
+                .flatten()
+        };
+        let started = std::time::Instant::now();
+        store::add_edges(&self.store, edges).await?;
+        if let Some(brought) = complete {
+            let stale = |key: &str| !brought.contains(key);
+            store::remove_edges(&self.store, &self.connection, page, Origin::Content, stale)
+                .await?;
+        }
+        self.stored_for(started);
+        Ok(())
     }
 
     /// A block that says what it leads to, not seen before, becomes the right task at once: a
@@ -227,7 +257,15 @@ impl Importer {
         if entity.in_trash {
             return self.without_links(&id).await;
         }
-        Ok(vec![Task::Content(id)])
+        Ok(self.content_task(&id).into_iter().collect())
+    }
+
+    /// A read of `page`'s content, unless this run already has one: two at once would each
+    /// count the other's containers as their own.
+    pub(super) fn content_task(&self, page: &str) -> Option<Task> {
+        self.ledger()
+            .claim_content(page)
+            .then(|| Task::Content(page.to_owned()))
     }
 
     pub(super) async fn database(&self, id: &str) -> anyhow::Result<Vec<Task>> {

@@ -1,6 +1,6 @@
 //! Persistence of imported entities and edges through the document store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::model::{EDGES, ENTITIES, Edge, Entity, Origin};
 use crate::storage::{Filter, Order, Query, Store, StoreResult, Typed};
@@ -25,7 +25,7 @@ pub async fn save_entity(store: &Store, entity: &Entity) -> StoreResult<()> {
 }
 
 /// Replaces every edge `owner` produced from `origin` with `fresh`: removed links disappear,
-/// in one bulk delete.
+/// in one bulk delete after the writes.
 pub async fn replace_edges(
     store: &Store,
     connection: &str,
@@ -33,22 +33,35 @@ pub async fn replace_edges(
     origin: Origin,
     fresh: BTreeMap<String, Edge>,
 ) -> StoreResult<()> {
+    let keys: HashSet<String> = fresh.keys().cloned().collect();
+    add_edges(store, fresh).await?;
+    remove_edges(store, connection, owner, origin, |key| !keys.contains(key)).await
+}
+
+/// Removes the edges `owner` produced from `origin` whose key `stale` picks.
+pub async fn remove_edges(
+    store: &Store,
+    connection: &str,
+    owner: &str,
+    origin: Origin,
+    stale: impl Fn(&str) -> bool,
+) -> StoreResult<()> {
     let filter = Filter::all()
         .eq("connection", connection)
         .eq("owner", owner)
         .eq("origin", origin.name());
-    let mut stale = Vec::new();
+    let mut picked = Vec::new();
     edges(store)
         .for_each(&Query::new(filter).limit(500), |r| {
-            if !fresh.contains_key(&r.id) {
-                stale.push(r.id);
+            if stale(&r.id) {
+                picked.push(r.id);
             }
         })
         .await?;
-    if !stale.is_empty() {
-        edges(store).delete_many(&stale).await?;
+    if !picked.is_empty() {
+        edges(store).delete_many(&picked).await?;
     }
-    add_edges(store, fresh).await
+    Ok(())
 }
 
 /// Writes edges by key without removing others (edges resolved after their page was read).
