@@ -76,6 +76,7 @@ modules! {
     graph,
     embed,
     dashboard,
+    export,
 }
 
 /// A library the modules share (the Notion API client, models and link extraction), with no
