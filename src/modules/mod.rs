@@ -77,6 +77,7 @@ modules! {
     embed,
     dashboard,
     export,
+    assistant,
 }
 
 /// A library the modules share (the Notion API client, models and link extraction), with no

@@ -1,0 +1,677 @@
+//! The offline planner's grammar: a message is tokenised (quoted text stays one token), its
+//! politeness is dropped ("could you please ... thanks"), and it is matched against a table of
+//! patterns, first match wins. A pattern's words tolerate one typo (two in long words); its
+//! slots take the user's own words, unchanged, so a page name is never "corrected" here.
+//!
+//! Pattern syntax: `word`, `a|b` (either word), `[a|b]` (optionally one of them), `{}` (a slot:
+//! one or more tokens, as few as the rest of the pattern allows).
+
+use std::sync::LazyLock;
+
+use super::intent::{Intent, PageName};
+
+/// One word of a message.
+#[derive(Debug, Clone, PartialEq)]
+struct Token {
+    /// As typed (the inside of a quoted token).
+    text: String,
+    /// Lowercase, for matching pattern words.
+    folded: String,
+    /// Written in quotes: only a slot can take it.
+    quoted: bool,
+}
+
+/// What a message asks for.
+pub fn parse(message: &str) -> Intent {
+    let tokens = strip_politeness(tokenise(message));
+    if tokens.is_empty() {
+        return Intent::Help;
+    }
+    for pattern in PATTERNS.iter() {
+        let mut captures = Vec::new();
+        if matches(&pattern.items, &tokens, &mut captures) {
+            return (pattern.build)(&captures);
+        }
+    }
+    Intent::Unknown
+}
+
+fn tokenise(message: &str) -> Vec<Token> {
+    let message = message.trim().trim_end_matches(['?', '!', '.', ' ']);
+    let mut tokens = Vec::new();
+    let mut chars = message.chars().peekable();
+    let mut word = String::new();
+    let flush = |word: &mut String, tokens: &mut Vec<Token>| {
+        if word.is_empty() {
+            return;
+        }
+        // A colon ending a word ("Roadmap: text") is a token of its own.
+        let colon = word.len() > 1 && word.ends_with(':');
+        let text = word.trim_end_matches(':').to_owned();
+        if !text.is_empty() {
+            tokens.extend(expand(&text));
+        }
+        if colon {
+            tokens.push(plain(":"));
+        }
+        word.clear();
+    };
+    while let Some(c) = chars.next() {
+        let closing = match c {
+            '"' => Some('"'),
+            '“' => Some('”'),
+            '«' => Some('»'),
+            _ => None,
+        };
+        match closing {
+            Some(close) if word.is_empty() => {
+                let inner: String = chars.by_ref().take_while(|&c| c != close).collect();
+                tokens.push(Token {
+                    folded: inner.to_lowercase(),
+                    text: inner,
+                    quoted: true,
+                });
+            }
+            _ if c.is_whitespace() => flush(&mut word, &mut tokens),
+            _ => word.push(c),
+        }
+    }
+    flush(&mut word, &mut tokens);
+    tokens
+}
+
+/// `what's` is `what is` (for the few words whose `'s` the grammar reads).
+fn expand(text: &str) -> Vec<Token> {
+    let folded = text.to_lowercase().replace('’', "'");
+    match folded.trim_end_matches(PUNCTUATION).strip_suffix("'s") {
+        Some(stem @ ("what" | "where" | "who" | "that" | "it" | "how" | "there")) => {
+            vec![plain(stem), plain("is")]
+        }
+        _ => vec![plain(text)],
+    }
+}
+
+fn plain(text: &str) -> Token {
+    Token {
+        text: text.to_owned(),
+        folded: text.to_lowercase().trim_end_matches(PUNCTUATION).to_owned(),
+        quoted: false,
+    }
+}
+
+/// What may follow a word without being part of it ("Roadmap?", "hi,").
+const PUNCTUATION: &[char] = &[',', '?', '!'];
+
+/// Words that only make a request polite, dropped from its start and end.
+const POLITE_STARTS: &[&[&str]] = &[
+    &["please"],
+    &["pls"],
+    &["plz"],
+    &["kindly"],
+    &["hey"],
+    &["hi"],
+    &["hello"],
+    &["ok"],
+    &["okay"],
+    &["so"],
+    &["now"],
+    &["assistant"],
+    &["can", "you"],
+    &["could", "you"],
+    &["would", "you"],
+    &["will", "you"],
+    &["can", "u"],
+    &["could", "u"],
+    &["tell", "me"],
+    &["i'd", "like", "you", "to"],
+    &["i", "would", "like", "you", "to"],
+    &["i", "want", "you", "to"],
+    &["i", "need", "you", "to"],
+    &["i'd", "like", "to"],
+    &["i", "would", "like", "to"],
+    &["i", "want", "to"],
+    &["i", "need", "to"],
+    &["let's"],
+    &["lets"],
+    &["go", "ahead", "and"],
+    &["quickly"],
+    &["help", "me"],
+    &["do", "you", "know"],
+];
+const POLITE_ENDS: &[&[&str]] = &[
+    &["please"],
+    &["pls"],
+    &["thanks"],
+    &["thx"],
+    &["thank", "you"],
+    &["for", "me"],
+    &["now"],
+];
+
+fn strip_politeness(mut tokens: Vec<Token>) -> Vec<Token> {
+    loop {
+        let before = tokens.len();
+        if let Some(n) = POLITE_STARTS
+            .iter()
+            .find(|words| starts_with(&tokens, words))
+        {
+            tokens.drain(..n.len());
+        }
+        if let Some(n) = POLITE_ENDS.iter().find(|words| ends_with(&tokens, words)) {
+            tokens.truncate(tokens.len() - n.len());
+        }
+        if tokens.len() == before {
+            return tokens;
+        }
+    }
+}
+
+fn starts_with(tokens: &[Token], words: &[&str]) -> bool {
+    tokens.len() >= words.len()
+        && words
+            .iter()
+            .zip(tokens)
+            .all(|(w, t)| !t.quoted && close(&t.folded, w))
+}
+
+fn ends_with(tokens: &[Token], words: &[&str]) -> bool {
+    tokens.len() > words.len() && starts_with(&tokens[tokens.len() - words.len()..], words)
+}
+
+/// Whether a typed word is the pattern's `word`: equal, or one typo (an insertion, deletion,
+/// substitution or swap of neighbours) away in a word of four letters or more, two in eight.
+fn close(typed: &str, word: &str) -> bool {
+    if typed == word {
+        return true;
+    }
+    let length = word.chars().count();
+    let allowed = match length {
+        0..=3 => return false,
+        4..=7 => 1,
+        _ => 2,
+    };
+    typed.chars().count().abs_diff(length) <= allowed && distance(typed, word) <= allowed
+}
+
+/// Optimal string alignment distance (Levenshtein with swaps of neighbours), in three
+/// rolling rows.
+pub fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        current[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            current[j] = best;
+        }
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[derive(Debug)]
+enum Item {
+    Word(Vec<&'static str>),
+    Optional(Vec<&'static str>),
+    Slot,
+}
+
+struct Pattern {
+    items: Vec<Item>,
+    build: fn(&[String]) -> Intent,
+}
+
+fn compile(text: &'static str, build: fn(&[String]) -> Intent) -> Pattern {
+    let items = text
+        .split_whitespace()
+        .map(|item| match item {
+            "{}" => Item::Slot,
+            _ if item.starts_with('[') => {
+                Item::Optional(item.trim_matches(['[', ']']).split('|').collect())
+            }
+            _ => Item::Word(item.split('|').collect()),
+        })
+        .collect();
+    Pattern { items, build }
+}
+
+fn matches(items: &[Item], tokens: &[Token], captures: &mut Vec<String>) -> bool {
+    let word_at = |words: &[&str], at: usize| {
+        tokens
+            .get(at)
+            .is_some_and(|t| !t.quoted && words.iter().any(|w| close(&t.folded, w)))
+    };
+    match items.split_first() {
+        None => tokens.is_empty(),
+        Some((Item::Word(words), rest)) => {
+            word_at(words, 0) && matches(rest, &tokens[1..], captures)
+        }
+        Some((Item::Optional(words), rest)) => {
+            (word_at(words, 0) && matches(rest, &tokens[1..], captures))
+                || matches(rest, tokens, captures)
+        }
+        Some((Item::Slot, rest)) => {
+            for taken in 1..=tokens.len() {
+                let text: Vec<&str> = tokens[..taken].iter().map(|t| t.text.as_str()).collect();
+                captures.push(text.join(" ").trim_end_matches(PUNCTUATION).to_owned());
+                if matches(rest, &tokens[taken..], captures) {
+                    return true;
+                }
+                captures.pop();
+            }
+            false
+        }
+    }
+}
+
+fn page(text: &str) -> PageName {
+    PageName::new(text)
+}
+
+/// `Status=Done, Priority: High and Owner = Ana` → pairs; a part without `=` or `:` is kept
+/// whole as a name with an empty value, which the plan refuses with an explanation.
+pub fn properties(text: &str) -> Vec<(String, String)> {
+    text.split([',', ';'])
+        .flat_map(|part| part.split(" and "))
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.split_once(['=', ':']) {
+            Some((name, value)) => (name.trim().to_owned(), value.trim().to_owned()),
+            None => (part.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+type Build = fn(&[String]) -> Intent;
+
+/// The grammar, most specific first.
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    let table: &[(&str, Build)] = &[
+        // Help, undo and tasks.
+        ("help", |_| Intent::Help),
+        ("help|commands|examples [please]", |_| Intent::Help),
+        ("what can you do", |_| Intent::Help),
+        ("what do you do", |_| Intent::Help),
+        ("how does this work", |_| Intent::Help),
+        ("how do i use this|you", |_| Intent::Help),
+        (
+            "undo|revert [that|it|this|the] [last] [task|change|changes]",
+            |_| Intent::Undo,
+        ),
+        (
+            "roll back [that|it|the] [last] [task|change|changes]",
+            |_| Intent::Undo,
+        ),
+        (
+            "rollback [that|it|the] [last] [task|change|changes]",
+            |_| Intent::Undo,
+        ),
+        ("take that|it back", |_| Intent::Undo),
+        (
+            "[what|show] [is] [the] status|progress [of] [the] [last] [task]",
+            |_| Intent::TaskStatus { task: None },
+        ),
+        ("[what|show] [is] [the] status|progress of task {}", |c| {
+            Intent::TaskStatus {
+                task: Some(c[0].clone()),
+            }
+        }),
+        ("task status [of] {}", |c| Intent::TaskStatus {
+            task: Some(c[0].clone()),
+        }),
+        ("task {} status", |c| Intent::TaskStatus {
+            task: Some(c[0].clone()),
+        }),
+        ("is it|that done|finished", |_| Intent::TaskStatus {
+            task: None,
+        }),
+        ("is the [last] task done|finished", |_| Intent::TaskStatus {
+            task: None,
+        }),
+        ("how is the task going", |_| Intent::TaskStatus {
+            task: None,
+        }),
+        // The graph.
+        (
+            "[show|list|find|give|which|what] [me] [are] [the|all|my] orphans|orphan|orphaned [pages]",
+            |_| Intent::Orphans,
+        ),
+        ("which|what pages are orphans|orphaned|unlinked", |_| {
+            Intent::Orphans
+        }),
+        (
+            "[which|what|show|list] [me] [the] pages [have|with] no links",
+            |_| Intent::Orphans,
+        ),
+        (
+            "[show|list|find] [me] [the] unlinked|isolated pages",
+            |_| Intent::Orphans,
+        ),
+        (
+            "[show|list|find|give|which|what] [me] [are] [the|my] [biggest|main|top] hubs|hub",
+            |_| Intent::Hubs,
+        ),
+        ("which|what pages are hubs", |_| Intent::Hubs),
+        (
+            "[show|list|which|what] [me] [are] [the] most linked|connected [pages]",
+            |_| Intent::Hubs,
+        ),
+        ("[show|list] [me] [the] top|central|important pages", |_| {
+            Intent::Hubs
+        }),
+        (
+            "what [is|has] changed|new [since] [the] [last] [sync]",
+            |_| Intent::Changes,
+        ),
+        (
+            "[show|list] [me] [the] [recent] changes [since] [the] [last] [sync]",
+            |_| Intent::Changes,
+        ),
+        ("[show] [the] diff", |_| Intent::Changes),
+        ("anything new [since] [the] [last] [sync]", |_| {
+            Intent::Changes
+        }),
+        (
+            "[give] [me] [a|the] summary|overview [of] community {}",
+            |c| Intent::Summary {
+                community: Some(c[0].clone()),
+            },
+        ),
+        ("summarize|summarise|describe [the] community {}", |c| {
+            Intent::Summary {
+                community: Some(c[0].clone()),
+            }
+        }),
+        (
+            "[give] [me] [a|an|the] summary|overview [of] [the|my] [workspace|graph]",
+            |_| Intent::Summary { community: None },
+        ),
+        (
+            "summarize|summarise|describe [the|my] [workspace|graph]",
+            |_| Intent::Summary { community: None },
+        ),
+        ("what is in [the|my] workspace|graph", |_| Intent::Summary {
+            community: None,
+        }),
+        // Links.
+        (
+            "what|which|who [pages] link|links|linking|point|points|refer|refers|mention|mentions|reference|references to {}",
+            |c| Intent::Backlinks { page: page(&c[0]) },
+        ),
+        (
+            "what|which|who [pages] [is|are] linking|pointing|referring to {}",
+            |c| Intent::Backlinks { page: page(&c[0]) },
+        ),
+        (
+            "what|which|who [pages] mention|mentions|reference|references|cite|cites {}",
+            |c| Intent::Backlinks { page: page(&c[0]) },
+        ),
+        (
+            "[show|list|find] [me] [the] backlinks|backlink [of|for|to] {}",
+            |c| Intent::Backlinks { page: page(&c[0]) },
+        ),
+        (
+            "[show|list|find] [me] [the] pages|links linking|pointing to {}",
+            |c| Intent::Backlinks { page: page(&c[0]) },
+        ),
+        ("[show|list] [me] [the] links|incoming to {}", |c| {
+            Intent::Backlinks { page: page(&c[0]) }
+        }),
+        ("what|where does {} link|point|lead to", |c| Intent::Links {
+            page: page(&c[0]),
+        }),
+        ("what|which pages does {} link|point to", |c| {
+            Intent::Links { page: page(&c[0]) }
+        }),
+        ("what|where does {} link|point|mention|reference", |c| {
+            Intent::Links { page: page(&c[0]) }
+        }),
+        (
+            "[show|list] [me] [the] [outgoing] links from|of|in {}",
+            |c| Intent::Links { page: page(&c[0]) },
+        ),
+        ("what is linked from {}", |c| Intent::Links {
+            page: page(&c[0]),
+        }),
+        (
+            "[show|find] [me] [the|a] [shortest] path|route from {} to {}",
+            |c| Intent::Path {
+                from: page(&c[0]),
+                to: page(&c[1]),
+            },
+        ),
+        (
+            "[show|find] [me] [the|a] [shortest] path|route between {} and {}",
+            |c| Intent::Path {
+                from: page(&c[0]),
+                to: page(&c[1]),
+            },
+        ),
+        ("what is [the] [shortest] path|route from {} to {}", |c| {
+            Intent::Path {
+                from: page(&c[0]),
+                to: page(&c[1]),
+            }
+        }),
+        ("how is|are {} connected|linked|related to {}", |c| {
+            Intent::Path {
+                from: page(&c[0]),
+                to: page(&c[1]),
+            }
+        }),
+        ("how does|do {} connect|link|relate to {}", |c| {
+            Intent::Path {
+                from: page(&c[0]),
+                to: page(&c[1]),
+            }
+        }),
+        ("how do i get from {} to {}", |c| Intent::Path {
+            from: page(&c[0]),
+            to: page(&c[1]),
+        }),
+        ("is {} connected|linked to {}", |c| Intent::Path {
+            from: page(&c[0]),
+            to: page(&c[1]),
+        }),
+        // Writes. Trashing comes before moving ("move X to the trash").
+        ("move|send|put|throw {} to|in|into [the] trash|bin", |c| {
+            Intent::Archive { page: page(&c[0]) }
+        }),
+        ("archive|trash|delete|remove {}", |c| Intent::Archive {
+            page: page(&c[0]),
+        }),
+        ("get rid of {}", |c| Intent::Archive { page: page(&c[0]) }),
+        ("throw away {}", |c| Intent::Archive { page: page(&c[0]) }),
+        (
+            "add|create|insert [a|an|the] [new] row|entry|record|item {} to|in|into {} with {}",
+            |c| Intent::AddRow {
+                title: c[0].clone(),
+                database: page(&c[1]),
+                properties: properties(&c[2]),
+            },
+        ),
+        (
+            "add|create|insert [a|an|the] [new] row|entry|record|item {} to|in|into {}",
+            |c| Intent::AddRow {
+                title: c[0].clone(),
+                database: page(&c[1]),
+                properties: Vec::new(),
+            },
+        ),
+        ("new row|entry|record {} in|to {} with {}", |c| {
+            Intent::AddRow {
+                title: c[0].clone(),
+                database: page(&c[1]),
+                properties: properties(&c[2]),
+            }
+        }),
+        ("new row|entry|record {} in|to {}", |c| Intent::AddRow {
+            title: c[0].clone(),
+            database: page(&c[1]),
+            properties: Vec::new(),
+        }),
+        (
+            "add|create [a|an] to-do|todo|task|checkbox {} to|in|on|under {}",
+            |c| Intent::AddTodo {
+                text: c[0].clone(),
+                page: page(&c[1]),
+            },
+        ),
+        ("add|create [a|an] to do {} to|in|on {}", |c| {
+            Intent::AddTodo {
+                text: c[0].clone(),
+                page: page(&c[1]),
+            }
+        }),
+        ("add {} as [a] to-do|todo|task to|in|on {}", |c| {
+            Intent::AddTodo {
+                text: c[0].clone(),
+                page: page(&c[1]),
+            }
+        }),
+        ("to-do|todo {} in|on|to {}", |c| Intent::AddTodo {
+            text: c[0].clone(),
+            page: page(&c[1]),
+        }),
+        ("remind me to {} in|on {}", |c| Intent::AddTodo {
+            text: c[0].clone(),
+            page: page(&c[1]),
+        }),
+        (
+            "create|make|add [a|an|the] [new] [sub] page|subpage|doc|note [called|named|titled] {} under|in|inside|within|to|below {} with [the] [text|content|body] {}",
+            |c| Intent::CreatePage {
+                title: c[0].clone(),
+                parent: page(&c[1]),
+                text: Some(c[2].clone()),
+            },
+        ),
+        (
+            "create|make|add [a|an|the] [new] [sub] page|subpage|doc|note [called|named|titled] {} under|in|inside|within|to|below {}",
+            |c| Intent::CreatePage {
+                title: c[0].clone(),
+                parent: page(&c[1]),
+                text: None,
+            },
+        ),
+        (
+            "new page|subpage [called|named|titled] {} under|in|inside {} with [the] [text|content] {}",
+            |c| Intent::CreatePage {
+                title: c[0].clone(),
+                parent: page(&c[1]),
+                text: Some(c[2].clone()),
+            },
+        ),
+        (
+            "new page|subpage [called|named|titled] {} under|in|inside {}",
+            |c| Intent::CreatePage {
+                title: c[0].clone(),
+                parent: page(&c[1]),
+                text: None,
+            },
+        ),
+        ("comment on|to {} : {}", |c| Intent::Comment {
+            page: page(&c[0]),
+            text: c[1].clone(),
+        }),
+        ("comment on|to {} saying|with|that {}", |c| {
+            Intent::Comment {
+                page: page(&c[0]),
+                text: c[1].clone(),
+            }
+        }),
+        ("leave|add|post|write [a] comment on|to {} : {}", |c| {
+            Intent::Comment {
+                page: page(&c[0]),
+                text: c[1].clone(),
+            }
+        }),
+        (
+            "leave|add|post|write [a] comment on|to {} saying|with|that {}",
+            |c| Intent::Comment {
+                page: page(&c[0]),
+                text: c[1].clone(),
+            },
+        ),
+        ("leave|add|post|write [a] comment {} on|to {}", |c| {
+            Intent::Comment {
+                text: c[0].clone(),
+                page: page(&c[1]),
+            }
+        }),
+        ("comment {} on {}", |c| Intent::Comment {
+            text: c[0].clone(),
+            page: page(&c[1]),
+        }),
+        ("rename|retitle {} to|as|into {}", |c| Intent::Rename {
+            page: page(&c[0]),
+            title: c[1].clone(),
+        }),
+        ("change|set [the] title|name of {} to {}", |c| {
+            Intent::Rename {
+                page: page(&c[0]),
+                title: c[1].clone(),
+            }
+        }),
+        (
+            "move|put|nest {} under|into|inside|below|within|to|in {}",
+            |c| Intent::Move {
+                page: page(&c[0]),
+                parent: page(&c[1]),
+            },
+        ),
+        (
+            "append|add|write [the] [text|line|note|paragraph] {} to|in|on|at|into [the] [end] [of] {}",
+            |c| Intent::Append {
+                text: c[0].clone(),
+                page: page(&c[1]),
+            },
+        ),
+        ("append|add|write to {} : {}", |c| Intent::Append {
+            page: page(&c[0]),
+            text: c[1].clone(),
+        }),
+        ("note {} in|on {}", |c| Intent::Append {
+            text: c[0].clone(),
+            page: page(&c[1]),
+        }),
+        // Finding and opening pages: the most general, last.
+        (
+            "search|look [for|up] [pages] [for|about|with|named|titled|called] {}",
+            |c| Intent::Search { text: c[0].clone() },
+        ),
+        (
+            "find [me] [all] [the] [pages|page] [about|with|named|titled|called|mentioning] {}",
+            |c| Intent::Search { text: c[0].clone() },
+        ),
+        ("[which|what] pages are about|titled|named|called {}", |c| {
+            Intent::Search { text: c[0].clone() }
+        }),
+        (
+            "[show|list] [me] [all] pages about|titled|named|called|with {}",
+            |c| Intent::Search { text: c[0].clone() },
+        ),
+        ("open|show|display|view|read [me] [the] [page] {}", |c| {
+            Intent::Open { page: page(&c[0]) }
+        }),
+        ("go|take [me] to {}", |c| Intent::Open { page: page(&c[0]) }),
+        ("what is in|on {}", |c| Intent::Open { page: page(&c[0]) }),
+        ("what does {} say", |c| Intent::Open { page: page(&c[0]) }),
+    ];
+    table
+        .iter()
+        .map(|(text, build)| compile(text, *build))
+        .collect()
+});
+
+#[cfg(test)]
+#[path = "grammar_tests.rs"]
+mod tests;
