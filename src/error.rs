@@ -186,6 +186,8 @@ codes! {
     InvalidArgument = "invalid_argument", BAD_REQUEST;
     /// A file named on the command line cannot be read or is not of the expected kind.
     InvalidFile = "invalid_file", BAD_REQUEST;
+    /// A restore into a store that already holds documents (`--force` writes over them).
+    StoreNotEmpty = "store_not_empty", CONFLICT;
 
     // The service itself.
     /// Not ready to serve: a dependency does not answer or the process is draining.

@@ -41,6 +41,12 @@ fn main() -> ExitCode {
         Command::Workspaces => {
             return commands::exit(runtime.block_on(commands::workspaces(settings)));
         }
+        Command::Backup { out } => {
+            return commands::exit(runtime.block_on(commands::backup(settings, &out)));
+        }
+        Command::Restore { file, force } => {
+            return commands::exit(runtime.block_on(commands::restore(settings, &file, force)));
+        }
         Command::Graph(command) => {
             let user = cli.user.as_deref();
             return commands::exit(runtime.block_on(commands::graph(settings, user, command)));

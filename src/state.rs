@@ -41,17 +41,7 @@ impl AppState {
     /// with its indexes.
     pub async fn build(settings: Settings, modules: Modules) -> anyhow::Result<Self> {
         let mut sqlite = None;
-        let store: Store = match &settings.storage.mongodb_uri {
-            Some(uri) => Arc::new(
-                MongoStore::connect(uri.expose_secret(), &settings.storage.mongodb_database)
-                    .await?,
-            ),
-            None => Arc::new(open_sqlite(&mut sqlite, &settings).await?),
-        };
-        store
-            .prepare(&modules.collections().collect::<Vec<_>>())
-            .await
-            .context("cannot prepare the document collections")?;
+        let store = open_store(&mut sqlite, &settings, modules).await?;
         let (cache, jobs): (SharedCache, JobQueue) = match &settings.storage.redis_url {
             Some(url) => {
                 let redis =
@@ -84,6 +74,30 @@ impl AppState {
             instance: ulid::Ulid::generate().to_string(),
         })
     }
+}
+
+/// The document store alone, prepared for `modules`: for a command that needs nothing else,
+/// and must not take the job tables' locks from an instance running on the same file.
+pub async fn store_only(settings: &Settings, modules: Modules) -> anyhow::Result<Store> {
+    open_store(&mut None, settings, modules).await
+}
+
+async fn open_store(
+    sqlite: &mut Option<SqliteStore>,
+    settings: &Settings,
+    modules: Modules,
+) -> anyhow::Result<Store> {
+    let store: Store = match &settings.storage.mongodb_uri {
+        Some(uri) => Arc::new(
+            MongoStore::connect(uri.expose_secret(), &settings.storage.mongodb_database).await?,
+        ),
+        None => Arc::new(open_sqlite(sqlite, settings).await?),
+    };
+    store
+        .prepare(&modules.collections().collect::<Vec<_>>())
+        .await
+        .context("cannot prepare the document collections")?;
+    Ok(store)
 }
 
 /// Opens the embedded database the first time something needs it; production opens none.

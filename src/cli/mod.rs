@@ -48,6 +48,20 @@ pub enum Command {
     Sync(SyncArgs),
     /// List connected workspaces with their page and edge counts and last sync.
     Workspaces,
+    /// Write every document of the store to a compressed, checksummed file.
+    Backup {
+        /// The file to write (replaced only once the backup is whole).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Load a backup into this instance's store (either backend), which must be empty.
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Load into a store that holds documents, overwriting those with the same ids.
+        #[arg(long)]
+        force: bool,
+    },
     /// Graph snapshots of an imported workspace, and views of them as D3 JSON, GEXF or GraphML.
     #[command(subcommand)]
     Graph(GraphCommand),

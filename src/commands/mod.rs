@@ -1,5 +1,5 @@
-//! The command-line tools beside the server: `notion links`, `sync`, `workspaces`, `graph`, `share`
-//! and `admin`.
+//! The command-line tools beside the server: `notion links`, `sync`, `workspaces`, `backup`,
+//! `restore`, `graph`, `share` and `admin`.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -21,9 +21,11 @@ use crate::modules::sync::{Api, Progress, ProgressSnapshot};
 use crate::state::AppState;
 
 mod admin;
+mod backup;
 mod graph;
 mod share;
 pub use admin::admin;
+pub use backup::{backup, restore};
 pub use graph::graph;
 pub use share::share;
 

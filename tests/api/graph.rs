@@ -24,7 +24,7 @@ pub async fn sqlite_store() -> Store {
     crate::sync_import::empty_store().await
 }
 
-async fn mongo_store() -> Option<Store> {
+pub async fn mongo_store() -> Option<Store> {
     let uri = service("TEST_MONGODB_URI")?;
     let store: Store = Arc::new(MongoStore::connect(&uri, &unique("graph")).await.unwrap());
     store

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::accounts::{TestUser, sign_up};
-use crate::helpers::{Mode, TestApp, eventually, json, raw_client, spawn_app_with};
+use crate::helpers::{Mode, TestApp, eventually, json, raw_client, run_binary, spawn_app_with};
 use crate::workspaces::connected;
 
 const PAGES: usize = 40;
@@ -628,28 +628,6 @@ async fn builds_asked_for_at_once_make_at_most_one_new_version() {
         assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
         assert_eq!(json(unknown).await["code"], "unknown_build");
     }
-}
-
-/// The binary on `data` with the test keys, `stdin` as its standard input.
-fn run_binary(data: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = std::process::Command::new(crate::helpers::binary())
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("NOTION_GRAPH_ENCRYPTION_KEYS", crate::helpers::TEST_KEYS)
-        .env_remove("MONGODB_URI")
-        .env_remove("REDIS_URL")
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
 }
 
 /// The commands run on the data directory before the service starts on it, as an operator

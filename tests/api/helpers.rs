@@ -220,6 +220,28 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The binary on `data` with the test keys, `stdin` as its standard input.
+pub fn run_binary(data: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(binary())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("NOTION_GRAPH_ENCRYPTION_KEYS", TEST_KEYS)
+        .env_remove("MONGODB_URI")
+        .env_remove("REDIS_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_notion-graph"))
 }

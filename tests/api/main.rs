@@ -2,6 +2,7 @@
 //! binary where signals and crashes are involved, against the services `scripts/test` starts.
 
 mod accounts;
+mod backup;
 mod browser;
 mod cache_contract;
 mod command_line;

@@ -1,7 +1,8 @@
-//! Operations: liveness, readiness and the Prometheus endpoint at the root, and the canary job an
-//! admin enqueues to prove the job pipeline end to end.
+//! Operations: liveness, readiness and the Prometheus endpoint at the root, the canary job an
+//! admin enqueues to prove the job pipeline end to end, and backup and restore of the store.
 
 mod admin;
+pub mod backup;
 mod canary;
 mod routes;
 

@@ -1,0 +1,184 @@
+//! `backup` and `restore`: the store to a file and back, document for document, between the two
+//! backends in both directions, from a live instance through the binary, and never from a
+//! damaged file.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use notion_graph::modules::collections;
+use notion_graph::modules::ops::backup::{self, BackupError};
+use notion_graph::modules::sync::connection::{self, Api, LOCAL_TENANT};
+use notion_graph::modules::sync::run::{self, RunState};
+use notion_graph::modules::sync::service;
+use notion_graph::storage::{Cursor, Filter, Query, SqliteStore, Store};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+
+use crate::graph::{imported, mongo_store, simulator, sqlite_store};
+use crate::helpers::{Mode, eventually, run_binary, spawn_app_with};
+
+/// Every document of every collection, by (collection, id).
+async fn everything(store: &Store) -> BTreeMap<(String, String), Map<String, Value>> {
+    let mut all = BTreeMap::new();
+    for collection in collections() {
+        let mut after: Option<Cursor> = None;
+        loop {
+            let query = Query::new(Filter::all()).limit(1000).after(after);
+            let page = store.find(collection, &query).await.unwrap();
+            for doc in page.items {
+                all.insert((collection.name.to_owned(), doc.id), doc.body);
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+    }
+    all
+}
+
+/// The lines of a backup file, decompressed.
+fn lines(file: &Path) -> Vec<String> {
+    let mut text = String::new();
+    zstd::Decoder::new(std::fs::File::open(file).unwrap())
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines().map(str::to_owned).collect()
+}
+
+fn write_lines(file: &Path, lines: &[String]) {
+    let mut encoder = zstd::Encoder::new(std::fs::File::create(file).unwrap(), 3).unwrap();
+    for line in lines {
+        writeln!(encoder, "{line}").unwrap();
+    }
+    encoder.finish().unwrap();
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_the_other_backend_document_for_document_both_ways() {
+    let Some(mongo) = mongo_store().await else {
+        return;
+    };
+    let sqlite = sqlite_store().await;
+    let _sim = imported(61, &sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let original = everything(&sqlite).await;
+
+    let from_sqlite = dir.path().join("sqlite.backup");
+    let written = backup::backup(&sqlite, &collections(), &from_sqlite)
+        .await
+        .unwrap();
+    assert_eq!(written.documents, original.len() as u64);
+    let loaded = backup::restore(&mongo, &collections(), &from_sqlite, false)
+        .await
+        .unwrap();
+    assert_eq!(loaded, written);
+    assert_eq!(everything(&mongo).await, original, "SQLite to MongoDB");
+
+    let from_mongo = dir.path().join("mongo.backup");
+    backup::backup(&mongo, &collections(), &from_mongo)
+        .await
+        .unwrap();
+    let again = sqlite_store().await;
+    backup::restore(&again, &collections(), &from_mongo, false)
+        .await
+        .unwrap();
+    assert_eq!(everything(&again).await, original, "MongoDB to SQLite");
+}
+
+#[tokio::test]
+async fn a_damaged_truncated_or_foreign_file_is_refused_and_restores_nothing() {
+    let sqlite = sqlite_store().await;
+    let _sim = imported(62, &sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.backup");
+    backup::backup(&sqlite, &collections(), &good)
+        .await
+        .unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+
+    let truncated = dir.path().join("truncated.backup");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let mut edited_lines = lines(&good);
+    edited_lines[5] = edited_lines[5].replacen("\"id\":\"", "\"id\":\"x", 1);
+    let edited = dir.path().join("edited.backup");
+    write_lines(&edited, &edited_lines);
+    let mut short_lines = lines(&good);
+    short_lines.remove(short_lines.len() - 2);
+    let short = dir.path().join("short.backup");
+    write_lines(&short, &short_lines);
+    let foreign = dir.path().join("notes.txt");
+    std::fs::write(&foreign, "not a backup\n").unwrap();
+
+    let target = sqlite_store().await;
+    for (file, damaged) in [
+        (&truncated, true),
+        (&edited, true),
+        (&short, true),
+        (&foreign, false),
+    ] {
+        let refused = backup::restore(&target, &collections(), file, false).await;
+        match refused {
+            Err(BackupError::Damaged { .. }) if damaged => {}
+            Err(BackupError::NotABackup(_)) if !damaged => {}
+            other => panic!("{}: {other:?}", file.display()),
+        }
+        assert!(everything(&target).await.is_empty(), "{}", file.display());
+    }
+}
+
+/// The operator's path: `backup` on a running instance's data directory, `restore` into a new
+/// one, where the connection's token is still sealed, and opens with the same keys.
+#[tokio::test]
+async fn the_commands_back_up_a_live_instance_and_restore_it_only_into_an_empty_store() {
+    let sim = simulator(63).await;
+    let Some(app) = spawn_app_with(Mode::Embedded, |s| {
+        (s.notion.api_url, s.notion.rate) = (sim.url.clone(), 500.0);
+    })
+    .await
+    else {
+        return;
+    };
+    let token = SecretString::from(sim.token.clone());
+    let id = service::connect_with_token(&app.state, LOCAL_TENANT, token, Api::Notion)
+        .await
+        .unwrap()
+        .id;
+    eventually(Duration::from_secs(60), "the first import", || async {
+        let history = run::history(&app.state.store, &id, 10).await.unwrap();
+        let done = history.iter().any(|r| r.state == RunState::Completed);
+        done.then_some(())
+    })
+    .await;
+
+    let live = app.state.settings.storage.data_dir.clone();
+    let file = tempfile::tempdir().unwrap().keep().join("live.backup");
+    let file_arg = file.to_str().unwrap();
+    let wrote = run_binary(&live, &["backup", "--out", file_arg], "");
+    assert!(wrote.status.success(), "{wrote:?}");
+    assert!(String::from_utf8_lossy(&wrote.stdout).contains("documents"));
+    let text = lines(&file).join("\n");
+    assert!(text.contains(&id) && !text.contains(&sim.token), "sealed");
+
+    let fresh = tempfile::tempdir().unwrap();
+    let restored = run_binary(fresh.path(), &["restore", file_arg], "");
+    assert!(restored.status.success(), "{restored:?}");
+    let again = run_binary(fresh.path(), &["restore", file_arg], "");
+    assert_eq!(again.status.code(), Some(1));
+    let refusal = String::from_utf8_lossy(&again.stderr);
+    assert!(refusal.contains("not empty") && refusal.contains("--force"), "{refusal}");
+    let forced = run_binary(fresh.path(), &["restore", "--force", file_arg], "");
+    assert!(forced.status.success(), "{forced:?}");
+
+    let path = fresh.path().join("notion-graph.sqlite");
+    let store: Store = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+    let backed_up: usize = lines(&file).len() - 2;
+    assert_eq!(everything(&store).await.len(), backed_up);
+    let kept = connection::get(&store, &id).await.unwrap().expect("restored");
+    let opened = kept.access_token(&app.state.keys).unwrap();
+    assert_eq!(opened.expose_secret(), sim.token, "sealed, and opens with the keys");
+    app.stop().await;
+}
