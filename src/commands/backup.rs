@@ -25,7 +25,11 @@ pub async fn restore(settings: Settings, file: &Path, force: bool) -> CommandRes
 
 /// "1234 documents (entities 1000, edges 200, ...)", largest collections first.
 fn describe(summary: &Summary) -> String {
-    let mut sizes: Vec<_> = summary.collections.iter().filter(|(_, n)| **n > 0).collect();
+    let mut sizes: Vec<_> = summary
+        .collections
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .collect();
     sizes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let sizes: Vec<String> = sizes.iter().map(|(c, n)| format!("{c} {n}")).collect();
     format!("{} documents ({})", summary.documents, sizes.join(", "))

@@ -169,7 +169,10 @@ async fn the_commands_back_up_a_live_instance_and_restore_it_only_into_an_empty_
     let again = run_binary(fresh.path(), &["restore", file_arg], "");
     assert_eq!(again.status.code(), Some(1));
     let refusal = String::from_utf8_lossy(&again.stderr);
-    assert!(refusal.contains("not empty") && refusal.contains("--force"), "{refusal}");
+    assert!(
+        refusal.contains("not empty") && refusal.contains("--force"),
+        "{refusal}"
+    );
     let forced = run_binary(fresh.path(), &["restore", "--force", file_arg], "");
     assert!(forced.status.success(), "{forced:?}");
 
@@ -177,8 +180,15 @@ async fn the_commands_back_up_a_live_instance_and_restore_it_only_into_an_empty_
     let store: Store = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
     let backed_up: usize = lines(&file).len() - 2;
     assert_eq!(everything(&store).await.len(), backed_up);
-    let kept = connection::get(&store, &id).await.unwrap().expect("restored");
+    let kept = connection::get(&store, &id)
+        .await
+        .unwrap()
+        .expect("restored");
     let opened = kept.access_token(&app.state.keys).unwrap();
-    assert_eq!(opened.expose_secret(), sim.token, "sealed, and opens with the keys");
+    assert_eq!(
+        opened.expose_secret(),
+        sim.token,
+        "sealed, and opens with the keys"
+    );
     app.stop().await;
 }

@@ -172,7 +172,11 @@ pub async fn restore(
 ) -> Result<Summary, BackupError> {
     let summary = verify(file)?;
     let known = |name: &str| collections.iter().find(|c| c.name == name).copied();
-    if let Some(unknown) = summary.collections.keys().find(|name| known(name).is_none()) {
+    if let Some(unknown) = summary
+        .collections
+        .keys()
+        .find(|name| known(name).is_none())
+    {
         return Err(BackupError::UnknownCollection(unknown.clone()));
     }
     if !force {
@@ -242,7 +246,9 @@ pub fn verify(file: &Path) -> Result<Summary, BackupError> {
             }
         })?;
         match line {
-            Line::Header { format, version, .. } if first => {
+            Line::Header {
+                format, version, ..
+            } if first => {
                 if format != FORMAT || version != VERSION {
                     return Err(BackupError::NotABackup(file.to_owned()));
                 }
