@@ -179,6 +179,19 @@ codes! {
     /// An oEmbed format other than `json` (oEmbed 1.0 answers it 501).
     UnsupportedFormat = "unsupported_format", NOT_IMPLEMENTED;
 
+    // Plans and billing.
+    /// The account's plan does not allow this; `limit` names the limit, `plan` the current
+    /// plan and `upgrade_to` the first plan that lifts it (`null` when none does).
+    PlanLimit = "plan_limit", PAYMENT_REQUIRED;
+    /// No plan has this name, or it cannot be bought (it has no Stripe price).
+    UnknownPlan = "unknown_plan", BAD_REQUEST;
+    /// Billing is off on this instance (no Stripe key): plans are set by an admin.
+    BillingDisabled = "billing_disabled", NOT_FOUND;
+    /// A webhook's signature is missing, does not match the body, or is too old.
+    InvalidSignature = "invalid_signature", BAD_REQUEST;
+    /// Stripe failed, answered unexpectedly or could not be reached; retrying later may help.
+    StripeUnavailable = "stripe_unavailable", BAD_GATEWAY;
+
     // The command line.
     /// A setting (file, environment variable or flag) is not valid; the message names its key.
     InvalidSetting = "invalid_setting", BAD_REQUEST;

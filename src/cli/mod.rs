@@ -94,6 +94,13 @@ pub enum AdminCommand {
         #[arg(value_name = "EMAIL")]
         email: String,
     },
+    /// Give an account a plan by hand, whatever its subscription says (`default` clears it).
+    SetPlan {
+        #[arg(value_name = "EMAIL")]
+        email: String,
+        #[arg(value_name = "PLAN")]
+        plan: String,
+    },
 }
 
 #[derive(Debug, Args)]

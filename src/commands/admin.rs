@@ -1,4 +1,5 @@
-//! `admin create-user` and `admin grant`: how the operator makes the first admin.
+//! `admin create-user` and `admin grant`: how the operator makes the first admin;
+//! `admin set-plan`: a plan given by hand (billing off, or a complimentary account).
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -40,6 +41,12 @@ pub async fn admin(settings: Settings, command: AdminCommand) -> CommandResult {
         AdminCommand::Grant { email } => {
             let user = service::grant_admin(&state, &email).await?;
             println!("{} is now an admin", user.email);
+        }
+        AdminCommand::SetPlan { email, plan } => {
+            match modules::payments::service::set_plan(&state, &email, &plan).await? {
+                Some(plan) => println!("{email} is now on the {plan} plan"),
+                None => println!("{email} is back on the plan its subscription gives"),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -97,6 +97,8 @@ impl Layers {
             security: layers.section()?,
             graph: layers.section()?,
             accounts: layers.section()?,
+            billing: layers.section()?,
+            analytics: layers.section()?,
         };
         match layers.table.keys().next() {
             None => Ok(settings),

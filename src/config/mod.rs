@@ -7,6 +7,7 @@
 //! flat and unchanged (`job_max_attempts`, `NOTION_GRAPH_JOB_MAX_ATTEMPTS`): each field's serde
 //! name is its key.
 
+mod billing;
 mod layers;
 mod values;
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use billing::{AnalyticsSettings, BillingSettings, Limit, Plan, default_plans};
 use values::{list, parsed, parsed_option};
 
 /// Where the values of a running instance come from; see the README for each key.
@@ -29,6 +31,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub graph: GraphSettings,
     pub accounts: AccountSettings,
+    pub billing: BillingSettings,
+    pub analytics: AnalyticsSettings,
 }
 
 /// How this process serves HTTP, and logs.
@@ -411,6 +415,7 @@ impl Settings {
         }
         let accounts = &self.accounts;
         accounts.validate_mail()?;
+        self.billing.validate()?;
         if accounts.session_idle_secs == 0
             || accounts.session_absolute_secs < accounts.session_idle_secs
         {

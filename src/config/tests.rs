@@ -252,6 +252,8 @@ fn the_readme_documents_every_key_and_no_other() {
         keys_of::<SecuritySettings>(),
         keys_of::<GraphSettings>(),
         keys_of::<AccountSettings>(),
+        keys_of::<super::BillingSettings>(),
+        keys_of::<super::AnalyticsSettings>(),
     ]
     .concat()
     .into_iter()

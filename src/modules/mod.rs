@@ -75,6 +75,7 @@ modules! {
     sync,
     graph,
     embed,
+    payments,
     dashboard,
     export,
     assistant,

@@ -16,6 +16,9 @@ use tempfile::TempDir;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 
+/// The default plan of test instances (see [`test_settings`]).
+pub const SUITE_PLAN: &str = "team";
+
 /// The address of a service `scripts/test` started, or `None` (with a notice) to skip.
 pub fn service(variable: &str) -> Option<String> {
     match std::env::var(variable) {
@@ -72,6 +75,9 @@ pub fn test_settings(mode: Mode, data_dir: &Path) -> Option<Settings> {
     settings.sync.lease_ms = 5000;
     settings.security.admin_token = Some(SecretString::from(ADMIN_TOKEN));
     settings.security.encryption_keys = Some(SecretString::from(TEST_KEYS));
+    // The suite tests features, not plans: it runs on the most generous default plan, and the
+    // billing tests (tests/api/billing*.rs) set `free` to test each limit.
+    settings.billing.default_plan = SUITE_PLAN.into();
     Some(settings)
 }
 
@@ -292,6 +298,7 @@ impl Process {
             .env("NOTION_GRAPH_JOB_BACKOFF_MS", "20")
             .env("NOTION_GRAPH_SYNC_LEASE_MS", "5000")
             .env("NOTION_GRAPH_ENCRYPTION_KEYS", TEST_KEYS)
+            .env("NOTION_GRAPH_DEFAULT_PLAN", SUITE_PLAN)
             .env("RUST_LOG", "warn")
             .env_remove("MONGODB_URI")
             .env_remove("REDIS_URL")

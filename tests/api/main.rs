@@ -3,6 +3,10 @@
 
 mod accounts;
 mod backup;
+mod billing;
+mod billing_localstripe;
+mod billing_report;
+mod billing_stripe;
 mod browser;
 mod cache_contract;
 mod command_line;
@@ -25,6 +29,7 @@ mod notion_signin;
 mod shares;
 mod shutdown;
 mod storage_contract;
+mod stripe_fake;
 mod sync_import;
 mod sync_jobs;
 mod sync_upgrade;

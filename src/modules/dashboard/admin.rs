@@ -30,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The signed-in admin, or the 404 page for anyone else.
-fn admin(user: AuthUser) -> Result<AuthUser, PageError> {
+pub(super) fn admin(user: AuthUser) -> Result<AuthUser, PageError> {
     match user.is_admin() {
         true => Ok(user),
         false => Err(AppError::not_found("no page here").into()),

@@ -12,7 +12,8 @@ pub static FILES: StaticFiles = crate::static_files!(
         "theme.js",
         "progress.js",
         "graph.js",
-        "copy.js"
+        "copy.js",
+        "billing.js"
     ]
 );
 

@@ -5,11 +5,13 @@
 //! - `view`: the layout's model, flash messages, the pages' CSP and error pages.
 //! - `accounts`: sign up, sign in and out, email confirmation, password reset.
 //! - `account`: the signed-in user's account page (profile, password, sessions, API keys).
-//! - `admin`: accounts, dead letters and the audit log, for admins.
+//! - `admin`: accounts, dead letters and the audit log, for admins; `admin_billing`: the
+//!   billing report with its chart.
 //! - `workspaces`: home, connecting a workspace (token, Notion, the sample), a workspace's
 //!   page (progress, history, sync now, pause, disconnect).
 //! - `graph`: a workspace's graph page (the viewer beside its side panel).
 //! - `shares`: a workspace's share links (create, copy, preview, revoke).
+//! - `billing`: the plan, its limits with the plan that lifts each, Checkout, the portal.
 //! - `assets`: the static files, content-hashed.
 //!
 //! Page routes are HTML, not part of the OpenAPI document. Forms work without script; a
@@ -19,7 +21,9 @@
 mod account;
 mod accounts;
 mod admin;
+mod admin_billing;
 mod assets;
+mod billing;
 pub mod demo;
 mod graph;
 mod shares;
@@ -64,6 +68,8 @@ fn configure(cfg: &mut web::ServiceConfig) {
     workspaces::configure(cfg);
     graph::configure(cfg);
     shares::configure(cfg);
+    billing::configure(cfg);
+    admin_billing::configure(cfg);
 }
 
 /// A form that does not parse (a field missing or of the wrong type) answers with a page.

@@ -26,6 +26,9 @@ pub enum EmbedError {
     InvalidPreset(FieldError),
     #[error("`expires_at`: {0}")]
     InvalidExpiry(String),
+    /// Refused by the owner's plan (a `plan_limit` problem naming the plan that allows it).
+    #[error("{0}")]
+    Plan(Box<AppError>),
     #[error(transparent)]
     Graph(#[from] GraphError),
     #[error(transparent)]
@@ -40,6 +43,7 @@ impl From<EmbedError> for AppError {
     fn from(error: EmbedError) -> Self {
         let detail = error.to_string();
         let (code, field) = match error {
+            EmbedError::Plan(e) => return *e,
             EmbedError::Graph(e) => return e.into(),
             EmbedError::Store(e) => return e.into(),
             EmbedError::Crypto(e) => return e.into(),
@@ -81,6 +85,9 @@ pub async fn create(
     let name = checked_name(&new.name)?;
     let expires_at = new.expires_at.as_deref().map(expiry).transpose()?;
     check_preset(state, &connection.id, &new.preset).await?;
+    if !new.preset.hide_titles {
+        allow_private(state, &connection.tenant).await?;
+    }
     let id = format!("shr_{}", ulid::Ulid::generate());
     let token = random();
     let now = now_ms();
@@ -104,6 +111,13 @@ pub async fn create(
     shares(&state.store).insert(&id, &share).await?;
     apply_pin(state, &id, &share).await?;
     view(state, &id, &share)
+}
+
+/// Refuses another link showing titles when the owner's plan allows no more.
+async fn allow_private(state: &AppState, tenant: &str) -> Result<(), EmbedError> {
+    crate::modules::payments::service::allow_private_share(state, tenant)
+        .await
+        .map_err(|e| EmbedError::Plan(Box::new(e)))
 }
 
 /// A workspace's share links, newest first.
@@ -133,6 +147,9 @@ pub async fn update(
     }
     if let Some(preset) = change.preset {
         check_preset(state, &share.workspace, &preset).await?;
+        if share.preset.hide_titles && !preset.hide_titles {
+            allow_private(state, &share.tenant).await?;
+        }
         share.preset = preset;
     }
     share.updated_at = now_ms();

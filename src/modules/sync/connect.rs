@@ -21,6 +21,7 @@ use crate::modules::notion::{
     ClientConfig, Credentials, NotionClient, NotionError, OAuthApp, OAuthSession, TokenGrant,
     TokenStore, Tokens,
 };
+use crate::modules::payments;
 use crate::state::AppState;
 use crate::storage::{Store, Typed};
 
@@ -81,6 +82,9 @@ pub async fn connect_with_token(
     {
         return Err(SyncError::ConnectedElsewhere);
     }
+    if existing.as_ref().is_none_or(|c| c.tenant != owner) {
+        allow_another_workspace(state, owner).await?;
+    }
     let workspace = bot.bot.unwrap_or_default();
     let mut connection = existing.unwrap_or_else(|| {
         let mut fresh = new_connection(state, owner, &bot.id);
@@ -99,6 +103,16 @@ pub async fn connect_with_token(
         .upsert(&connection.id, &connection)
         .await?;
     Ok(connection)
+}
+
+/// Refuses a new workspace for `owner` when its plan allows no more (reconnecting one it has
+/// is always allowed).
+async fn allow_another_workspace(state: &AppState, owner: &str) -> Result<(), SyncError> {
+    let connected = connection::of_tenant(&state.store, owner).await?.len() as u64;
+    let entitlements = payments::entitlements(state, owner).await?;
+    entitlements
+        .allow_workspace(connected)
+        .map_err(|e| SyncError::Plan(Box::new(e)))
 }
 
 /// The public integration of Sign in with Notion, when configured.
@@ -131,6 +145,9 @@ pub async fn connect_with_grant(
             found => found,
         },
     };
+    if existing.as_ref().is_none_or(|c| c.tenant != owner) {
+        allow_another_workspace(state, owner).await?;
+    }
     let mut connection = existing.unwrap_or_else(|| {
         let mut fresh = new_connection(state, owner, &grant.bot_id);
         fresh.workspace_id = grant.workspace_id.clone();
@@ -185,6 +202,7 @@ pub(super) fn new_connection(state: &AppState, owner: &str, id: &str) -> Connect
         last_reconciled_at: None,
         next_sync_at: Some(now_ms()),
         api: Api::Notion,
+        page_limit_reached: None,
     }
 }
 

@@ -36,6 +36,10 @@ pub struct ImportReport {
     /// an incremental sync or a re-read, the links written.
     pub edges: u64,
     pub unshared: u64,
+    /// The plan's pages per workspace, when the run stopped there: what it reached is stored
+    /// (a partial graph), the rest is left until the limit is lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_limit: Option<u64>,
 }
 
 impl ImportReport {
@@ -143,6 +147,11 @@ impl Importer {
 
     pub fn progress(&self) -> Arc<Progress> {
         self.progress.clone()
+    }
+
+    /// Holds the connection to at most `cap` entities (the plan's pages per workspace).
+    pub fn limit_entities(&self, cap: u64) {
+        self.ledger().cap = Some(cap);
     }
 
     /// A discovered entity has been read (stored, found unreadable, or found unchanged):
@@ -262,7 +271,10 @@ impl Importer {
         }
         self.progress.enter(Phase::Finishing);
         self.resolve_synced().await?;
-        Ok(self.ledger().report.clone())
+        let ledger = self.ledger();
+        let mut report = ledger.report.clone();
+        report.page_limit = ledger.cap.filter(|_| ledger.capped);
+        Ok(report)
     }
 
     /// How many tasks to keep under way: by Little's law, enough to cover the rate for as

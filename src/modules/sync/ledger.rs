@@ -43,6 +43,13 @@ pub(super) struct Ledger {
     /// Reads of link targets held back, by id, until something else brings the page.
     pub awaiting: HashMap<String, Task>,
     pub report: ImportReport,
+    /// The most entities the connection may hold (its plan's pages per workspace): past it,
+    /// new ids are not claimed, and the run ends with what it has.
+    pub cap: Option<u64>,
+    /// New ids claimed (stored ones read again are not new).
+    new_claims: u64,
+    /// A claim was refused at the cap.
+    pub capped: bool,
 }
 
 impl Ledger {
@@ -59,6 +66,9 @@ impl Ledger {
             references: Vec::new(),
             awaiting: HashMap::new(),
             report: ImportReport::default(),
+            cap: None,
+            new_claims: 0,
+            capped: false,
         }
     }
 
@@ -79,8 +89,18 @@ impl Ledger {
 
     /// True the first time this run meets `id`, unless it was stored before the run: each
     /// entity is read once per run, and only what is new is followed.
+    /// At the cap, nothing new is claimed (and the run is marked `capped`).
     pub fn claim(&mut self, id: &str) -> bool {
-        !self.stored.contains(id) && self.claimed.insert(id.to_owned())
+        if self.stored.contains(id) || self.claimed.contains(id) {
+            return false;
+        }
+        let held = self.stored.len() as u64 + self.new_claims;
+        if self.cap.is_some_and(|cap| held >= cap) {
+            self.capped = true;
+            return false;
+        }
+        self.new_claims += 1;
+        self.claimed.insert(id.to_owned())
     }
 
     /// True the first time this run decides to read a stored entity again.
@@ -181,5 +201,20 @@ mod tests {
             None,
             "a container of a read this run did not open only adds"
         );
+    }
+
+    #[test]
+    fn at_the_cap_nothing_new_is_claimed_and_the_run_says_so() {
+        let mut ledger = Ledger::new(Mode::Full { first: true });
+        ledger.cap = Some(2);
+        assert!(ledger.claim("a") && !ledger.claim("a") && ledger.claim("b"));
+        assert!(!ledger.capped, "a repeat is no new claim");
+        assert!(!ledger.claim("c") && ledger.capped);
+        let mut incremental = Ledger::new(Mode::Full { first: false });
+        let stored = Entity::blank("c", "old", super::super::EntityKind::Page).read();
+        incremental.begin_incremental(vec![stored]);
+        incremental.cap = Some(2);
+        assert!(incremental.claim_again("old"), "stored ones are read again");
+        assert!(incremental.claim("new") && !incremental.claim("newer"));
     }
 }

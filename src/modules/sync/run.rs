@@ -114,9 +114,12 @@ pub async fn begin(
             .await?;
         return Ok((id, RunKind::Full));
     }
-    let kind = match connection.last_sync_started_at {
-        Some(_) => RunKind::Incremental,
-        None => RunKind::Full,
+    let kind = match (
+        connection.last_sync_started_at,
+        connection.page_limit_reached,
+    ) {
+        (Some(_), None) => RunKind::Incremental,
+        _ => RunKind::Full,
     };
     Ok((start(store, connection, kind, holder, started).await?, kind))
 }

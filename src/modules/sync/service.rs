@@ -19,6 +19,7 @@ use super::run::{self, Checkpoint, RunKind, RunState};
 use crate::error::{AppError, Code};
 use crate::modules::auth::AuthUser;
 use crate::modules::notion::NotionError;
+use crate::modules::payments;
 use crate::state::AppState;
 use crate::storage::Filter;
 
@@ -44,6 +45,9 @@ pub enum SyncError {
         "this instance serves no sample workspace: run it embedded (no MongoDB or Redis) or with `serve --demo`"
     )]
     NoSample,
+    /// Refused by the account's plan (a `plan_limit` problem naming the plan that allows it).
+    #[error("{0}")]
+    Plan(Box<AppError>),
     #[error(transparent)]
     Notion(#[from] NotionError),
     #[error(transparent)]
@@ -63,6 +67,7 @@ impl From<SyncError> for AppError {
                 AppError::new(Code::WorkspaceConnectedElsewhere, error.to_string())
             }
             SyncError::NoSample => AppError::new(Code::SampleUnavailable, error.to_string()),
+            SyncError::Plan(error) => *error,
             SyncError::Notion(error) => error.into(),
             SyncError::Other(error) => AppError::Internal(error),
         }
@@ -238,6 +243,12 @@ async fn sync_leased(
     let started = now_ms();
     let (run_id, kind) = run::begin(&state.store, &connection, &state.instance, started).await?;
     let importer = importer_for(state, &connection, &run_id, kind)?;
+    let plan = payments::entitlements(state, &connection.tenant)
+        .await?
+        .plan;
+    if let Some(cap) = plan.pages_per_workspace.0 {
+        importer.limit_entities(cap);
+    }
     watch(importer.progress());
     let since = connection
         .last_sync_started_at
@@ -278,11 +289,17 @@ async fn sync_leased(
                     c.last_sync_at = Some(now_ms());
                     c.last_sync_started_at = Some(started);
                     c.last_calls = Some(progress.calls);
+                    c.page_limit_reached = report.page_limit;
                     if reconcile {
                         c.last_reconciled_at = Some(started);
                     }
-                    c.next_sync_at =
-                        Some(now_ms() + i64::from(c.settings.interval_minutes) * 60_000);
+                    // A plan's shortest interval holds even for a setting chosen under a
+                    // better plan: the setting is kept, the schedule waits longer.
+                    let minutes = c
+                        .settings
+                        .interval_minutes
+                        .max(plan.min_sync_interval_minutes);
+                    c.next_sync_at = Some(now_ms() + i64::from(minutes) * 60_000);
                     Some(())
                 })
                 .await?;

@@ -19,7 +19,7 @@ use crate::modules::auth::model::rfc3339;
 use crate::state::AppState;
 use crate::storage::{Filter, Query, delete_matching};
 
-/// Bounds of the sync interval a user may choose (billing will tie them to the plan).
+/// Bounds of the sync interval a user may choose; the plan may ask for a longer one.
 pub const MIN_INTERVAL_MINUTES: u32 = 15;
 pub const MAX_INTERVAL_MINUTES: u32 = 7 * 24 * 60;
 
@@ -42,6 +42,9 @@ pub struct WorkspaceView {
     pub next_sync_at: Option<String>,
     pub sync_interval_minutes: u32,
     pub paused: bool,
+    /// Set when the last sync stopped at the plan's pages per workspace (this many): the
+    /// graph shows what was imported; a plan with a higher limit imports the rest.
+    pub page_limit_reached: Option<u64>,
 }
 
 pub async fn view(state: &AppState, connection: Connection) -> Result<WorkspaceView, SyncError> {
@@ -61,6 +64,7 @@ pub async fn view(state: &AppState, connection: Connection) -> Result<WorkspaceV
             .map(rfc3339),
         sync_interval_minutes: connection.settings.interval_minutes,
         paused: connection.status == Status::Paused,
+        page_limit_reached: connection.page_limit_reached,
         notion_workspace_id: connection.workspace_id,
         status: connection.status,
         icon: connection.icon,
@@ -167,6 +171,9 @@ pub async fn update(
     update: WorkspaceUpdate,
 ) -> Result<WorkspaceView, SyncError> {
     check(&update)?;
+    if let Some(minutes) = update.sync_interval_minutes {
+        allow_interval(state, id, minutes).await?;
+    }
     let updated = connections(&state.store)
         .update(id, |c| {
             if let Some(name) = &update.name {
@@ -188,6 +195,17 @@ pub async fn update(
         .await?
         .ok_or_else(|| SyncError::UnknownConnection(id.to_owned()))?;
     view(state, updated.value).await
+}
+
+/// Refuses an interval shorter than the owner's plan allows.
+async fn allow_interval(state: &AppState, id: &str, minutes: u32) -> Result<(), SyncError> {
+    let connection = connection::get(&state.store, id)
+        .await?
+        .ok_or_else(|| SyncError::UnknownConnection(id.to_owned()))?;
+    let entitlements = crate::modules::payments::entitlements(state, &connection.tenant).await?;
+    entitlements
+        .allow_sync_interval(minutes)
+        .map_err(|e| SyncError::Plan(Box::new(e)))
 }
 
 /// The connection's runs, newest first.
