@@ -51,6 +51,9 @@ fn main() -> ExitCode {
             let user = cli.user.as_deref();
             return commands::exit(runtime.block_on(commands::graph(settings, user, command)));
         }
+        Command::Export(args) => {
+            return commands::exit(runtime.block_on(commands::export(settings, args)));
+        }
         Command::Share(command) => {
             return commands::exit(runtime.block_on(commands::share(settings, command)));
         }

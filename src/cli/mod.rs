@@ -65,6 +65,8 @@ pub enum Command {
     /// Graph snapshots of an imported workspace, and views of them as D3 JSON, GEXF or GraphML.
     #[command(subcommand)]
     Graph(GraphCommand),
+    /// Export a workspace to Markdown and JSON files (resumable: run it again after a stop).
+    Export(ExportArgs),
     /// Share links: the embeddable pages of a workspace's graph.
     #[command(subcommand)]
     Share(ShareCommand),
@@ -127,6 +129,23 @@ fn positive_rate(text: &str) -> Result<f64, String> {
             "`{text}` is not a positive number of requests per second"
         )),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The workspace (its id or name); may be left out when one workspace is imported.
+    #[arg(long, value_name = "W")]
+    pub workspace: Option<String>,
+    /// The folder to write: empty, or one an earlier export wrote (which it continues or
+    /// brings up to date).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// What to write, comma-separated: `markdown`, `json` (both by default).
+    #[arg(long, value_name = "FORMATS", default_value = "markdown,json")]
+    pub format: String,
+    /// Only pages edited at or after this RFC 3339 time (an incremental backup).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,10 +22,12 @@ use crate::state::AppState;
 
 mod admin;
 mod backup;
+mod export;
 mod graph;
 mod share;
 pub use admin::admin;
 pub use backup::{backup, restore};
+pub use export::export;
 pub use graph::graph;
 pub use share::share;
 

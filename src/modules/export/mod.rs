@@ -1,12 +1,28 @@
 //! Workspace export to Markdown and JSON, resumable.
 //!
 //! - [`markdown`]: Notion objects to Markdown with YAML front matter (pure).
-//! - [`names`]: titles to file names every file system accepts, unique and stable (pure).
+//! - [`names`] and [`layout`]: titles to file names every file system accepts, and the tree of
+//!   files a workspace becomes (pure).
+//! - [`content`]: the raw Notion content of each page, from a stored copy when unchanged.
+//! - [`files`]: atomic writes, the checkpoint a killed export resumes from, the final sweep.
+//! - [`run`]: one export into a folder; [`database`]: `_database.md` and `rows.csv`.
 
+pub mod content;
+pub mod database;
+pub mod files;
+pub mod layout;
 pub mod markdown;
 pub mod names;
+pub mod progress;
+pub mod run;
 
+use std::path::PathBuf;
+
+use crate::error::{AppError, Code};
 use crate::manifest::Module;
+
+pub use progress::{Progress, ProgressSnapshot};
+pub use run::{Report, Request, export};
 
 pub static MODULE: Module = Module {
     name: "export",
@@ -17,3 +33,27 @@ pub static MODULE: Module = Module {
     after_sync: None,
     on_workspace_removed: None,
 };
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(
+        "{0} is not empty and holds no export: choose an empty folder, or one an earlier export wrote"
+    )]
+    NotAnExportDir(PathBuf),
+    #[error("cannot write the export: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<ExportError> for AppError {
+    fn from(error: ExportError) -> Self {
+        match error {
+            ExportError::NotAnExportDir(_) => {
+                AppError::new(Code::InvalidArgument, error.to_string())
+            }
+            ExportError::Io(_) => AppError::Internal(error.into()),
+            ExportError::Other(error) => AppError::Internal(error),
+        }
+    }
+}

@@ -237,6 +237,37 @@ impl NotionClient {
         })
     }
 
+    /// A page object as Notion sent it, for a caller that keeps it whole (the export).
+    pub async fn page_json(&self, id: &str) -> Result<Value, NotionError> {
+        self.get(format!("/v1/pages/{id}"), "GET /v1/pages/{id}")
+            .await
+    }
+
+    /// A database object as Notion sent it.
+    pub async fn database_json(&self, id: &str) -> Result<Value, NotionError> {
+        self.get(format!("/v1/databases/{id}"), "GET /v1/databases/{id}")
+            .await
+    }
+
+    /// A data source object (with its schema) as Notion sent it.
+    pub async fn data_source_json(&self, id: &str) -> Result<Value, NotionError> {
+        self.get(
+            format!("/v1/data_sources/{id}"),
+            "GET /v1/data_sources/{id}",
+        )
+        .await
+    }
+
+    /// One level of children as Notion sent them.
+    pub fn block_children_json(&self, id: &str) -> BoxStream<'static, Result<Value, NotionError>> {
+        self.paginate(ListCall {
+            method: Method::GET,
+            path: format!("/v1/blocks/{id}/children"),
+            endpoint: "GET /v1/blocks/{id}/children",
+            body: Value::Null,
+        })
+    }
+
     /// The integration's bot user: a cheap check that a token works.
     pub async fn me(&self) -> Result<User, NotionError> {
         self.get("/v1/users/me".into(), "GET /v1/users/me").await

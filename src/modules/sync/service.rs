@@ -85,6 +85,15 @@ pub use super::connect::{ConnectionTokens, connect_with_grant, connect_with_toke
 /// How other modules read an import: entity by entity, edge by edge.
 pub use super::store::{for_each_edge, for_each_entity};
 
+/// A Notion client for `connection` that spends the connection's rate budget (shared with its
+/// syncs) with its credentials.
+pub fn notion_client(
+    state: &AppState,
+    connection: &Connection,
+) -> Result<crate::modules::notion::NotionClient, SyncError> {
+    client_for(state, connection)
+}
+
 /// How a sync ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {

@@ -40,6 +40,13 @@ impl Renderer<'_> {
             }
             previous_list = is_list;
             self.block(block, number, place, out);
+            if block.get("children_unreadable").and_then(Value::as_bool) == Some(true) {
+                push_line(
+                    out,
+                    place.prefix,
+                    "<!-- content not shared with the integration -->",
+                );
+            }
         }
     }
 

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::modules::notion::links::LinkKind;
 
 pub use blocks::icon_text;
-pub use properties::{cell_text, typed_properties};
+pub use properties::{cell_text, typed_properties, value as property_value};
 pub use rich_text::{destination, escape, notion_url, plain};
 
 /// Another page as the page being rendered sees it.

@@ -1,0 +1,169 @@
+//! `export`: a workspace to Markdown and JSON files, with a progress bar on a terminal.
+//! Ctrl-C (or a kill) stops it; running it again continues where it stopped.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::CommandResult;
+use crate::cli::ExportArgs;
+use crate::config::Settings;
+use crate::error::{AppError, Code};
+use crate::modules;
+use crate::modules::export::{self, Progress, ProgressSnapshot, Report, Request};
+use crate::modules::graph::service::resolve_workspace;
+use crate::modules::sync::connection;
+use crate::state::AppState;
+
+pub async fn export(settings: Settings, args: ExportArgs) -> CommandResult {
+    let (markdown, json) = formats(&args.format)?;
+    let since = args.since.as_deref().map(since).transpose()?;
+    let state = AppState::build(settings, modules::ALL).await?;
+    let workspace = resolve_workspace(&state, args.workspace.as_deref()).await?;
+    let connection = connection::get(&state.store, &workspace)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                Code::UnknownWorkspace,
+                format!("no workspace `{workspace}`"),
+            )
+        })?;
+    let request = Request {
+        connection,
+        out: args.out.clone(),
+        markdown,
+        json,
+        since,
+        earlier: None,
+    };
+    let progress = Arc::new(Progress::default());
+    let reporter = tokio::spawn(report(progress.clone()));
+    let outcome = tokio::select! {
+        outcome = export::export(&state, &request, progress.clone()) => Some(outcome),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    reporter.abort();
+    eprintln!();
+    let Some(outcome) = outcome else {
+        eprintln!("notion-graph: stopped; finished pages are kept, and the next run continues");
+        return Ok(ExitCode::from(130));
+    };
+    summarise(&args, &outcome?)
+}
+
+fn summarise(args: &ExportArgs, report: &Report) -> CommandResult {
+    println!(
+        "{}: {} pages, {} rows, {} databases ({} from stored copies, {} read from Notion, {} already done); {} files written ({} bytes), {} removed",
+        args.out.display(),
+        report.pages,
+        report.rows,
+        report.databases,
+        report.from_store,
+        report.from_notion,
+        report.resumed,
+        report.files_written,
+        report.bytes_written,
+        report.files_removed
+    );
+    if report.failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for failure in &report.failed {
+        eprintln!(
+            "failed: {} ({}): {}",
+            failure.title, failure.id, failure.error
+        );
+    }
+    eprintln!(
+        "notion-graph: {} pages failed (listed in manifest.json); run the export again to retry them",
+        report.failed.len()
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+/// `markdown,json` → which formats; anything else names what is accepted.
+fn formats(text: &str) -> Result<(bool, bool), AppError> {
+    let (mut markdown, mut json) = (false, false);
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part {
+            "markdown" | "md" => markdown = true,
+            "json" => json = true,
+            other => {
+                return Err(AppError::new(
+                    Code::InvalidArgument,
+                    format!(
+                        "--format `{other}` is not a format: use markdown, json or both (markdown,json)"
+                    ),
+                ));
+            }
+        }
+    }
+    if !(markdown || json) {
+        return Err(AppError::new(
+            Code::InvalidArgument,
+            "--format names no format: use markdown, json or both",
+        ));
+    }
+    Ok((markdown, json))
+}
+
+/// An RFC 3339 time, or a date (midnight UTC).
+fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    let parsed = chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        });
+    parsed.map_err(|_| {
+        AppError::new(
+            Code::InvalidArgument,
+            format!("--since `{text}` is not a time: use RFC 3339 (2025-01-31T12:00:00Z) or a date (2025-01-31)"),
+        )
+    })
+}
+
+/// A progress bar with ETA on a terminal, a plain line every few seconds otherwise (stderr).
+async fn report(progress: Arc<Progress>) {
+    let terminal = std::io::stderr().is_terminal();
+    let every = if terminal {
+        Duration::from_millis(250)
+    } else {
+        Duration::from_secs(5)
+    };
+    loop {
+        tokio::time::sleep(every).await;
+        let line = describe(&progress.snapshot());
+        let mut stderr = std::io::stderr();
+        let _ = if terminal {
+            write!(stderr, "\r\x1b[2K{line}")
+        } else {
+            writeln!(stderr, "{line}")
+        };
+        let _ = stderr.flush();
+    }
+}
+
+fn describe(now: &ProgressSnapshot) -> String {
+    let width = 30;
+    let filled = (now.done * width)
+        .checked_div(now.total)
+        .unwrap_or(0)
+        .min(width) as usize;
+    let eta = now
+        .eta_secs
+        .map(|s| format!(", ETA {}m{:02}s", s / 60, s % 60))
+        .unwrap_or_default();
+    format!(
+        "[{}{}] {}/{} exported, {} failed, {} files, {} bytes, {}s{eta}",
+        "#".repeat(filled),
+        "-".repeat(width as usize - filled),
+        now.done,
+        now.total,
+        now.failed,
+        now.files_written,
+        now.bytes_written,
+        now.elapsed_secs,
+    )
+}
