@@ -27,13 +27,11 @@ pub fn write_all(
         if node.entry.kind == NodeKind::Database {
             rows.entry(i).or_default();
         }
-        if let Some(parent) = node
+        let parent = node
             .parent
-            .filter(|p| plan.nodes[*p].entry.kind == NodeKind::Database)
-        {
-            if node.entry.kind == NodeKind::Row {
-                rows.entry(parent).or_default().push(i);
-            }
+            .filter(|p| plan.nodes[*p].entry.kind == NodeKind::Database);
+        if let (Some(parent), NodeKind::Row) = (parent, node.entry.kind) {
+            rows.entry(parent).or_default().push(i);
         }
     }
     let (mut written, mut bytes) = (0, 0);
