@@ -13,6 +13,7 @@ mod command_line;
 mod contract;
 mod dashboard;
 mod embed;
+mod export;
 mod graph;
 mod graph_api;
 mod graph_bin;

@@ -95,10 +95,57 @@ async fn fetch(client: &NotionClient, node: &Node) -> Result<Value, NotionError>
         }
         return Ok(json!({ "object": database, "data_sources": sources }));
     }
-    let page = without_request_id(client.page_json(id).await?);
+    let mut page = without_request_id(client.page_json(id).await?);
+    complete_properties(client, id, &mut page).await?;
     let blocks = tree(client, id.clone()).await?;
     Ok(json!({ "object": page, "blocks": blocks }))
 }
+
+/// Replaces every relation, title and rich-text value that Notion cut at 25 entries (its
+/// `has_more`) with the full list from the property endpoint.
+async fn complete_properties(
+    client: &NotionClient,
+    id: &str,
+    page: &mut Value,
+) -> Result<(), NotionError> {
+    let Some(properties) = page.get_mut("properties").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    for property in properties.values_mut() {
+        let kind = property["type"].as_str().unwrap_or_default().to_owned();
+        if !matches!(kind.as_str(), "relation" | "title" | "rich_text") || !is_cut(property, &kind)
+        {
+            continue;
+        }
+        let Some(property_id) = property["id"].as_str().map(str::to_owned) else {
+            continue;
+        };
+        let items: Vec<Value> = client
+            .page_property_json(id, &property_id)
+            .try_collect()
+            .await?;
+        let full: Vec<Value> = items.into_iter().map(|item| item[&kind].clone()).collect();
+        property[&kind] = Value::Array(full);
+        property["has_more"] = Value::Bool(false);
+    }
+    Ok(())
+}
+
+/// Notion says when it cut a relation, but cuts title and rich text at 25 mentions without a
+/// word: a value holding that many may hold more.
+fn is_cut(property: &Value, kind: &str) -> bool {
+    if property["has_more"].as_bool() == Some(true) {
+        return true;
+    }
+    let runs = property[kind]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    kind != "relation" && runs.iter().filter(|r| r["type"] == "mention").count() >= MENTION_CAP
+}
+
+/// How many mentions Notion returns in a title or rich-text value of a page object.
+const MENTION_CAP: usize = 25;
 
 /// A block's children, each with its own children in a `children` array; the content of a
 /// child page or database is its own export, not this one's.

@@ -96,9 +96,7 @@ pub async fn export(
         .collect();
     progress.begin(selected.len() as u64);
     let mut report = Report::default();
-    let concurrency = client
-        .as_ref()
-        .map_or(8, |c| sync::concurrency_for(c.rate()));
+    let concurrency = client.as_ref().map_or(8, |c| concurrency_for(c.rate()));
     let work = Work {
         plan: &plan,
         cache: &cache,
@@ -167,6 +165,13 @@ pub async fn export(
         Checkpoint::clear(out)?;
     }
     Ok(report)
+}
+
+/// Pages exported at once: each is a few calls one after another, so about one page per
+/// request a second keeps the budget busy; the bound keeps what a kill loses (the pages in
+/// flight are read again) small.
+fn concurrency_for(rate: f64) -> usize {
+    (rate.ceil() as usize).clamp(4, 64)
 }
 
 fn count_kind(report: &mut Report, kind: NodeKind) {

@@ -258,6 +258,22 @@ impl NotionClient {
         .await
     }
 
+    /// Every entry of a page property (the full list of one Notion cut at 25) as Notion sent
+    /// them.
+    pub fn page_property_json(
+        &self,
+        page: &str,
+        property: &str,
+    ) -> BoxStream<'static, Result<Value, NotionError>> {
+        let path = format!("/v1/pages/{page}/properties/{}", encode(property));
+        self.paginate(ListCall {
+            method: Method::GET,
+            path,
+            endpoint: "GET /v1/pages/{id}/properties/{property_id}",
+            body: Value::Null,
+        })
+    }
+
     /// One level of children as Notion sent them.
     pub fn block_children_json(&self, id: &str) -> BoxStream<'static, Result<Value, NotionError>> {
         self.paginate(ListCall {

@@ -20,6 +20,14 @@ pub fn typed_properties(properties: Option<&Value>, renderer: &mut Renderer<'_>)
                 renderer.found(LinkKind::Relation, id);
             }
         }
+        let kind = property
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if matches!(kind, "title" | "rich_text") {
+            // The value is plain text; the mentions and links in it are the page's links too.
+            let _ = renderer.rich_text(property.get(kind).unwrap_or(&Value::Null));
+        }
         typed.insert(name.clone(), value(property));
     }
     Value::Object(typed)

@@ -113,7 +113,9 @@ impl Renderer<'_> {
         match href {
             Some(path) => format!("[{text}]({path})"),
             None => {
-                let url = fallback.map_or_else(|| notion_url(id), str::to_owned);
+                // A relative Notion link (`/<id>`) means nothing outside Notion.
+                let absolute = fallback.filter(|f| f.starts_with("http"));
+                let url = absolute.map_or_else(|| notion_url(id), str::to_owned);
                 format!("[{text}]({})", destination(&url))
             }
         }
