@@ -11,7 +11,7 @@ PIDS=()
 
 # Versions are pinned so that every machine tests against the same servers.
 PY_PACKAGES=("SecantusDB==0.7.0b3" "pymongo==4.20.0" "localstripe==1.15.10" "aiosmtpd==1.4.6"
-  "playwright==1.65.2" "schemathesis==4.32.5")
+  "playwright==1.65.2" "schemathesis==4.32.5" "mcp==2.3.0")
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 

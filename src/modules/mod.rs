@@ -79,6 +79,7 @@ modules! {
     dashboard,
     export,
     assistant,
+    mcp,
 }
 
 /// A library the modules share (the Notion API client, models and link extraction), with no

@@ -24,6 +24,7 @@ mod helpers;
 mod http_platform;
 mod jobs;
 mod log_secrets;
+mod mcp;
 mod notion_client;
 mod notion_fixtures;
 mod notion_signin;

@@ -26,6 +26,8 @@ pub enum AuthError {
     InsufficientScope(String),
     #[error("this needs a signed-in browser session; API keys cannot do it")]
     SessionRequired,
+    #[error("send `Authorization: Bearer ng_...` with an API key (create one on /account)")]
+    ApiKeyRequired,
     #[error("missing or wrong `X-CSRF-Token` header: send the `csrf_token` from GET /api/v1/me")]
     CsrfFailed,
     #[error("cross-site requests may not change anything")]
@@ -76,7 +78,9 @@ impl From<AuthError> for AppError {
             E::EmailTaken => Code::EmailTaken,
             E::InvalidEmail(_) => Code::InvalidEmail,
             E::WeakPassword(_) => Code::WeakPassword,
-            E::NotSignedIn | E::BadApiKey | E::BadAdminToken => Code::Unauthorized,
+            E::NotSignedIn | E::ApiKeyRequired | E::BadApiKey | E::BadAdminToken => {
+                Code::Unauthorized
+            }
             E::SessionEnded => Code::SessionEnded,
             E::InsufficientScope(_) => Code::InsufficientScope,
             E::SessionRequired => Code::SessionRequired,

@@ -4,12 +4,13 @@
 //!   `Authorization: Bearer ng_...` (an API key, within its scopes). Cookie-authenticated
 //!   POST, PUT, PATCH and DELETE must carry the session's `X-CSRF-Token` (API keys are exempt:
 //!   a browser never sends them on its own).
+//! - [`ReadingApiKey`]: the user of an API key (any scope) at an endpoint that only reads.
 //! - [`AdminUser`]: an admin-role user, or the operator's admin token (automation). The
 //!   `/api/admin` scope is guarded once by [`admin_only`], which runs it for every route there.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use futures::future::LocalBoxFuture;
@@ -86,6 +87,26 @@ impl AuthUser {
     }
 }
 
+/// The user an API key belongs to, at an endpoint that only reads whatever its method says
+/// (the MCP endpoint takes every call as a POST): a read-scoped key is enough. Sessions are not
+/// accepted there, so no browser can be made to call it with its cookie.
+#[derive(Debug, Clone)]
+pub struct ReadingApiKey(pub AuthUser);
+
+impl FromRequest for ReadingApiKey {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = app_state(&request)?;
+            let secret = bearer(&request).ok_or(AuthError::ApiKeyRequired)?;
+            Ok(Self(by_api_key(state, &Method::GET, secret).await?))
+        })
+    }
+}
+
 pub(super) fn app_state(request: &HttpRequest) -> Result<&web::Data<AppState>, AuthError> {
     request
         .app_data::<web::Data<AppState>>()
@@ -105,7 +126,7 @@ fn bearer(request: &HttpRequest) -> Option<&str> {
 async fn authenticate(request: &HttpRequest, presented: &[u8]) -> Result<AuthUser, AuthError> {
     let state = app_state(request)?;
     if let Some(secret) = bearer(request) {
-        return by_api_key(state, request, secret).await;
+        return by_api_key(state, request.method(), secret).await;
     }
     match request.cookie(COOKIE) {
         Some(cookie) => by_session(state, request, cookie.value(), presented).await,
@@ -113,16 +134,17 @@ async fn authenticate(request: &HttpRequest, presented: &[u8]) -> Result<AuthUse
     }
 }
 
+/// The API key's user, if the key's scopes allow a request with `method`.
 async fn by_api_key(
     state: &AppState,
-    request: &HttpRequest,
+    method: &Method,
     secret: &str,
 ) -> Result<AuthUser, AuthError> {
     let (id, key) = api_keys::authenticate(&state.store, secret)
         .await?
         .ok_or(AuthError::BadApiKey)?;
-    if !key.allows(request.method()) {
-        return Err(AuthError::InsufficientScope(request.method().to_string()));
+    if !key.allows(method) {
+        return Err(AuthError::InsufficientScope(method.to_string()));
     }
     let user = users::get(&state.store, &key.user)
         .await?

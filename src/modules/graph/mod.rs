@@ -38,7 +38,7 @@ mod routes;
 pub mod service;
 pub mod snapshot;
 pub mod store;
-mod summary;
+pub mod summary;
 pub mod views;
 
 pub use bodies::{Bodies, Encoding};
