@@ -192,6 +192,18 @@ codes! {
     /// Stripe failed, answered unexpectedly or could not be reached; retrying later may help.
     StripeUnavailable = "stripe_unavailable", BAD_GATEWAY;
 
+    // The assistant.
+    /// No conversation has this id, or it is not the caller's.
+    UnknownConversation = "unknown_conversation", NOT_FOUND;
+    /// No assistant plan has this id, or it is not the caller's.
+    UnknownAssistantPlan = "unknown_assistant_plan", NOT_FOUND;
+    /// No assistant task has this id, or it is not the caller's.
+    UnknownTask = "unknown_task", NOT_FOUND;
+    /// The plan was confirmed or rejected already.
+    PlanDecided = "plan_decided", CONFLICT;
+    /// The task cannot be cancelled or undone in its state (running, undone already ...).
+    TaskState = "task_state", CONFLICT;
+
     // The command line.
     /// A setting (file, environment variable or flag) is not valid; the message names its key.
     InvalidSetting = "invalid_setting", BAD_REQUEST;

@@ -1,27 +1,58 @@
 //! The assistant: a chat that answers questions about a workspace from its graph and acts in
 //! Notion after the user confirms a plan, with undo.
 //!
-//! Understanding is offline and deterministic by default: [`grammar`] reads a message into a
-//! typed [`intent::Intent`], [`resolve`] finds the pages it names among the workspace's titles
-//! (a numbered question when two fit), and [`planner`] answers reads from the graph
-//! ([`answer`]) or proposes the steps of a [`plan`]. The plan is built from the user's words
-//! and the title index only, never from page contents.
+//! - Understanding is offline and deterministic: [`grammar`] reads a message into a typed
+//!   [`intent::Intent`], [`resolve`] finds the pages it names among the workspace's titles (a
+//!   numbered question when two fit), and [`planner`] answers reads from the graph
+//!   ([`answer`]) or proposes the checked steps of a [`plan`]. A plan is built from the user's
+//!   words and the title index only, never from page contents.
+//! - [`chat`] runs one turn of a conversation ([`service`] keeps conversations, [`store`]
+//!   persists them); [`tasks`] confirms and rejects plans and steers tasks; [`execute`] carries
+//!   a confirmed plan out through the workspace's Notion client ([`writes`] builds the request
+//!   bodies), each step recording its compensation, which [`undo`] applies.
+//! - `routes`: the API under `/api/v1/assistant`.
 
 pub mod answer;
+pub mod chat;
+pub mod execute;
 pub mod grammar;
 pub mod intent;
+pub mod model;
 pub mod plan;
 pub mod planner;
 pub mod resolve;
+mod routes;
+pub mod service;
+pub mod store;
+pub mod tasks;
+pub mod undo;
+pub mod views;
+pub mod writes;
 
-use crate::manifest::Module;
+use futures::FutureExt;
+use utoipa::OpenApi;
+
+use crate::jobs::JobType;
+use crate::manifest::{Access, Module, Mount, Routes};
+
+pub use store::{CONVERSATIONS, MESSAGES, PLANS, TASKS};
 
 pub static MODULE: Module = Module {
     name: "assistant",
-    collections: &[],
-    jobs: &[],
-    routes: &[],
+    collections: &[&CONVERSATIONS, &MESSAGES, &PLANS, &TASKS],
+    jobs: &[
+        JobType::of::<tasks::RunTask>(),
+        JobType::of::<tasks::UndoTask>(),
+    ],
+    routes: &[Routes {
+        mount: Mount::Api,
+        access: Access::SignedIn,
+        configure: routes::configure,
+        openapi: routes::Api::openapi,
+    }],
     housekeeping: None,
     after_sync: None,
-    on_workspace_removed: None,
+    on_workspace_removed: Some(|state, workspace| {
+        service::delete_workspace(state, workspace).boxed()
+    }),
 };

@@ -118,7 +118,8 @@ impl TitleIndex {
                 url: n.url.clone(),
                 kind: n.kind,
             });
-            if n.trashed || n.title.trim().is_empty() {
+            // A data source shares its database's title; the database stands for both.
+            if n.trashed || n.title.trim().is_empty() || n.kind == EntityKind::DataSource {
                 continue;
             }
             let folded = fold(&n.title);

@@ -304,6 +304,28 @@ impl NotionClient {
         .await
     }
 
+    /// `POST /v1/pages/{id}/move`: the page moves under the parent `body` names.
+    pub async fn move_page(&self, id: &str, body: &Value) -> Result<Page, NotionError> {
+        self.send_json(
+            Method::POST,
+            format!("/v1/pages/{id}/move"),
+            "POST /v1/pages/{id}/move",
+            body,
+        )
+        .await
+    }
+
+    /// `POST /v1/comments`: a comment on a page (the body names it); Notion answers the comment.
+    pub async fn create_comment(&self, body: &Value) -> Result<Value, NotionError> {
+        self.send_json(
+            Method::POST,
+            "/v1/comments".into(),
+            "POST /v1/comments",
+            body,
+        )
+        .await
+    }
+
     pub async fn append_children(
         &self,
         id: &str,

@@ -266,10 +266,8 @@ fn credentials(state: &AppState, connection: &Connection) -> Result<Credentials,
 }
 
 /// A client that spends the connection's budget with its credentials.
-pub(super) fn client_for(
-    state: &AppState,
-    connection: &Connection,
-) -> Result<NotionClient, SyncError> {
+/// The Notion client of a connection (its rate budget, breaker and credentials).
+pub fn client_for(state: &AppState, connection: &Connection) -> Result<NotionClient, SyncError> {
     let config = client_config(state, connection.api, connection.settings.rate)?;
     let client = NotionClient::new(
         config,

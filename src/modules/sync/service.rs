@@ -80,8 +80,9 @@ impl From<crate::storage::StoreError> for SyncError {
     }
 }
 
-use super::connect::client_for;
-pub use super::connect::{ConnectionTokens, connect_with_grant, connect_with_token, oauth_app};
+pub use super::connect::{
+    ConnectionTokens, client_for, connect_with_grant, connect_with_token, oauth_app,
+};
 /// How other modules read an import: entity by entity, edge by edge.
 pub use super::store::{for_each_edge, for_each_entity};
 

@@ -3,6 +3,7 @@
 //! request checks, the rate limit and fault injection to every `/v1` route.
 
 pub mod blocks;
+pub mod comments;
 pub mod control;
 pub mod databases;
 pub mod gate;
@@ -34,6 +35,8 @@ pub struct SimState {
     ws: RwLock<Workspace>,
     pub pager: Pager,
     pub tokens: Mutex<Tokens>,
+    /// Comments made through the API (they hold no links: the truth leaves them out).
+    pub comments: Mutex<Vec<comments::Comment>>,
     pub limits: Limits,
     pub counters: Counters,
     pub events: Option<UnboundedSender<Change>>,
@@ -55,6 +58,7 @@ impl SimState {
         Self {
             pager: Pager::new(ws.seed, config.short_page_fraction),
             tokens: Mutex::new(Tokens::new(ws.seed)),
+            comments: Mutex::default(),
             limits: Limits::new(config),
             counters: Counters::default(),
             events,
@@ -71,6 +75,10 @@ impl SimState {
 
     pub fn write(&self) -> RwLockWriteGuard<'_, Workspace> {
         self.ws.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn comments(&self) -> std::sync::MutexGuard<'_, Vec<comments::Comment>> {
+        self.comments.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn tokens(&self) -> std::sync::MutexGuard<'_, Tokens> {
@@ -99,6 +107,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(blocks::configure)
             .configure(databases::configure)
             .configure(write::configure)
+            .configure(comments::configure)
             .configure(users::configure)
             .configure(oauth::configure),
     )

@@ -1,5 +1,7 @@
 //! Notion's write endpoints: `POST /v1/pages`, `PATCH /v1/pages/{id}`,
-//! `PATCH /v1/blocks/{id}/children` (appends at the end) and `DELETE /v1/blocks/{id}`.
+//! `POST /v1/pages/{id}/move`, `PATCH /v1/blocks/{id}/children` (appends at the end) and
+//! `DELETE /v1/blocks/{id}`. Row properties are checked against the schema by name and type,
+//! as Notion does; values other than the title and relations are not kept.
 
 use actix_web::{HttpResponse, web};
 use serde_json::Value;
@@ -16,6 +18,7 @@ use crate::render::{list, with_request_id};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/pages", web::post().to(create_page))
         .route("/pages/{id}", web::patch().to(update_page))
+        .route("/pages/{id}/move", web::post().to(move_page))
         .route("/blocks/{id}/children", web::patch().to(append_children))
         .route("/blocks/{id}", web::delete().to(delete_block));
 }
@@ -89,6 +92,58 @@ fn relations(
     Ok(changes)
 }
 
+/// Refuses a property the row schema does not have, or a value of the wrong type.
+fn check_row_properties(properties: Option<&Value>) -> ApiResult<()> {
+    let Some(properties) = properties.and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (name, value) in properties {
+        let Some(def) = find_prop(name) else {
+            return Err(ApiError::validation(format!(
+                "{name} is not a property that exists."
+            )));
+        };
+        if matches!(def.kind, "button" | "place") || value.get(def.kind).is_none() {
+            return Err(ApiError::validation(format!(
+                "{name} is expected to be {}.",
+                def.kind
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /v1/pages/{id}/move` `{parent: {type: "page_id", page_id}}`.
+async fn move_page(
+    state: State,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, "page_id")?;
+    let body = json_body(&body)?;
+    let parent = body.get("parent").ok_or_else(|| {
+        ApiError::validation("body.parent should be defined, instead was `undefined`.")
+    })?;
+    let to = match parent.get("page_id").and_then(Value::as_str) {
+        Some(text) => parse_id(text)
+            .ok_or_else(|| ApiError::validation("body.parent.page_id should be a valid uuid."))?,
+        None => {
+            return Err(ApiError::validation(
+                "body.parent.page_id should be defined: the simulator moves pages under pages only.",
+            ));
+        }
+    };
+    let now = now_ms();
+    let mut ws = state.write();
+    let e = visible(&ws, id, &[Kind::Page], "page")?;
+    let p = visible(&ws, to, &[Kind::Page], "page")?;
+    let changes = ws.move_page(e, Some(p), now)?;
+    let value = page(&ws, e);
+    drop(ws);
+    state.emit(changes);
+    Ok(ok(with_request_id(value)))
+}
+
 async fn create_page(state: State, body: web::Bytes) -> ApiResult<HttpResponse> {
     let body = json_body(&body)?;
     let now = now_ms();
@@ -102,6 +157,9 @@ async fn create_page(state: State, body: web::Bytes) -> ApiResult<HttpResponse> 
         Some(children) => parse::blocks(&ws, children, 0)?,
         None => Vec::new(),
     };
+    if parent.is_some_and(|p| ws.entity(p).kind() != Kind::Page) {
+        check_row_properties(body.get("properties"))?;
+    }
     let title = title_of(body.get("properties")).unwrap_or_default();
     let (e, mut changes) = ws.create_page(parent, &title, now)?;
     changes.extend(relations(&mut ws, e, body.get("properties"), now)?);
