@@ -76,6 +76,7 @@ modules! {
     graph,
     embed,
     payments,
+    analytics,
     dashboard,
     export,
     assistant,

@@ -580,3 +580,47 @@ async fn the_nightly_reconciliation_catches_a_missed_webhook() {
         .version;
     assert_eq!(before, after, "a second run changes nothing");
 }
+
+#[tokio::test]
+async fn the_billing_pages_work_in_a_real_browser() {
+    let Some(browser) = crate::helpers::Browser::available() else {
+        return;
+    };
+    let stripe = FakeStripe::start().await;
+    let sim = crate::workspaces::simulator(85, 60).await;
+    let sim_url = sim.url.clone();
+    let app = billing_app(Mode::Embedded, &stripe.url, move |s| {
+        (s.notion.api_url, s.notion.rate) = (sim_url, 200.0);
+        s.billing.plans[0].pages_per_workspace = notion_graph::config::Limit::at(10);
+    })
+    .await
+    .unwrap();
+    let user = sign_up(&app, "browser-billing").await;
+    let workspace = crate::workspaces::connected(&app, &user, &sim).await;
+    assert_eq!(workspace["page_limit_reached"], 10, "{workspace}");
+
+    // What Stripe will hold once the card is taken, and the event that says so.
+    let customer = stripe.add_customer(&user.id);
+    let account = notion_graph::modules::payments::model::BillingAccount {
+        user: user.id.clone(),
+        customer: Some(customer.clone()),
+        manual_plan: None,
+        updated_at: 0,
+    };
+    let accounts = notion_graph::modules::payments::store::accounts(&app.state.store);
+    accounts.insert(&user.id, &account).await.unwrap();
+    stripe.set_subscription("sub_browser", &customer, PRO_PRICE, "active");
+    let payload = event(
+        "evt_browser",
+        "checkout.session.completed",
+        json!({"object": "checkout.session",
+        "customer": customer, "client_reference_id": user.id}),
+    );
+    let t = now();
+    let config = json!({
+        "base": app.address, "stripe": stripe.url, "email": user.email,
+        "password": crate::accounts::PASSWORD, "workspace": workspace["id"],
+        "webhook": {"payload": payload, "signature": format!("t={t},v1={}", sign(SECRET_NEW, t, &payload))},
+    });
+    browser.run("billing_pages.py", config).await;
+}

@@ -2,6 +2,7 @@
 //! binary where signals and crashes are involved, against the services `scripts/test` starts.
 
 mod accounts;
+mod analytics;
 mod assistant;
 mod backup;
 mod billing;

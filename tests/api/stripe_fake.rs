@@ -166,6 +166,12 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let path = request.path().to_owned();
+    if request.method() == "GET" && (path.starts_with("/checkout/") || path.starts_with("/portal/"))
+    {
+        // Stripe's hosted pages, where the browser is sent: a page saying where it is.
+        let body = format!("<!doctype html><title>Stripe</title><h1>Stripe stand-in: {path}</h1>");
+        return HttpResponse::Ok().content_type("text/html").body(body);
+    }
     let mut s = state.lock().unwrap();
     s.requests.push(Recorded {
         method: request.method().to_string(),

@@ -118,6 +118,11 @@ pub async fn finish(
                 Some("notion".into()),
             )
             .await;
+            crate::modules::analytics::track(
+                state,
+                &user.id,
+                crate::modules::analytics::Event::SignedIn,
+            );
             Some(start_session(state, user).await?)
         }
     };
@@ -199,5 +204,6 @@ async fn user_for(
         Some("notion".into()),
     )
     .await;
+    crate::modules::analytics::track(state, &user.id, crate::modules::analytics::Event::SignedUp);
     Ok(user)
 }

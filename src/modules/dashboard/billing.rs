@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::view::{Chrome, PageError, explain, page, refused};
+use super::view::{Chrome, PageError, allow_form_targets, explain, page, refused};
 use super::workspaces::readable;
 use super::{form_user, signed_in};
 use crate::error::AppError;
@@ -159,11 +159,28 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let user = signed_in(&request, user)?;
     let view = service::view(&state, user.id()).await?;
-    page(
+    let response = page(
         &request,
         StatusCode::OK,
         &billing_page(&request, &user, view),
-    )
+    )?;
+    Ok(allow_form_targets(response, &stripe_origins(&state)))
+}
+
+/// Where the billing forms may send the browser: Stripe's hosted pages, or the origin of the
+/// configured Stripe API when it is not Stripe's (a test's server).
+fn stripe_origins(state: &AppState) -> Vec<String> {
+    let mut origins = vec![
+        "https://checkout.stripe.com".to_owned(),
+        "https://billing.stripe.com".to_owned(),
+    ];
+    let base = url::Url::parse(&state.settings.billing.stripe_api_base).ok();
+    if let Some(origin) = base.map(|u| u.origin().ascii_serialization())
+        && origin != "https://api.stripe.com"
+    {
+        origins.push(origin);
+    }
+    origins
 }
 
 #[derive(Template)]
@@ -206,7 +223,8 @@ async fn refused_page(
     let view = service::view(state, user.id()).await?;
     let mut body = billing_page(request, user, view);
     body.error = Some(explain(&error));
-    refused(request, &error, &body)
+    let response = refused(request, &error, &body)?;
+    Ok(allow_form_targets(response, &stripe_origins(state)))
 }
 
 fn to_stripe(url: &str) -> HttpResponse {

@@ -161,6 +161,11 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let user = signed_in(&request, user)?;
     let connection = workspace_for(&state, &user, &id).await?;
+    crate::modules::analytics::track(
+        &state,
+        user.id(),
+        crate::modules::analytics::Event::GraphViewed,
+    );
     let graphs = graph::service(&state);
     let snapshot = graphs
         .current(&connection.id, None)

@@ -75,7 +75,12 @@ async fn embed_page(
 }
 
 async fn page_for(state: &AppState, token: &str) -> Result<String, EmbedError> {
-    let (_, share) = service::resolve(state, token).await?;
+    let (id, share) = service::resolve(state, token).await?;
+    crate::modules::analytics::track_share(
+        state,
+        &id,
+        crate::modules::analytics::Event::EmbedViewed,
+    );
     let graph = documents::document(state, &share, Document::Graph).await?;
     Ok(page::render(state, token, &share, &graph.meta)?)
 }

@@ -110,6 +110,11 @@ pub async fn create(
     };
     shares(&state.store).insert(&id, &share).await?;
     apply_pin(state, &id, &share).await?;
+    crate::modules::analytics::track(
+        state,
+        &share.tenant,
+        crate::modules::analytics::Event::ShareCreated,
+    );
     view(state, &id, &share)
 }
 

@@ -112,6 +112,15 @@ async fn finish(state: &AppState, ids: &[String], rebuilt: &Rebuilt) -> anyhow::
     })
     .await?;
     if !unchanged {
+        if let Some(connection) =
+            crate::modules::sync::connection::get(&state.store, &meta.workspace).await?
+        {
+            let built = crate::modules::analytics::Event::GraphBuilt {
+                nodes: meta.node_count,
+                links: meta.link_count,
+            };
+            crate::modules::analytics::track(state, &connection.tenant, built);
+        }
         let message = serde_json::json!({ "version": meta.version }).to_string();
         state
             .cache

@@ -28,10 +28,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// First month, `YYYY-MM` (default: eleven months before `to`).
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub from: Option<String>,
     /// Last month, `YYYY-MM` (default: this month).
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub to: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 

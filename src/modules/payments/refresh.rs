@@ -9,6 +9,7 @@ use super::model::{BillingAccount, Subscription};
 use super::objects::{self, with_grace};
 use super::store::{self, accounts, invoices, subscriptions};
 use super::stripe::Stripe;
+use crate::modules::analytics;
 use crate::modules::auth::users;
 use crate::modules::sync::now_ms;
 use crate::state::AppState;
@@ -107,7 +108,28 @@ async fn save_subscription(
     let grace = state.settings.billing.billing_grace_days;
     let stored = subscriptions(&state.store).get(id).await?.map(|r| r.value);
     let value = with_grace(fresh, stored.as_ref(), grace, now_ms());
-    save_if_changed(&subscriptions(&state.store), id, value).await
+    let event = transition(stored.as_ref(), &value);
+    let wrote = save_if_changed(&subscriptions(&state.store), id, value.clone()).await?;
+    if let Some(event) = event.filter(|_| wrote) {
+        analytics::track(state, &value.user, event);
+    }
+    Ok(wrote)
+}
+
+/// The analytics event of a subscription going from `before` to `after`, if it is one: it
+/// starts paying, changes plan while paying, or stops.
+fn transition(before: Option<&Subscription>, after: &Subscription) -> Option<analytics::Event> {
+    use super::entitlements::grants_plan;
+    let paying = |s: &Subscription| grants_plan(s.status, s.grace_end, now_ms());
+    let plan = after.plan.clone().unwrap_or_else(|| "unknown".into());
+    match (before.filter(|b| paying(b)), paying(after)) {
+        (None, true) => Some(analytics::Event::SubscriptionStarted { plan }),
+        (Some(b), true) if b.plan != after.plan => {
+            Some(analytics::Event::SubscriptionChanged { plan })
+        }
+        (Some(_), false) => Some(analytics::Event::SubscriptionCanceled { plan }),
+        _ => None,
+    }
 }
 
 /// Inserts or replaces `value` unless it is stored as it is already; true when it wrote.

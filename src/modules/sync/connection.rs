@@ -69,8 +69,8 @@ pub struct Connection {
     /// Which Notion it talks to; connections stored before samples existed are Notion's.
     #[serde(default)]
     pub api: Api,
-    /// The plan's pages per workspace, when the last sync stopped there: the next sync is a
-    /// full import, so that lifting the limit brings in the rest.
+    /// The plan's pages per workspace, when the last sync stopped there: once the plan allows
+    /// more, the next sync is a full import, so that lifting the limit brings in the rest.
     #[serde(default)]
     pub page_limit_reached: Option<u64>,
 }

@@ -97,12 +97,13 @@ pub async fn history(store: &Store, connection: &str, limit: usize) -> StoreResu
 }
 
 /// Resumes the connection's interrupted full import, or starts a run of the right kind: full
-/// the first time, incremental afterwards.
+/// the first time (or when `full`), incremental afterwards.
 pub async fn begin(
     store: &Store,
     connection: &Connection,
     holder: &str,
     started: i64,
+    full: bool,
 ) -> StoreResult<(String, RunKind)> {
     if let Some((id, _)) = interrupted(store, &connection.id).await? {
         runs(store)
@@ -114,11 +115,8 @@ pub async fn begin(
             .await?;
         return Ok((id, RunKind::Full));
     }
-    let kind = match (
-        connection.last_sync_started_at,
-        connection.page_limit_reached,
-    ) {
-        (Some(_), None) => RunKind::Incremental,
+    let kind = match connection.last_sync_started_at {
+        Some(_) if !full => RunKind::Incremental,
         _ => RunKind::Full,
     };
     Ok((start(store, connection, kind, holder, started).await?, kind))

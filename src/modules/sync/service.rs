@@ -16,6 +16,7 @@ use super::now_ms;
 use super::pending;
 use super::progress::{self, Progress};
 use super::run::{self, Checkpoint, RunKind, RunState};
+use crate::config::Limit;
 use crate::error::{AppError, Code};
 use crate::modules::auth::AuthUser;
 use crate::modules::notion::NotionError;
@@ -251,11 +252,17 @@ async fn sync_leased(
     stop: impl Future<Output = ()>,
 ) -> Result<Outcome, SyncError> {
     let started = now_ms();
-    let (run_id, kind) = run::begin(&state.store, &connection, &state.instance, started).await?;
-    let importer = importer_for(state, &connection, &run_id, kind)?;
     let plan = payments::entitlements(state, &connection.tenant)
         .await?
         .plan;
+    // An import stopped at the page limit is done again in full once the plan allows more:
+    // an incremental sync would only see what changed.
+    let lifted = connection
+        .page_limit_reached
+        .is_some_and(|reached| plan.pages_per_workspace.exceeds(Limit::at(reached)));
+    let (run_id, kind) =
+        run::begin(&state.store, &connection, &state.instance, started, lifted).await?;
+    let importer = importer_for(state, &connection, &run_id, kind)?;
     if let Some(cap) = plan.pages_per_workspace.0 {
         importer.limit_entities(cap);
     }
@@ -299,7 +306,12 @@ async fn sync_leased(
                     c.last_sync_at = Some(now_ms());
                     c.last_sync_started_at = Some(started);
                     c.last_calls = Some(progress.calls);
-                    c.page_limit_reached = report.page_limit;
+                    // A full import says whether the workspace is held at the limit; an
+                    // incremental one that added nothing new says nothing about it.
+                    c.page_limit_reached = match kind {
+                        RunKind::Full => report.page_limit,
+                        _ => report.page_limit.or(c.page_limit_reached),
+                    };
                     if reconcile {
                         c.last_reconciled_at = Some(started);
                     }
@@ -313,6 +325,12 @@ async fn sync_leased(
                     Some(())
                 })
                 .await?;
+            let completed = crate::modules::analytics::Event::SyncCompleted {
+                pages: report.entities,
+                links: report.edges,
+                duration_ms: u64::try_from(now_ms() - started).unwrap_or(0),
+            };
+            crate::modules::analytics::track(state, &connection.tenant, completed);
             Ok(Outcome::Done(kind, report))
         }
         Some(Err(error)) => {

@@ -112,6 +112,11 @@ async fn connect_to(
 ) -> Result<WorkspaceView, SyncError> {
     let connection = connect_with_token(state, owner, token, api).await?;
     queue_sync(state, &connection).await?;
+    crate::modules::analytics::track(
+        state,
+        owner,
+        crate::modules::analytics::Event::WorkspaceConnected,
+    );
     audit::record(
         &state.store,
         Action::WorkspaceConnected,

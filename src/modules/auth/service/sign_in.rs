@@ -68,6 +68,7 @@ pub async fn sign_up(
         None,
     )
     .await;
+    crate::modules::analytics::track(state, &user.id, crate::modules::analytics::Event::SignedUp);
     send_verification(state, &user).await?;
     start_session(state, user).await
 }
@@ -96,6 +97,11 @@ pub async fn log_in(
                 None,
             )
             .await;
+            crate::modules::analytics::track(
+                state,
+                &user.id,
+                crate::modules::analytics::Event::SignedIn,
+            );
             start_session(state, user).await
         }
         user => {
