@@ -204,6 +204,12 @@ codes! {
     /// The task cannot be cancelled or undone in its state (running, undone already ...).
     TaskState = "task_state", CONFLICT;
 
+    // Workspace exports.
+    /// The workspace has no export with this id, or it has expired.
+    UnknownExport = "unknown_export", NOT_FOUND;
+    /// The export is still running (or failed): there is nothing to download yet.
+    ExportNotReady = "export_not_ready", CONFLICT;
+
     // The command line.
     /// A setting (file, environment variable or flag) is not valid; the message names its key.
     InvalidSetting = "invalid_setting", BAD_REQUEST;

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 pub struct Metrics {
@@ -15,6 +16,9 @@ pub struct Metrics {
     jobs: IntGaugeVec,
     notion_calls: IntCounterVec,
     notion_latency: HistogramVec,
+    export_pages: IntCounterVec,
+    export_bytes: IntCounter,
+    export_runs: IntCounterVec,
 }
 
 impl Metrics {
@@ -55,12 +59,34 @@ impl Metrics {
             &["endpoint"],
         )
         .expect("valid metric");
+        let export_pages = IntCounterVec::new(
+            Opts::new(
+                "export_pages_total",
+                "Pages, rows and databases exported (exported) or listed in an export's report \
+                 after their retries (failed)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        let export_bytes = IntCounter::with_opts(Opts::new(
+            "export_bytes_total",
+            "Bytes of files exports wrote",
+        ))
+        .expect("valid metric");
+        let export_runs = IntCounterVec::new(
+            Opts::new("export_runs_total", "Exports by how they ended"),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(jobs.clone()),
             Box::new(notion_calls.clone()),
             Box::new(notion_latency.clone()),
+            Box::new(export_pages.clone()),
+            Box::new(export_bytes.clone()),
+            Box::new(export_runs.clone()),
         ] {
             registry
                 .register(collector)
@@ -73,6 +99,9 @@ impl Metrics {
             jobs,
             notion_calls,
             notion_latency,
+            export_pages,
+            export_bytes,
+            export_runs,
         }
     }
 
@@ -92,6 +121,19 @@ impl Metrics {
         self.notion_latency
             .with_label_values(&[endpoint])
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// One export ended (`completed` or `failed`) having exported `pages`, failed `failed`
+    /// and written `bytes`.
+    pub fn observe_export(&self, outcome: &str, pages: u64, failed: u64, bytes: u64) {
+        self.export_runs.with_label_values(&[outcome]).inc();
+        self.export_pages
+            .with_label_values(&["exported"])
+            .inc_by(pages);
+        self.export_pages
+            .with_label_values(&["failed"])
+            .inc_by(failed);
+        self.export_bytes.inc_by(bytes);
     }
 
     pub fn set_jobs(&self, queue: &str, state: &str, count: i64) {

@@ -11,7 +11,7 @@ use crate::cli::ExportArgs;
 use crate::config::Settings;
 use crate::error::{AppError, Code};
 use crate::modules;
-use crate::modules::export::{self, Progress, ProgressSnapshot, Report, Request};
+use crate::modules::export::{self, Progress, ProgressSnapshot, Report, Request, model};
 use crate::modules::graph::service::resolve_workspace;
 use crate::modules::sync::connection;
 use crate::state::AppState;
@@ -82,46 +82,14 @@ fn summarise(args: &ExportArgs, report: &Report) -> CommandResult {
     Ok(ExitCode::FAILURE)
 }
 
-/// `markdown,json` → which formats; anything else names what is accepted.
 fn formats(text: &str) -> Result<(bool, bool), AppError> {
-    let (mut markdown, mut json) = (false, false);
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match part {
-            "markdown" | "md" => markdown = true,
-            "json" => json = true,
-            other => {
-                return Err(AppError::new(
-                    Code::InvalidArgument,
-                    format!(
-                        "--format `{other}` is not a format: use markdown, json or both (markdown,json)"
-                    ),
-                ));
-            }
-        }
-    }
-    if !(markdown || json) {
-        return Err(AppError::new(
-            Code::InvalidArgument,
-            "--format names no format: use markdown, json or both",
-        ));
-    }
-    Ok((markdown, json))
+    model::parse_formats(text.split(','))
+        .map_err(|e| AppError::new(Code::InvalidArgument, format!("--format: {e}")))
 }
 
-/// An RFC 3339 time, or a date (midnight UTC).
 fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
-    let parsed = chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .or_else(|_| {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
-        });
-    parsed.map_err(|_| {
-        AppError::new(
-            Code::InvalidArgument,
-            format!("--since `{text}` is not a time: use RFC 3339 (2025-01-31T12:00:00Z) or a date (2025-01-31)"),
-        )
-    })
+    model::parse_since(text)
+        .map_err(|e| AppError::new(Code::InvalidArgument, format!("--since: {e}")))
 }
 
 /// A progress bar with ETA on a terminal, a plain line every few seconds otherwise (stderr).

@@ -314,3 +314,106 @@ async fn an_export_killed_mid_way_continues_to_the_same_files() {
     assert_export_equals_truth(&sim, &killed);
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn an_export_asked_for_through_the_api_reports_progress_and_downloads_as_a_zip() {
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+
+    use crate::accounts::sign_up;
+    use crate::helpers::{Mode, json};
+    use crate::workspaces::{app_for, connected, simulator};
+
+    for mode in Mode::ALL {
+        let sim = simulator(63, 80).await;
+        let Some(app) = app_for(mode, &sim).await else {
+            continue;
+        };
+        let owner = sign_up(&app, "exporter").await;
+        let workspace = connected(&app, &owner, &sim).await;
+        let base = format!(
+            "/api/v1/workspaces/{}/exports",
+            workspace["id"].as_str().unwrap()
+        );
+        let bad = owner
+            .send(&app, Method::POST, &base, &json!({ "formats": ["pdf"] }))
+            .await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let bad = json(bad).await;
+        assert_eq!(
+            (bad["code"].as_str(), bad["field"].as_str()),
+            (Some("invalid_value"), Some("formats"))
+        );
+        let bad = owner
+            .send(&app, Method::POST, &base, &json!({ "since": "yesterday" }))
+            .await;
+        assert_eq!(json(bad).await["field"], "since");
+
+        let queued = owner.send(&app, Method::POST, &base, &json!({})).await;
+        assert_eq!(queued.status(), StatusCode::ACCEPTED);
+        let location = queued.headers()["location"].to_str().unwrap().to_owned();
+        let queued = json(queued).await;
+        let early = owner.get(&app, &format!("{location}/download")).await;
+        if queued["state"] != "completed" && early.status() != StatusCode::OK {
+            assert_eq!(early.status(), StatusCode::CONFLICT);
+            assert_eq!(json(early).await["code"], "export_not_ready");
+        }
+        let done = eventually(Duration::from_secs(120), "the export", || async {
+            let view = json(owner.get(&app, &location).await).await;
+            (view["state"] == "completed" || view["state"] == "failed").then_some(view)
+        })
+        .await;
+        assert_eq!(done["state"], "completed", "{done}");
+        let expected = expected_ids(&sim).len() as u64;
+        assert_eq!(done["progress"]["total"].as_u64(), Some(expected), "{done}");
+        assert_eq!(done["progress"]["done"].as_u64(), Some(expected), "{done}");
+        assert_eq!(done["report"]["failed"], json!([]));
+
+        let zip = owner
+            .get(&app, done["download_url"].as_str().unwrap())
+            .await;
+        assert_eq!(zip.status(), StatusCode::OK);
+        assert_eq!(zip.headers()["content-type"], "application/zip");
+        let bytes = zip.bytes().await.unwrap();
+        assert_eq!(Some(bytes.len() as u64), done["zip_bytes"].as_u64());
+        let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let names: Vec<String> = archive
+            .file_names()
+            .map(|n| n.unwrap().into_owned())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.ends_with("/manifest.json")),
+            "{names:?}"
+        );
+        let json_files = names.iter().filter(|n| n.contains("/json/")).count() as u64;
+        assert_eq!(
+            json_files, expected,
+            "a raw object per page, row and database"
+        );
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.contains(".notion-graph-export") && !n.contains(".."))
+        );
+
+        let listed = json(owner.get(&app, &base).await).await;
+        assert_eq!(listed[0]["id"], done["id"]);
+        let stranger = sign_up(&app, "stranger").await;
+        let theirs = stranger.get(&app, &location).await;
+        assert_eq!(
+            theirs.status(),
+            StatusCode::NOT_FOUND,
+            "another tenant sees nothing"
+        );
+        let unknown = owner.get(&app, &format!("{base}/01unknown")).await;
+        assert_eq!(json(unknown).await["code"], "unknown_export");
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(
+            metrics.contains("notion_graph_export_runs_total{outcome=\"completed\"} 1"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("notion_graph_export_pages_total{outcome=\"exported\"}"));
+        app.stop().await;
+        sim.stop().await;
+    }
+}

@@ -6,32 +6,50 @@
 //! - [`content`]: the raw Notion content of each page, from a stored copy when unchanged.
 //! - [`files`]: atomic writes, the checkpoint a killed export resumes from, the final sweep.
 //! - [`run`]: one export into a folder; [`database`]: `_database.md` and `rows.csv`.
+//! - [`service`], [`jobs`] and `routes`: exports as jobs behind the API, zipped
+//!   ([`archive`]) for download, expiring after a week; [`model`]: what is stored of one.
 
+pub mod archive;
 pub mod content;
 pub mod database;
 pub mod files;
+pub mod jobs;
 pub mod layout;
 pub mod markdown;
+pub mod model;
 pub mod names;
 pub mod progress;
+mod routes;
 pub mod run;
+pub mod service;
 
 use std::path::PathBuf;
 
+use futures::FutureExt;
+use utoipa::OpenApi;
+
 use crate::error::{AppError, Code};
-use crate::manifest::Module;
+use crate::jobs::JobType;
+use crate::manifest::{Access, Module, Mount, Routes};
 
 pub use progress::{Progress, ProgressSnapshot};
 pub use run::{Report, Request, export};
 
 pub static MODULE: Module = Module {
     name: "export",
-    collections: &[],
-    jobs: &[],
-    routes: &[],
-    housekeeping: None,
+    collections: &[&model::EXPORTS],
+    jobs: &[JobType::of::<jobs::ExportWorkspace>()],
+    routes: &[Routes {
+        mount: Mount::Api,
+        access: Access::SignedIn,
+        configure: routes::configure,
+        openapi: routes::Api::openapi,
+    }],
+    housekeeping: Some(|state| service::expire(state).boxed()),
     after_sync: None,
-    on_workspace_removed: None,
+    on_workspace_removed: Some(|state, workspace| {
+        service::delete_workspace(state, workspace).boxed()
+    }),
 };
 
 #[derive(Debug, thiserror::Error)]
