@@ -163,6 +163,13 @@ async fn share_links_showing_titles_and_short_sync_intervals_are_limited_by_the_
         .send(&app, Method::POST, &shares, &private("First"))
         .await;
     assert_eq!(first.status(), StatusCode::CREATED);
+    let embed = json(first).await["url"].as_str().unwrap().to_owned();
+    let embed = embed.replace(&app.state.settings.public_url(), "");
+    let page = app.get(&embed).await.text().await.unwrap();
+    assert!(
+        page.contains("Made with notion-graph"),
+        "the free plan's embeds carry the badge"
+    );
     let second = user
         .send(&app, Method::POST, &shares, &private("Second"))
         .await;
@@ -194,6 +201,14 @@ async fn share_links_showing_titles_and_short_sync_intervals_are_limited_by_the_
         "{billing}"
     );
     assert_eq!(links["upgrade_allows"], "50 share links showing titles");
+    payments::service::set_plan(&app.state, &user.email, "pro")
+        .await
+        .unwrap();
+    let page = app.get(&embed).await.text().await.unwrap();
+    assert!(
+        !page.contains("Made with notion-graph"),
+        "pro embeds have no badge"
+    );
 }
 
 async fn syncs(app: &TestApp, user: &TestUser, id: &str) -> Value {

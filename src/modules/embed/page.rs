@@ -34,18 +34,22 @@ struct Page<'a> {
     app_url: String,
     nodes: u64,
     links: u64,
+    /// The owner's plan shows the "Made with notion-graph" badge.
+    badge: bool,
 }
 
 #[derive(Template)]
 #[template(path = "embed/gone.html")]
 struct Gone;
 
-/// The page of a live share showing snapshot `meta`.
+/// The page of a live share showing snapshot `meta`, with the badge when the owner's plan
+/// has one.
 pub fn render(
     state: &AppState,
     token: &str,
     share: &Share,
     meta: &SnapshotMeta,
+    badge: bool,
 ) -> anyhow::Result<String> {
     let page_url = embed_url(state, token);
     let path = |file: &str| format!("/embed/{token}/{file}?v={}", meta.body);
@@ -81,6 +85,7 @@ pub fn render(
         app_url: state.settings.public_url(),
         nodes: meta.node_count,
         links: meta.link_count,
+        badge,
     };
     Ok(page.render()?)
 }

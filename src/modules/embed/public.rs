@@ -82,7 +82,16 @@ async fn page_for(state: &AppState, token: &str) -> Result<String, EmbedError> {
         crate::modules::analytics::Event::EmbedViewed,
     );
     let graph = documents::document(state, &share, Document::Graph).await?;
-    Ok(page::render(state, token, &share, &graph.meta)?)
+    let plan = crate::modules::payments::entitlements(state, &share.tenant)
+        .await?
+        .plan;
+    Ok(page::render(
+        state,
+        token,
+        &share,
+        &graph.meta,
+        plan.embed_badge,
+    )?)
 }
 
 /// An HTML answer that the configured parents may frame, and the dashboard's share page (on
