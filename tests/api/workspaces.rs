@@ -372,6 +372,8 @@ async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
             ("pages", "any-page".to_owned()),
             ("shares", share["id"].as_str().unwrap().to_owned()),
             ("builds", "any-build".to_owned()),
+            // Refused at the workspace, before the export is looked up.
+            ("exports", "any-export".to_owned()),
             // The embed routes take a link's token, not a user: anyone holding a live one may
             // read (tests/api/embed.rs); a made-up one must reveal nothing.
             ("embed", "made-up-token".to_owned()),

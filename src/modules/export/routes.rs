@@ -39,11 +39,10 @@ async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: Option<web::Json<NewExport>>,
+    body: web::Json<NewExport>,
 ) -> Result<HttpResponse, AppError> {
     let connection = workspace_for(&state, &user, &id).await?;
-    let request = body.map(web::Json::into_inner).unwrap_or_default();
-    let export = service::create(&state, &connection, request).await?;
+    let export = service::create(&state, &connection, body.into_inner()).await?;
     let location = format!("/api/v1/workspaces/{}/exports/{}", connection.id, export.id);
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, location))
