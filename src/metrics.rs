@@ -1,6 +1,7 @@
 //! Prometheus metrics, shared by every module: HTTP requests and latency by route and status,
-//! jobs by state, calls to Notion. Routes are recorded by pattern (`/api/admin/jobs/{id}`),
-//! never by raw path, to bound cardinality.
+//! jobs by state, dead letters, sync runs by how they ended, refused webhook deliveries, calls
+//! to Notion, exports. Routes are recorded by pattern (`/api/admin/jobs/{id}`), never by raw
+//! path, to bound cardinality.
 
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ pub struct Metrics {
     export_pages: IntCounterVec,
     export_bytes: IntCounter,
     export_runs: IntCounterVec,
+    dead_letters: IntGaugeVec,
+    sync_runs: IntCounterVec,
+    webhook_rejections: IntCounterVec,
 }
 
 impl Metrics {
@@ -78,6 +82,30 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid metric");
+        let dead_letters = IntGaugeVec::new(
+            Opts::new(
+                "dead_letters",
+                "Jobs that failed every attempt and wait for an admin to replay or discard them",
+            ),
+            &["queue"],
+        )
+        .expect("valid metric");
+        let sync_runs = IntCounterVec::new(
+            Opts::new(
+                "sync_runs_total",
+                "Sync runs of this process by how they ended: completed, failed or stopped",
+            ),
+            &["end"],
+        )
+        .expect("valid metric");
+        let webhook_rejections = IntCounterVec::new(
+            Opts::new(
+                "webhook_rejections_total",
+                "Webhook deliveries refused for a missing or wrong signature, by source",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -87,6 +115,9 @@ impl Metrics {
             Box::new(export_pages.clone()),
             Box::new(export_bytes.clone()),
             Box::new(export_runs.clone()),
+            Box::new(dead_letters.clone()),
+            Box::new(sync_runs.clone()),
+            Box::new(webhook_rejections.clone()),
         ] {
             registry
                 .register(collector)
@@ -102,6 +133,9 @@ impl Metrics {
             export_pages,
             export_bytes,
             export_runs,
+            dead_letters,
+            sync_runs,
+            webhook_rejections,
         }
     }
 
@@ -138,6 +172,20 @@ impl Metrics {
 
     pub fn set_jobs(&self, queue: &str, state: &str, count: i64) {
         self.jobs.with_label_values(&[queue, state]).set(count);
+    }
+
+    pub fn set_dead_letters(&self, queue: &str, count: i64) {
+        self.dead_letters.with_label_values(&[queue]).set(count);
+    }
+
+    /// `end` is `completed`, `failed` or `stopped`.
+    pub fn observe_sync_run(&self, end: &str) {
+        self.sync_runs.with_label_values(&[end]).inc();
+    }
+
+    /// `source` is `notion` or `stripe`.
+    pub fn observe_webhook_rejection(&self, source: &str) {
+        self.webhook_rejections.with_label_values(&[source]).inc();
     }
 
     /// The text exposition format.

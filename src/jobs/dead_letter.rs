@@ -10,7 +10,7 @@ use crate::storage::{Collection, Cursor, Filter, Index, Order, Query, Record, St
 
 pub static DEAD_JOBS: Collection = Collection {
     name: "dead_jobs",
-    indexes: &[Index::on(&["failed_at"])],
+    indexes: &[Index::on(&["failed_at"]), Index::on(&["queue"])],
     ttl_field: None,
 };
 
@@ -49,6 +49,21 @@ pub(super) async fn record<J: Serialize>(
     letters(state).upsert(task_id, &letter).await?;
     tracing::error!(queue, task_id, attempts, "job dead-lettered");
     Ok(())
+}
+
+/// Sets the dead-letter gauge of every queue (0 for a queue without any, so that an alert sees
+/// the count fall back after a replay).
+pub async fn refresh_metrics(state: &AppState) {
+    for queue in state.modules.jobs().map(|job| job.queue) {
+        let filter = Filter::all().eq("queue", queue);
+        match state.store.count(&DEAD_JOBS, &filter).await {
+            Ok(count) => state.metrics.set_dead_letters(queue, count as i64),
+            Err(error) => {
+                tracing::warn!(queue, %error, "cannot count dead letters");
+                return;
+            }
+        }
+    }
 }
 
 /// Newest first, a page at a time.

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::state::AppState;
 
-pub use dead_letter::{DEAD_JOBS, DeadLetter, discard, list, replay};
+pub use dead_letter::{DEAD_JOBS, DeadLetter, discard, list, refresh_metrics, replay};
 pub use queue::JobQueue;
 pub use workers::Workers;
 

@@ -365,6 +365,40 @@ async fn every_admin_route_refuses_a_caller_without_the_admin_token() {
 }
 
 #[tokio::test]
+async fn refused_webhook_deliveries_are_counted_by_source() {
+    let app = embedded().await;
+    let notion = app
+        .client
+        .post(app.url("/api/webhooks/notion"))
+        .header("content-type", "application/json")
+        .header("X-Notion-Signature", "sha256=00")
+        .body(r#"{"id":"e1","type":"page.content_updated"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(notion.status(), StatusCode::UNAUTHORIZED);
+    for _ in 0..2 {
+        let stripe = app
+            .client
+            .post(app.url("/api/webhooks/stripe"))
+            .header("content-type", "application/json")
+            .body(r#"{"id":"evt_1","type":"invoice.paid","data":{"object":{}}}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stripe.status(), StatusCode::BAD_REQUEST);
+    }
+    let text = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        r#"notion_graph_webhook_rejections_total{source="notion"} 1"#,
+        r#"notion_graph_webhook_rejections_total{source="stripe"} 2"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} not in {text}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn requests_are_counted_by_route_and_status() {
     let app = embedded().await;
     app.get("/livez").await;

@@ -31,6 +31,15 @@ async fn completed(app: &TestApp, id: &str) -> Value {
     .await
 }
 
+/// The canary queue's dead-letter gauge on `/metrics`, as the text after its labels.
+async fn dead_letter_gauge(app: &TestApp) -> String {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let prefix = r#"notion_graph_dead_letters{queue="canary"}"#;
+    let line = text.lines().find_map(|l| l.strip_prefix(prefix));
+    line.unwrap_or_else(|| panic!("no {prefix} in {text}"))
+        .to_owned()
+}
+
 async fn dead_letters(app: &TestApp) -> Vec<Value> {
     let page = json(app.admin_get("/api/admin/jobs/dead").await).await;
     page["items"].as_array().cloned().unwrap_or_default()
@@ -103,6 +112,7 @@ async fn a_job_that_keeps_failing_is_dead_lettered_and_can_be_replayed() {
                 .contains("fails attempt 3"),
             "{mode:?}: {letter}"
         );
+        assert_eq!(dead_letter_gauge(&app).await, " 1", "{mode:?}");
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(
             canary(&app, "doomed").await.unwrap()["attempts"],
@@ -118,6 +128,7 @@ async fn a_job_that_keeps_failing_is_dead_lettered_and_can_be_replayed() {
         let state = completed(&app, "doomed").await;
         assert_eq!(state["attempts"], 6, "{mode:?}");
         assert!(dead_letters(&app).await.is_empty(), "{mode:?}");
+        assert_eq!(dead_letter_gauge(&app).await, " 0", "{mode:?}");
         let again = app
             .admin_post(&format!("/api/admin/jobs/dead/{id}/replay"), &json!({}))
             .await;

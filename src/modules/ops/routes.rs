@@ -88,7 +88,8 @@ async fn answers(check: impl Future<Output = bool>) -> bool {
         .unwrap_or(false)
 }
 
-/// Prometheus text: requests and latency by route and status, jobs by queue and state.
+/// Prometheus text: requests and latency by route and status, jobs by queue and state, dead
+/// letters by queue, sync runs, refused webhooks, calls to Notion.
 #[utoipa::path(responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
@@ -96,6 +97,7 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .jobs
         .refresh_metrics(&state.metrics, state.modules)
         .await;
+    crate::jobs::refresh_metrics(&state).await;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render())

@@ -69,7 +69,9 @@ async fn stripe(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    verify(&state, &request, &body)?;
+    verify(&state, &request, &body).inspect_err(|_| {
+        state.metrics.observe_webhook_rejection("stripe");
+    })?;
     let event: Envelope = serde_json::from_slice(&body)
         .map_err(|e| AppError::new(Code::InvalidEvent, format!("not a Stripe event: {e}")))?;
     let queued = receive(&state, event).await?;

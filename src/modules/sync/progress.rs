@@ -121,6 +121,7 @@ pub(super) async fn publishing<T>(
         Some(Ok(_)) => "completed",
         Some(Err(_)) => "failed",
     };
+    state.metrics.observe_sync_run(end);
     let message = serde_json::json!({ "run": run_id, "end": end, "progress": progress.snapshot() });
     announce(state, connection, &message).await;
     result

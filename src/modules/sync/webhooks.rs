@@ -130,10 +130,17 @@ async fn receive(
         .headers()
         .get("x-notion-signature")
         .and_then(|v| v.to_str().ok());
-    match signature {
-        None => handshake(&state, &body).await?,
-        Some(signature) => event(&state, signature, &body).await?,
+    let received = match signature {
+        None => handshake(&state, &body).await,
+        Some(signature) => event(&state, signature, &body).await,
+    };
+    if received
+        .as_ref()
+        .is_err_and(|e| e.code() == Code::Unauthorized)
+    {
+        state.metrics.observe_webhook_rejection("notion");
     }
+    received?;
     Ok(HttpResponse::Ok().finish())
 }
 
