@@ -200,6 +200,21 @@ async fn page_says(sim: &RunningSim, page: &str, text: &str) -> bool {
     body.to_string().contains(text)
 }
 
+/// A uniquely titled page that a shared page mentions: its title and the mentioning page's.
+fn mentioned(truth: &Truth) -> (String, String) {
+    let pages = unique(truth, "page");
+    truth
+        .edges
+        .iter()
+        .filter(|e| e.kind == "page_mention")
+        .find_map(|e| {
+            let target = pages.iter().find(|p| p.id == e.target)?;
+            let source = truth.pages.iter().find(|p| p.id == e.source && p.shared)?;
+            Some((target.title.clone(), source.title.clone()))
+        })
+        .expect("a mention of a uniquely titled page")
+}
+
 #[tokio::test]
 async fn reads_are_answered_from_the_graph_and_conversations_belong_to_their_user() {
     for mode in Mode::ALL {
@@ -207,17 +222,7 @@ async fn reads_are_answered_from_the_graph_and_conversations_belong_to_their_use
             return;
         };
         let truth = chat.sim.truth();
-        let pages = unique(&truth, "page");
-        let linked = truth
-            .edges
-            .iter()
-            .filter(|e| e.kind == "page_mention")
-            .find_map(|e| {
-                let target = pages.iter().find(|p| p.id == e.target)?;
-                let source = truth.pages.iter().find(|p| p.id == e.source && p.shared)?;
-                Some((target.title.clone(), source.title.clone()))
-            })
-            .expect("a mention of a uniquely titled page");
+        let linked = mentioned(&truth);
         let reply = chat
             .say(&format!(
                 "Could you tell me what links to {}?",
@@ -548,6 +553,41 @@ async fn instructions_in_a_page_cannot_make_the_assistant_write() {
     let after = chat.sim.truth();
     let trashed = |t: &Truth| t.pages.iter().filter(|p| p.trashed).count();
     assert_eq!(trashed(&after), trashed(&before));
+    chat.app.stop().await;
+    chat.sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_chat_page_answers_confirms_and_undoes_in_chromium() {
+    let Some(browser) = crate::helpers::Browser::available() else {
+        return;
+    };
+    let Some(chat) = chat(Mode::Embedded, 146).await else {
+        return;
+    };
+    let truth = chat.sim.truth();
+    let (linked, source) = mentioned(&truth);
+    let renamed = unique(&truth, "page")
+        .into_iter()
+        .find(|p| p.title != linked && p.title != source)
+        .unwrap()
+        .title;
+    // The page starts a conversation of its own; the one `chat` made goes.
+    let path = format!("/api/v1/assistant/conversations/{}", chat.conversation);
+    chat.user
+        .send(&chat.app, Method::DELETE, &path, &json!({}))
+        .await;
+    let config = json!({
+        "base": chat.app.address, "email": chat.user.email, "password": crate::accounts::PASSWORD,
+        "linked": linked, "source": source, "renamed": renamed,
+        "screenshots": concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots"),
+    });
+    browser.run("assistant_chat.py", config).await;
+    let now = chat.sim.truth();
+    assert!(
+        now.pages.iter().any(|p| p.title == renamed),
+        "the rename was not undone"
+    );
     chat.app.stop().await;
     chat.sim.stop().await;
 }

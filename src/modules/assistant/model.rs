@@ -34,6 +34,7 @@ pub struct Conversation {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AssistantRole)]
 pub enum Role {
     User,
     Assistant,
@@ -55,6 +56,7 @@ pub struct Message {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AssistantPlanState)]
 pub enum PlanState {
     /// Waiting for the user to confirm or reject it.
     Proposed,
@@ -77,6 +79,7 @@ pub struct Plan {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AssistantTaskState)]
 pub enum TaskState {
     Queued,
     Running,
@@ -104,6 +107,7 @@ impl TaskState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AssistantStepState)]
 pub enum StepState {
     Pending,
     /// Sent to Notion; what came of it is not recorded yet (a resumed task looks before it
@@ -122,6 +126,7 @@ pub enum StepState {
 /// How to revert one done step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[schema(as = AssistantCompensation)]
 pub enum Compensation {
     /// A page or row the step created goes to the trash.
     Trash { page: String },
@@ -156,6 +161,7 @@ impl Compensation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = AssistantTaskStep)]
 pub struct TaskStep {
     #[serde(flatten)]
     pub step: Step,

@@ -13,6 +13,7 @@ pub const MAX_TEXT: usize = 2000;
 
 /// A property of a new database row, by name as the user wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = AssistantProperty)]
 pub struct Property {
     pub name: String,
     pub value: String,
@@ -21,6 +22,7 @@ pub struct Property {
 /// What one step does to its target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[schema(as = AssistantAction)]
 pub enum Action {
     /// A page under the target, with a first paragraph when `text` is given.
     CreatePage {
@@ -56,6 +58,7 @@ pub enum Action {
 
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = AssistantStep)]
 pub struct Step {
     #[serde(flatten)]
     pub action: Action,

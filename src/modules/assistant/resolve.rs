@@ -19,6 +19,7 @@ pub const MAX_CANDIDATES: usize = 5;
 
 /// A page (or database) of the workspace, as plans and replies name it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = AssistantTarget)]
 pub struct Target {
     /// The Notion id (dashed).
     pub id: String,

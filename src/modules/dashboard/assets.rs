@@ -13,7 +13,8 @@ pub static FILES: StaticFiles = crate::static_files!(
         "progress.js",
         "graph.js",
         "copy.js",
-        "billing.js"
+        "billing.js",
+        "assistant.js"
     ]
 );
 

@@ -11,6 +11,7 @@
 //!   page (progress, history, sync now, pause, disconnect).
 //! - `graph`: a workspace's graph page (the viewer beside its side panel).
 //! - `shares`: a workspace's share links (create, copy, preview, revoke).
+//! - `assistant`: the assistant's chat page.
 //! - `billing`: the plan, its limits with the plan that lifts each, Checkout, the portal.
 //! - `assets`: the static files, content-hashed.
 //!
@@ -23,6 +24,7 @@ mod accounts;
 mod admin;
 mod admin_billing;
 mod assets;
+mod assistant;
 mod billing;
 pub mod demo;
 mod graph;
@@ -69,6 +71,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
     graph::configure(cfg);
     shares::configure(cfg);
     billing::configure(cfg);
+    assistant::configure(cfg);
     admin_billing::configure(cfg);
 }
 
