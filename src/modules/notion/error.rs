@@ -1,6 +1,7 @@
 //! What a Notion call can end in, and how each HTTP answer is classified (notion-api.md, "Rate
-//! limits and errors"): wait exactly `Retry-After` on 429 and 529; back off with jitter on 409,
-//! 500, 502, 503, 504 and dropped connections; refresh once on 401; never retry other 4xx.
+//! limits and errors"): wait exactly `Retry-After` on 429 and 529; back off with jitter on 408
+//! (what an HTTP server or proxy in front answers when a request came in too slowly), 409, 500,
+//! 502, 503, 504 and dropped connections; refresh once on 401; never retry other 4xx.
 
 use std::time::Duration;
 
@@ -100,7 +101,7 @@ pub(super) async fn classify(response: reqwest::Response) -> Outcome {
             code: "service_overload",
         },
         401 => Outcome::Unauthorized(body.message),
-        409 | 500 | 502 | 503 | 504 => {
+        408 | 409 | 500 | 502 | 503 | 504 => {
             Outcome::Transient(format!("{} {}", status.as_u16(), body.code))
         }
         400 if body.code == "validation_error" && body.message.contains("start_cursor") => {

@@ -22,6 +22,8 @@ impl Default for RateLimit {
 /// One kind of injected failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Fault {
+    /// What an HTTP server in front answers a request that came in too slowly.
+    Status408,
     Status500,
     Status502,
     Status503,
@@ -33,7 +35,8 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault kind, the default mix.
-    pub const ALL: [Fault; 6] = [
+    pub const ALL: [Fault; 7] = [
+        Fault::Status408,
         Fault::Status500,
         Fault::Status502,
         Fault::Status503,

@@ -93,6 +93,7 @@ pub async fn gate(
 
 fn fault_error(req: &ServiceRequest, fault: Fault) -> ApiError {
     match fault {
+        Fault::Status408 => ApiError::new(408, "request_timeout", "Request Timeout"),
         Fault::Status500 => {
             ApiError::new(500, "internal_server_error", "Unexpected error occurred.")
         }

@@ -71,6 +71,7 @@ async fn dropped_connections_give_connection_errors_not_responses() {
 async fn status_faults_use_notion_codes_and_can_be_switched_off() {
     let t = spawn(config()).await;
     for (fault, status, code) in [
+        (Fault::Status408, 408, "request_timeout"),
         (Fault::Status500, 500, "internal_server_error"),
         (Fault::Status502, 502, "bad_gateway"),
         (Fault::Status503, 503, "service_unavailable"),
@@ -90,7 +91,7 @@ async fn status_faults_use_notion_codes_and_can_be_switched_off() {
     let (status, _) = t.get("/v1/users/me").await;
     assert_eq!(status, StatusCode::OK);
     let stats = t.sim.stats();
-    assert_eq!((stats.faults, stats.total), (5, 6));
+    assert_eq!((stats.faults, stats.total), (6, 7));
     t.stop().await;
 }
 
