@@ -192,7 +192,8 @@ async fn the_endpoint_speaks_json_rpc_to_api_keys_only() {
         rpc(&app, key, notification.clone()).await.status(),
         StatusCode::ACCEPTED
     );
-    let batch = json!([ping, notification, {"jsonrpc": "2.0", "id": "b", "method": "nope"}]);
+    let batch =
+        json!([ping.clone(), notification, {"jsonrpc": "2.0", "id": "b", "method": "nope"}]);
     let answered = json(rpc(&app, key, batch).await).await;
     assert_eq!(answered.as_array().unwrap().len(), 2, "{answered}");
     assert_eq!(answered[1]["error"]["code"], -32601);
@@ -213,23 +214,13 @@ async fn the_endpoint_speaks_json_rpc_to_api_keys_only() {
     let none = json(rpc(&app, key, call("search_pages", json!({}))).await).await;
     assert_eq!(none["result"]["isError"], true, "no workspace yet: {none}");
 
-    let foreign = app
-        .client
-        .post(app.url("/mcp"))
-        .bearer_auth(&secret)
-        .header("origin", "https://evil.example")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
-        .send()
-        .await
-        .unwrap();
+    let ping_with = |name: &'static str, value: &'static str| {
+        let request = app.client.post(app.url("/mcp")).bearer_auth(&secret);
+        request.header(name, value).json(&ping).send()
+    };
+    let foreign = ping_with("origin", "https://evil.example").await.unwrap();
     assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
-    let future = app
-        .client
-        .post(app.url("/mcp"))
-        .bearer_auth(&secret)
-        .header("mcp-protocol-version", "1999-01-01")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
-        .send()
+    let future = ping_with("mcp-protocol-version", "1999-01-01")
         .await
         .unwrap();
     assert_eq!(future.status(), StatusCode::BAD_REQUEST);
