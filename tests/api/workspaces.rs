@@ -280,6 +280,36 @@ async fn disconnecting_a_workspace_leaves_nothing_of_it_in_the_store() {
     }
 }
 
+/// A conversation of `user`'s with the assistant, a plan it proposed and the task that
+/// confirming the plan queued.
+async fn assistant_task(
+    app: &TestApp,
+    user: &TestUser,
+    sim: &RunningSim,
+) -> (String, String, String) {
+    let truth = sim.truth();
+    let titles: Vec<&str> = truth.pages.iter().map(|p| p.title.as_str()).collect();
+    let unique = titles
+        .iter()
+        .find(|t| titles.iter().filter(|o| o.eq_ignore_ascii_case(t)).count() == 1)
+        .expect("a page with a title of its own");
+    let path = "/api/v1/assistant/conversations";
+    let conversation = json(user.send(app, Method::POST, path, &json!({})).await).await;
+    let conversation = conversation["id"].as_str().unwrap().to_owned();
+    let text = format!("create page Sweep under {unique}");
+    let messages = format!("{path}/{conversation}/messages");
+    let reply = json(
+        user.send(app, Method::POST, &messages, &json!({ "text": text }))
+            .await,
+    )
+    .await;
+    let plan = reply["plan"]["id"].as_str().expect("a plan").to_owned();
+    let confirm = format!("/api/v1/assistant/plans/{plan}/confirm");
+    let task = json(user.send(app, Method::POST, &confirm, &json!({})).await).await;
+    let task = task["id"].as_str().unwrap().to_owned();
+    (conversation, plan, task)
+}
+
 /// The ids of what user A owns, by the path segment that names them.
 fn owned_id<'a>(path: &str, param: &str, ids: &'a [(&'static str, String)]) -> &'a str {
     let segments: Vec<&str> = path.split('/').collect();
@@ -365,6 +395,7 @@ async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
             .await,
         )
         .await;
+        let (conversation, plan, task) = assistant_task(&app, &a, &sim).await;
         let ids = vec![
             ("workspaces", workspace.clone()),
             ("api-keys", key["id"].as_str().unwrap().to_owned()),
@@ -374,6 +405,9 @@ async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
             ("builds", "any-build".to_owned()),
             // Refused at the workspace, before the export is looked up.
             ("exports", "any-export".to_owned()),
+            ("conversations", conversation),
+            ("plans", plan),
+            ("tasks", task),
             // The embed routes take a link's token, not a user: anyone holding a live one may
             // read (tests/api/embed.rs); a made-up one must reveal nothing.
             ("embed", "made-up-token".to_owned()),
