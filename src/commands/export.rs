@@ -1,10 +1,8 @@
 //! `export`: a workspace to Markdown and JSON files, with a progress bar on a terminal.
 //! Ctrl-C (or a kill) stops it; running it again continues where it stopped.
 
-use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::CommandResult;
 use crate::cli::ExportArgs;
@@ -38,7 +36,8 @@ pub async fn export(settings: Settings, args: ExportArgs) -> CommandResult {
         earlier: None,
     };
     let progress = Arc::new(Progress::default());
-    let reporter = tokio::spawn(report(progress.clone()));
+    let watched = progress.clone();
+    let reporter = tokio::spawn(super::show_progress(move || describe(&watched.snapshot())));
     let outcome = tokio::select! {
         outcome = export::export(&state, &request, progress.clone()) => Some(outcome),
         _ = tokio::signal::ctrl_c() => None,
@@ -92,46 +91,10 @@ fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
         .map_err(|e| AppError::new(Code::InvalidArgument, format!("--since: {e}")))
 }
 
-/// A progress bar with ETA on a terminal, a plain line every few seconds otherwise (stderr).
-async fn report(progress: Arc<Progress>) {
-    let terminal = std::io::stderr().is_terminal();
-    let every = if terminal {
-        Duration::from_millis(250)
-    } else {
-        Duration::from_secs(5)
-    };
-    loop {
-        tokio::time::sleep(every).await;
-        let line = describe(&progress.snapshot());
-        let mut stderr = std::io::stderr();
-        let _ = if terminal {
-            write!(stderr, "\r\x1b[2K{line}")
-        } else {
-            writeln!(stderr, "{line}")
-        };
-        let _ = stderr.flush();
-    }
-}
-
 fn describe(now: &ProgressSnapshot) -> String {
-    let width = 30;
-    let filled = (now.done * width)
-        .checked_div(now.total)
-        .unwrap_or(0)
-        .min(width) as usize;
-    let eta = now
-        .eta_secs
-        .map(|s| format!(", ETA {}m{:02}s", s / 60, s % 60))
-        .unwrap_or_default();
+    let (bar, eta) = super::bar(now.done, now.total, now.eta_secs);
     format!(
-        "[{}{}] {}/{} exported, {} failed, {} files, {} bytes, {}s{eta}",
-        "#".repeat(filled),
-        "-".repeat(width as usize - filled),
-        now.done,
-        now.total,
-        now.failed,
-        now.files_written,
-        now.bytes_written,
-        now.elapsed_secs,
+        "{bar} {}/{} exported, {} failed, {} files, {} bytes, {}s{eta}",
+        now.done, now.total, now.failed, now.files_written, now.bytes_written, now.elapsed_secs,
     )
 }

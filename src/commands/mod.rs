@@ -4,7 +4,6 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -17,7 +16,7 @@ use crate::modules::auth;
 use crate::modules::notion::links;
 use crate::modules::sync::SyncWorkspace;
 use crate::modules::sync::service::{self, Outcome, SyncError};
-use crate::modules::sync::{Api, Progress, ProgressSnapshot};
+use crate::modules::sync::{Api, ProgressSnapshot};
 use crate::state::AppState;
 
 mod admin;
@@ -73,7 +72,11 @@ pub async fn sync(settings: Settings, user: Option<&str>, args: SyncArgs) -> Com
     let outcome = service::sync_connection(
         &state,
         &connection.id,
-        |progress| reporter = Some(tokio::spawn(report(progress))),
+        |progress| {
+            reporter = Some(tokio::spawn(show_progress(move || {
+                describe(&progress.snapshot())
+            })))
+        },
         stop,
     )
     .await;
@@ -121,8 +124,9 @@ fn describe_outcome(name: &str, outcome: Result<Outcome, SyncError>) -> CommandR
     }
 }
 
-/// A progress bar on a terminal, a plain line every few seconds otherwise (stderr).
-async fn report(progress: Arc<Progress>) {
+/// Shows `line()` until the task is aborted: redrawn in place four times a second on a
+/// terminal, a plain line every five seconds otherwise (on stderr; stdout is the result).
+async fn show_progress(line: impl Fn() -> String) {
     let terminal = std::io::stderr().is_terminal();
     let every = if terminal {
         Duration::from_millis(250)
@@ -131,37 +135,36 @@ async fn report(progress: Arc<Progress>) {
     };
     loop {
         tokio::time::sleep(every).await;
-        let line = describe(&progress.snapshot());
         let mut stderr = std::io::stderr();
         let _ = if terminal {
-            write!(stderr, "\r\x1b[2K{line}")
+            write!(stderr, "\r\x1b[2K{}", line())
         } else {
-            writeln!(stderr, "{line}")
+            writeln!(stderr, "{}", line())
         };
         let _ = stderr.flush();
     }
 }
 
-fn describe(now: &ProgressSnapshot) -> String {
+/// `done` out of `total` as a bar (`[###---]`), and the time left when known (`, ETA 1m05s`).
+fn bar(done: u64, total: u64, eta_secs: Option<u64>) -> (String, String) {
     let width = 30;
-    let done = (now.fetched * width)
-        .checked_div(now.discovered)
-        .unwrap_or(0)
-        .min(width) as usize;
-    let eta = now
-        .eta_secs
+    let filled = (done * width).checked_div(total).unwrap_or(0).min(width) as usize;
+    let bar = format!(
+        "[{}{}]",
+        "#".repeat(filled),
+        "-".repeat(width as usize - filled)
+    );
+    let eta = eta_secs
         .map(|s| format!(", ETA {}m{:02}s", s / 60, s % 60))
         .unwrap_or_default();
+    (bar, eta)
+}
+
+fn describe(now: &ProgressSnapshot) -> String {
+    let (bar, eta) = bar(now.fetched, now.discovered, now.eta_secs);
     format!(
-        "[{}{}] {}/{} fetched, {} calls, {} rate-limited, {} retried, {}s{eta}",
-        "#".repeat(done),
-        "-".repeat(width as usize - done),
-        now.fetched,
-        now.discovered,
-        now.calls,
-        now.rate_limited,
-        now.retries,
-        now.elapsed_secs,
+        "{bar} {}/{} fetched, {} calls, {} rate-limited, {} retried, {}s{eta}",
+        now.fetched, now.discovered, now.calls, now.rate_limited, now.retries, now.elapsed_secs,
     )
 }
 
