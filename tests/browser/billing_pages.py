@@ -30,7 +30,8 @@ def main(config):
                                     args=["--no-sandbox", "--disable-background-networking"])
         page = browser.new_context().new_page()
         errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        # The page a message came from goes with it: a failed load's text does not name it.
+        page.on("console", lambda m: errors.append(f"{m.text} ({m.location.get('url')})") if m.type == "error" else None)
 
         page.goto(base + "/login")
         page.get_by_label("Email").fill(config["email"])
