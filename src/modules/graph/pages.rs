@@ -99,7 +99,7 @@ pub fn search(snapshot: &Snapshot, text: &str, limit: usize) -> Vec<PageSummary>
     hits.into_iter().map(|at| summary(snapshot, at)).collect()
 }
 
-/// The page `text` names (a Notion id or an exact title) with its metrics and links.
+/// The page `text` names (a Notion id or URL, or an exact title) with its metrics and links.
 pub fn detail(snapshot: &Snapshot, text: &str) -> Result<PageDetail, ViewError> {
     let at = find_page(snapshot, text)? as usize;
     let node = &snapshot.graph.nodes[at];

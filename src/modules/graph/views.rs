@@ -52,7 +52,7 @@ pub struct Neighbourhood {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ViewError {
-    #[error("no page `{0}` in this workspace (give a Notion id or an exact title)")]
+    #[error("no page `{0}` in this workspace (give a Notion id or URL, or an exact title)")]
     UnknownPage(String),
     #[error("`{0}` names {1} pages; give a Notion id instead")]
     AmbiguousPage(String, usize),
@@ -130,10 +130,12 @@ fn full(snapshot: &Snapshot) -> View {
     }
 }
 
-/// The node a user means by `text`: a Notion id (with or without dashes) or an exact title.
+/// The node a user means by `text`: a Notion id (with or without dashes), a Notion URL or an
+/// exact title.
 pub fn find_page(snapshot: &Snapshot, text: &str) -> Result<u32, ViewError> {
     let plain = |s: &str| s.replace('-', "").to_ascii_lowercase();
-    let wanted = plain(text.trim());
+    let linked = crate::modules::notion::ids::from_notion_url(text);
+    let wanted = plain(linked.as_deref().unwrap_or(text).trim());
     let nodes = &snapshot.graph.nodes;
     if let Some(at) = nodes.iter().position(|n| plain(&n.id) == wanted) {
         return Ok(at as u32);

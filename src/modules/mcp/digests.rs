@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 use crate::modules::graph::model::LinkRef;
 use crate::modules::graph::views::{self, View, ViewError, ViewNode};
 use crate::modules::graph::{Neighbourhood, Snapshot, SnapshotDiff, ViewRequest, pages};
-use crate::modules::notion::ids;
 
 /// A page as a digest names it.
 fn page(snapshot: &Snapshot, at: u32) -> Value {
@@ -20,15 +19,6 @@ pub fn paged<T: Clone>(items: &[T], offset: usize, limit: usize) -> (Vec<T>, Opt
     let page = items.get(offset.min(end)..end).unwrap_or_default().to_vec();
     let next = (end < items.len()).then(|| end.to_string());
     (page, next)
-}
-
-/// The node `text` names: a Notion URL, a Notion id or an exact title.
-pub fn find(snapshot: &Snapshot, text: &str) -> Result<u32, ViewError> {
-    let id = ids::from_notion_url(text).or_else(|| ids::normalize(text));
-    match id {
-        Some(id) => views::find_page(snapshot, &id).or_else(|_| views::find_page(snapshot, text)),
-        None => views::find_page(snapshot, text),
-    }
 }
 
 pub fn search(snapshot: &Snapshot, text: &str, offset: usize, limit: usize) -> Value {
@@ -51,8 +41,7 @@ pub fn detail(
     offset: usize,
     limit: usize,
 ) -> Result<Value, ViewError> {
-    let at = find(snapshot, text)?;
-    let detail = pages::detail(snapshot, &snapshot.graph.nodes[at as usize].id)?;
+    let detail = pages::detail(snapshot, text)?;
     let links = |all: &[pages::PageLink]| {
         let (items, next) = paged(all, offset, limit);
         let items: Vec<Value> = items
@@ -111,11 +100,8 @@ pub fn neighbourhood(
     depth: u8,
     limit: usize,
 ) -> Result<Value, ViewError> {
-    let root = snapshot.graph.nodes[find(snapshot, text)? as usize]
-        .id
-        .clone();
     let request = ViewRequest::Neighbourhood(Neighbourhood {
-        root,
+        root: text.to_owned(),
         depth,
         ..Neighbourhood::default()
     });
@@ -126,11 +112,9 @@ pub fn neighbourhood(
 }
 
 pub fn path(snapshot: &Snapshot, from: &str, to: &str, directed: bool) -> Result<Value, ViewError> {
-    let node_id =
-        |text: &str| find(snapshot, text).map(|at| snapshot.graph.nodes[at as usize].id.clone());
     let request = ViewRequest::Path {
-        from: node_id(from)?,
-        to: node_id(to)?,
+        from: from.to_owned(),
+        to: to.to_owned(),
         directed,
     };
     let view = views::view(snapshot, &request)?;
