@@ -76,8 +76,8 @@ impl AppState {
     }
 }
 
-/// The document store alone, prepared for `modules`: for a command that needs nothing else,
-/// and must not take the job tables' locks from an instance running on the same file.
+/// The document store alone, prepared for `modules`: for a command that needs nothing else
+/// (a backup or a restore moves documents, never jobs).
 pub async fn store_only(settings: &Settings, modules: Modules) -> anyhow::Result<Store> {
     open_store(&mut None, settings, modules).await
 }

@@ -34,8 +34,15 @@ enum Backend {
 
 impl JobQueue {
     /// The embedded queue, in the same SQLite file as the documents.
+    ///
+    /// Only apalis's migrations run here, not its `setup`: that also runs `PRAGMA optimize`
+    /// (a write, which waits for the lock of an instance serving the same file, so a command
+    /// beside a live instance stalled on "database is locked") and turns `synchronous` off on
+    /// whichever pooled connections it happens to use. The store's connection options already
+    /// give every connection the pragmas the file needs.
     pub async fn sqlite(pool: SqlitePool, settings: &Settings) -> anyhow::Result<Self> {
-        SqliteStorage::<()>::setup(&pool)
+        SqliteStorage::<()>::migrations()
+            .run(&pool)
             .await
             .context("cannot prepare the SQLite job tables")?;
         Ok(Self::with(Backend::Sqlite(pool), settings))

@@ -39,7 +39,11 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Sorts and temporary indexes in memory, as the job queue wants them.
+            .pragma("temp_store", "memory")
+            // The write-ahead log is truncated back to 64 MiB after a checkpoint.
+            .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)

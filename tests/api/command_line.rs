@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::helpers::{Process, binary, free_port};
+use crate::helpers::{Process, binary, free_port, run_binary};
 
 fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(binary());
@@ -211,4 +211,35 @@ async fn sync_imports_a_workspace_and_workspaces_lists_it() {
         String::from_utf8_lossy(&refused.stderr)
     );
     sim.stop().await;
+}
+
+/// A command opened beside a running instance writes nothing to the embedded file on start, so
+/// an instance in the middle of a write never makes it wait on the lock (apalis's own setup
+/// used to run `PRAGMA optimize` and stall such a command for the whole busy timeout).
+#[tokio::test]
+async fn a_command_starts_while_another_process_holds_the_write_lock() {
+    use sqlx::Connection;
+    let data = tempfile::tempdir().unwrap();
+    let first = run_binary(data.path(), &["workspaces"], "");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let file = data.path().join("notion-graph.sqlite");
+    let mut writer = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    let path = data.path().to_owned();
+    let listed = tokio::task::spawn_blocking(move || run_binary(&path, &["workspaces"], ""))
+        .await
+        .unwrap();
+    sqlx::query("ROLLBACK").execute(&mut writer).await.unwrap();
+    let stderr = String::from_utf8_lossy(&listed.stderr);
+    assert!(listed.status.success(), "{stderr}");
+    assert!(!stderr.contains("locked"), "{stderr}");
 }
