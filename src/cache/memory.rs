@@ -22,6 +22,7 @@ pub struct MemoryCache {
     started: Instant,
     entries: Mutex<Entries>,
     buckets: Mutex<HashMap<String, u64>>,
+    sequences: Mutex<HashMap<String, u64>>,
     channels: Mutex<HashMap<String, broadcast::Sender<String>>>,
 }
 
@@ -37,6 +38,7 @@ impl Default for MemoryCache {
             started: Instant::now(),
             entries: Mutex::default(),
             buckets: Mutex::default(),
+            sequences: Mutex::default(),
             channels: Mutex::default(),
         }
     }
@@ -98,6 +100,14 @@ impl Cache for MemoryCache {
             buckets.insert(key.to_owned(), tat);
         }
         Ok(admission)
+    }
+
+    async fn next_id(&self, key: &str) -> CacheResult<u64> {
+        let now = super::epoch_us();
+        let mut sequences = self.sequences.lock().expect("sequences poisoned");
+        let last = sequences.entry(key.to_owned()).or_default();
+        *last = now.max(*last + 1);
+        Ok(*last)
     }
 
     async fn publish(&self, channel: &str, message: &str) -> CacheResult<()> {

@@ -53,6 +53,10 @@ pub trait Cache: Send + Sync + 'static {
         limit: RateLimit,
         max_wait: Duration,
     ) -> CacheResult<Admission>;
+    /// A number greater than any `key` gave before and at least the current time in
+    /// microseconds, so a sequence keeps increasing when the cache is emptied or restarted.
+    /// Shared by every process using the same backend: ids for events that resume.
+    async fn next_id(&self, key: &str) -> CacheResult<u64>;
     async fn publish(&self, channel: &str, message: &str) -> CacheResult<()>;
     /// Messages published on `channel` from now on.
     async fn subscribe(&self, channel: &str) -> CacheResult<BoxStream<'static, String>>;
@@ -60,6 +64,13 @@ pub trait Cache: Send + Sync + 'static {
 }
 
 pub type SharedCache = Arc<dyn Cache>;
+
+/// Microseconds since the Unix epoch, on this host's clock.
+pub fn epoch_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
 
 /// Waits for a slot, however long the queue: the way workers stay inside an external budget.
 pub async fn throttle(cache: &dyn Cache, key: &str, limit: RateLimit) -> CacheResult<()> {

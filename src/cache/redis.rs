@@ -29,12 +29,25 @@ redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil((new_ta
 return {1, wait}
 ";
 
+/// The next id of a sequence: one more than the last, at least Redis's time in microseconds
+/// (exact in Lua's doubles until 2255). The key expires a day after its last use; the clock
+/// keeps later ids above earlier ones.
+const NEXT_ID_SCRIPT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local last = tonumber(redis.call('GET', KEYS[1]) or 0)
+local id = math.max(now, last + 1)
+redis.call('SET', KEYS[1], string.format('%d', id), 'EX', 86400)
+return string.format('%d', id)
+";
+
 #[derive(Clone)]
 pub struct RedisCache {
     client: redis::Client,
     connection: ConnectionManager,
     prefix: String,
     gcra: redis::Script,
+    next_id: redis::Script,
 }
 
 impl RedisCache {
@@ -54,6 +67,7 @@ impl RedisCache {
             connection,
             prefix: prefix.to_owned(),
             gcra: redis::Script::new(GCRA_SCRIPT),
+            next_id: redis::Script::new(NEXT_ID_SCRIPT),
         })
     }
 
@@ -119,6 +133,17 @@ impl Cache for RedisCache {
         } else {
             Admission::Refused { retry_after: wait }
         })
+    }
+
+    async fn next_id(&self, key: &str) -> CacheResult<u64> {
+        let id: String = self
+            .next_id
+            .key(self.key("seq", key))
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(unavailable)?;
+        id.parse()
+            .map_err(|_| CacheError::Unavailable(format!("Redis gave `{id}` as an id")))
     }
 
     async fn publish(&self, channel: &str, message: &str) -> CacheResult<()> {

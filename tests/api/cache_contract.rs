@@ -94,6 +94,34 @@ async fn throttled_callers_keep_to_the_sustained_rate() {
 }
 
 #[tokio::test]
+async fn ids_increase_per_key_from_the_clock_even_when_called_at_once() {
+    for (name, cache) in backends() {
+        let before = notion_graph::cache::epoch_us();
+        let calls = (0..50).map(|_| cache.next_id("events"));
+        let mut ids = futures::future::join_all(calls)
+            .await
+            .into_iter()
+            .collect::<Result<Vec<u64>, _>>()
+            .unwrap();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 50, "{name}: an id was given twice");
+        // Redis's clock and ours may differ a little: a second is the slack allowed.
+        assert!(
+            ids[0] + 1_000_000 > before,
+            "{name}: {} before {before}",
+            ids[0]
+        );
+        let other = cache.next_id("other").await.unwrap();
+        assert!(
+            other < ids[49] + 1_000_000,
+            "{name}: keys share nothing but the clock"
+        );
+        assert!(cache.next_id("events").await.unwrap() > ids[49], "{name}");
+    }
+}
+
+#[tokio::test]
 async fn subscribers_receive_published_messages_in_order() {
     for (name, cache) in backends() {
         let mut messages = cache.subscribe("progress").await.unwrap();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use super::answer::Graph;
+use super::events;
 use super::grammar::parse;
 use super::intent::Intent;
 use super::model::{Conversation, Plan, PlanState, Role};
@@ -63,6 +64,9 @@ pub async fn post(
     limit(state, user).await?;
     let conversation = service::conversation(state, user, id).await?;
     let message = append(state, &conversation, Role::User, text, None, None).await?;
+    // Typing now, and tokens as the reply is written (`writing.token`), before it is stored.
+    let writing = events::Reply::new(state, &conversation, &message.id);
+    writing.typing().await;
     let intent = conversation
         .value
         .pending
@@ -184,6 +188,8 @@ async fn propose(
         created_at: now_ms(),
         decided_at: None,
         task: None,
+        // The reply's `message` event reports it; a decision stamps it.
+        event: 0,
     };
     let id = ulid::Ulid::generate().to_string();
     Ok(plans(&state.store).insert(&id, &plan).await?)

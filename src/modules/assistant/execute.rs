@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
+use super::events;
 use super::model::{Compensation, StepState, TaskState, TaskStep};
 use super::plan::Action;
 use super::service::now_ms;
@@ -193,14 +194,19 @@ pub async fn set(
     id: &str,
     mut change: impl FnMut(&mut super::model::Task) -> Option<()>,
 ) -> anyhow::Result<Option<super::model::Task>> {
-    let updated = tasks(&state.store)
-        .update(id, |t| {
-            change(t)?;
-            t.updated_at = now_ms();
-            Some(())
-        })
-        .await?;
-    Ok(updated.map(|r| r.value))
+    let updated = events::update(state, &tasks(&state.store), id, |t| {
+        change(t)?;
+        t.updated_at = now_ms();
+        Some(())
+    })
+    .await?;
+    let Some((record, changed)) = updated else {
+        return Ok(None);
+    };
+    if changed {
+        events::task_changed(state, &record).await;
+    }
+    Ok(Some(record.value))
 }
 
 /// Tells sync to re-read the pages the task touched now, instead of at the next sync.

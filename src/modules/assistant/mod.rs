@@ -10,10 +10,13 @@
 //!   persists them); [`tasks`] confirms and rejects plans and steers tasks; [`execute`] carries
 //!   a confirmed plan out through the workspace's Notion client ([`writes`] builds the request
 //!   bodies), each step recording its compensation, which [`undo`] applies.
+//! - [`events`]: each user's live stream (messages, plans, typing, tokens, task progress) over
+//!   the cache's pub/sub, with ids a reconnecting client resumes from.
 //! - `routes`: the API under `/api/v1/assistant`.
 
 pub mod answer;
 pub mod chat;
+pub mod events;
 pub mod execute;
 pub mod grammar;
 pub mod intent;

@@ -52,6 +52,9 @@ pub struct Message {
     pub created_at: i64,
     pub plan: Option<String>,
     pub task: Option<String>,
+    /// The id of the user's event that last reported it (see `events`); 0 before events.
+    #[serde(default)]
+    pub event: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -75,6 +78,9 @@ pub struct Plan {
     pub decided_at: Option<i64>,
     /// The task a confirmation started.
     pub task: Option<String>,
+    /// The id of the user's event that last reported it (see `events`); 0 before events.
+    #[serde(default)]
+    pub event: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -207,4 +213,7 @@ pub struct Task {
     pub cancel_requested: bool,
     /// What undo found, in words, once it ran.
     pub undo_report: Option<String>,
+    /// The id of the user's event that last reported it (see `events`); 0 before events.
+    #[serde(default)]
+    pub event: u64,
 }

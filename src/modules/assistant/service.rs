@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use super::events;
 use super::model::{Conversation, Message, Role};
 use super::resolve::TitleIndex;
 use super::store::{self, CONVERSATIONS, MESSAGES, PLANS, TASKS, conversations, messages, plans};
@@ -193,9 +194,12 @@ pub async fn append(
         created_at: now,
         plan,
         task,
+        event: events::next_id(state, &conversation.value.tenant).await,
     };
     let id = ulid::Ulid::generate().to_string();
-    Ok(messages(&state.store).insert(&id, &message).await?)
+    let stored = messages(&state.store).insert(&id, &message).await?;
+    events::message_stored(state, &stored).await;
+    Ok(stored)
 }
 
 /// Title indexes of the last few snapshots, so that each message does not rebuild one.

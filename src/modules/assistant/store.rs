@@ -18,19 +18,28 @@ pub static MESSAGES: Collection = Collection {
     indexes: &[
         Index::on(&["conversation", "seq"]),
         Index::on(&["workspace"]),
+        Index::on(&["tenant", "event"]),
     ],
     ttl_field: None,
 };
 
 pub static PLANS: Collection = Collection {
     name: "assistant_plans",
-    indexes: &[Index::on(&["conversation"]), Index::on(&["workspace"])],
+    indexes: &[
+        Index::on(&["conversation"]),
+        Index::on(&["workspace"]),
+        Index::on(&["tenant", "event"]),
+    ],
     ttl_field: None,
 };
 
 pub static TASKS: Collection = Collection {
     name: "assistant_tasks",
-    indexes: &[Index::on(&["conversation"]), Index::on(&["workspace"])],
+    indexes: &[
+        Index::on(&["conversation"]),
+        Index::on(&["workspace"]),
+        Index::on(&["tenant", "event"]),
+    ],
     ttl_field: None,
 };
 

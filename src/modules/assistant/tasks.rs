@@ -5,13 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::execute;
 use super::model::{
     Conversation, Plan, PlanState, StepState, Task, TaskState, TaskStep, wire_name,
 };
 use super::service::now_ms;
 use super::store::{self, conversations, plans, tasks};
 use super::views::{PlanView, TaskView};
+use super::{events, execute};
 use crate::error::{AppError, Code};
 use crate::jobs::Job;
 use crate::modules::auth::AuthUser;
@@ -86,33 +86,33 @@ pub async fn confirm(state: &AppState, user: &AuthUser, id: &str) -> Result<Task
         updated_at: now,
         cancel_requested: false,
         undo_report: None,
+        event: events::next_id(state, user.id()).await,
     };
     let stored = tasks(&state.store).insert(&task_id, &task).await?;
     // Only one confirmation wins: a plan decided meanwhile keeps its decision.
-    let mut won = false;
-    plans(&state.store)
-        .update(id, |p| {
-            won = p.state == PlanState::Proposed;
-            won.then(|| {
-                p.state = PlanState::Confirmed;
-                p.decided_at = Some(now);
-                p.task = Some(task_id.clone());
-            })
+    let decision = events::update(state, &plans(&state.store), id, |p| {
+        (p.state == PlanState::Proposed).then(|| {
+            p.state = PlanState::Confirmed;
+            p.decided_at = Some(now);
+            p.task = Some(task_id.clone());
         })
-        .await?;
-    if !won {
+    })
+    .await?;
+    let Some((confirmed, true)) = decision else {
         tasks(&state.store).delete(&task_id).await?;
         return Err(AppError::new(
             Code::PlanDecided,
             "the plan was decided meanwhile",
         ));
-    }
+    };
     conversations(&state.store)
         .update(&p.conversation, |c| {
             c.last_task = Some(task_id.clone());
             Some(())
         })
         .await?;
+    events::plan_decided(state, &confirmed).await;
+    events::task_changed(state, &stored).await;
     state.jobs.push(&RunTask { task: task_id }).await?;
     Ok(TaskView::of(&stored))
 }
@@ -128,59 +128,52 @@ fn decided(plan: &Plan) -> AppError {
 
 /// Rejects a proposed plan: nothing of it will run.
 pub async fn reject(state: &AppState, user: &AuthUser, id: &str) -> Result<PlanView, AppError> {
-    let proposed = plan(state, user, id).await?;
-    let mut was = proposed.value.clone();
-    let updated = plans(&state.store)
-        .update(id, |p| {
-            was = p.clone();
-            (p.state == PlanState::Proposed).then(|| {
-                p.state = PlanState::Rejected;
-                p.decided_at = Some(now_ms());
-            })
+    plan(state, user, id).await?;
+    let (updated, changed) = events::update(state, &plans(&state.store), id, |p| {
+        (p.state == PlanState::Proposed).then(|| {
+            p.state = PlanState::Rejected;
+            p.decided_at = Some(now_ms());
         })
-        .await?
-        .ok_or_else(|| unknown_plan(id))?;
-    if was.state != PlanState::Proposed {
-        return Err(decided(&was));
+    })
+    .await?
+    .ok_or_else(|| unknown_plan(id))?;
+    if !changed {
+        return Err(decided(&updated.value));
     }
+    events::plan_decided(state, &updated).await;
     Ok(PlanView::of(&updated))
 }
 
 /// Asks a task to stop: a queued one is cancelled at once, a running one after its step.
 pub async fn cancel(state: &AppState, user: &AuthUser, id: &str) -> Result<TaskView, AppError> {
     task(state, user, id).await?;
-    let mut refused = None;
-    let updated = tasks(&state.store)
-        .update(id, |t| {
-            refused = None;
-            match t.state {
-                TaskState::Queued => {
-                    t.state = TaskState::Cancelled;
-                    t.steps
-                        .iter_mut()
-                        .for_each(|s| s.state = StepState::Skipped);
-                }
-                TaskState::Running => t.cancel_requested = true,
-                other => {
-                    refused = Some(other);
-                    return None;
-                }
+    let (updated, changed) = events::update(state, &tasks(&state.store), id, |t| {
+        match t.state {
+            TaskState::Queued => {
+                t.state = TaskState::Cancelled;
+                t.steps
+                    .iter_mut()
+                    .for_each(|s| s.state = StepState::Skipped);
             }
-            t.updated_at = now_ms();
-            Some(())
-        })
-        .await?
-        .ok_or_else(|| unknown_task(id))?;
-    match refused {
-        Some(other) => Err(AppError::new(
+            TaskState::Running => t.cancel_requested = true,
+            _ => return None,
+        }
+        t.updated_at = now_ms();
+        Some(())
+    })
+    .await?
+    .ok_or_else(|| unknown_task(id))?;
+    if !changed {
+        return Err(AppError::new(
             Code::TaskState,
             format!(
                 "the task is {}: only a queued or running task can be cancelled",
-                wire_name(&other)
+                wire_name(&updated.value.state)
             ),
-        )),
-        None => Ok(TaskView::of(&updated)),
+        ));
     }
+    events::task_changed(state, &updated).await;
+    Ok(TaskView::of(&updated))
 }
 
 /// Starts undoing a finished task's done steps.
@@ -191,16 +184,15 @@ pub async fn undo(state: &AppState, user: &AuthUser, id: &str) -> Result<TaskVie
 
 async fn start_undo(state: &AppState, id: &str) -> Result<TaskView, AppError> {
     let mut refused: Option<String> = None;
-    let updated = tasks(&state.store)
-        .update(id, |t| {
-            refused = undo_refusal(t);
-            refused.is_none().then(|| {
-                t.state = TaskState::Undoing;
-                t.updated_at = now_ms();
-            })
+    let (updated, _) = events::update(state, &tasks(&state.store), id, |t| {
+        refused = undo_refusal(t);
+        refused.is_none().then(|| {
+            t.state = TaskState::Undoing;
+            t.updated_at = now_ms();
         })
-        .await?
-        .ok_or_else(|| unknown_task(id))?;
+    })
+    .await?
+    .ok_or_else(|| unknown_task(id))?;
     if let Some(reason) = refused {
         return Err(AppError::new(Code::TaskState, reason));
     }
@@ -210,6 +202,7 @@ async fn start_undo(state: &AppState, id: &str) -> Result<TaskView, AppError> {
             task: id.to_owned(),
         })
         .await?;
+    events::task_changed(state, &updated).await;
     Ok(TaskView::of(&updated))
 }
 

@@ -51,7 +51,7 @@ impl ConversationView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MessageView {
     pub id: String,
     pub role: Role,
@@ -78,7 +78,7 @@ impl MessageView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PlanView {
     pub id: String,
     pub steps: Vec<Step>,
@@ -111,7 +111,7 @@ pub struct ReplyView {
     pub plan: Option<PlanView>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TaskView {
     pub id: String,
     pub state: TaskState,
