@@ -99,6 +99,7 @@ impl Layers {
             accounts: layers.section()?,
             billing: layers.section()?,
             analytics: layers.section()?,
+            assistant: layers.section()?,
         };
         match layers.table.keys().next() {
             None => Ok(settings),

@@ -7,6 +7,7 @@
 //! flat and unchanged (`job_max_attempts`, `NOTION_GRAPH_JOB_MAX_ATTEMPTS`): each field's serde
 //! name is its key.
 
+mod assistant;
 mod billing;
 mod layers;
 mod values;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use assistant::AssistantSettings;
 pub use billing::{AnalyticsSettings, BillingSettings, Limit, Plan, default_plans};
 use values::{list, parsed, parsed_option};
 
@@ -33,6 +35,7 @@ pub struct Settings {
     pub accounts: AccountSettings,
     pub billing: BillingSettings,
     pub analytics: AnalyticsSettings,
+    pub assistant: AssistantSettings,
 }
 
 /// How this process serves HTTP, and logs.
@@ -416,6 +419,7 @@ impl Settings {
         let accounts = &self.accounts;
         accounts.validate_mail()?;
         self.billing.validate()?;
+        self.assistant.validate()?;
         if accounts.session_idle_secs == 0
             || accounts.session_absolute_secs < accounts.session_idle_secs
         {

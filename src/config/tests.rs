@@ -254,6 +254,7 @@ fn the_readme_documents_every_key_and_no_other() {
         keys_of::<AccountSettings>(),
         keys_of::<super::BillingSettings>(),
         keys_of::<super::AnalyticsSettings>(),
+        keys_of::<super::AssistantSettings>(),
     ]
     .concat()
     .into_iter()
@@ -280,4 +281,28 @@ fn graph_snapshots_kept_loads_and_zero_is_refused_by_key() {
             .to_string()
             .contains("`graph_snapshots_kept`")
     );
+}
+
+#[test]
+fn a_language_model_needs_an_http_url_and_a_model_and_its_key_never_prints() {
+    let load = |vars: &[(&str, &str)]| Settings::load(None, env(vars), &[]);
+    let message = load(&[("NOTION_GRAPH_LLM_BASE_URL", "http://127.0.0.1:9/v1")])
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("`llm_model`"), "{message}");
+    let message = load(&[
+        ("NOTION_GRAPH_LLM_BASE_URL", "ftp://x"),
+        ("NOTION_GRAPH_LLM_MODEL", "m"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(message.contains("`llm_base_url`"), "{message}");
+    let settings = load(&[
+        ("NOTION_GRAPH_LLM_BASE_URL", "http://127.0.0.1:9/v1"),
+        ("NOTION_GRAPH_LLM_MODEL", "small"),
+        ("NOTION_GRAPH_LLM_API_KEY", "sk-very-secret"),
+    ])
+    .unwrap();
+    assert_eq!(settings.assistant.llm_model.as_deref(), Some("small"));
+    assert!(!format!("{settings:?}").contains("sk-very-secret"));
 }

@@ -9,8 +9,8 @@ use futures::StreamExt;
 
 use super::answer::Graph;
 use super::events;
-use super::grammar::parse;
 use super::intent::Intent;
+use super::llm;
 use super::model::{Conversation, Plan, PlanState, Role};
 use super::planner::{self, Turn, choose};
 use super::resolve::Target;
@@ -20,6 +20,7 @@ use super::tasks;
 use super::views::{MessageView, PlanView, ReplyView};
 use crate::cache::{Admission, RateLimit};
 use crate::error::{AppError, Code};
+use crate::modules::analytics::{self, Event};
 use crate::modules::auth::AuthUser;
 use crate::modules::graph::{self, GraphError};
 use crate::modules::notion::model::{Block, BlockKind};
@@ -39,11 +40,25 @@ fn per_user() -> RateLimit {
 
 /// What the reply to one message is made of.
 #[derive(Default)]
-struct Outcome {
-    text: String,
-    plan: Option<Record<Plan>>,
-    task: Option<String>,
-    pending: Option<planner::Question>,
+pub(super) struct Outcome {
+    pub text: String,
+    pub plan: Option<Record<Plan>>,
+    pub task: Option<String>,
+    pub pending: Option<planner::Question>,
+}
+
+impl Outcome {
+    pub fn text(text: String) -> Self {
+        Self {
+            text,
+            ..Self::default()
+        }
+    }
+
+    /// Whether it is more than words: a plan, a question, a task started or shown.
+    pub fn ends_turn(&self) -> bool {
+        self.plan.is_some() || self.task.is_some() || self.pending.is_some()
+    }
 }
 
 /// Answers `text` in the caller's conversation `id`.
@@ -67,13 +82,16 @@ pub async fn post(
     // Typing now, and tokens as the reply is written (`writing.token`), before it is stored.
     let writing = events::Reply::new(state, &conversation, &message.id);
     writing.typing().await;
-    let intent = conversation
+    analytics::track(state, user.id(), Event::AssistantMessage);
+    let answered = conversation
         .value
         .pending
         .as_ref()
-        .and_then(|question| choose(question, text))
-        .unwrap_or_else(|| parse(text));
-    let outcome = respond(state, &conversation, intent).await?;
+        .and_then(|question| choose(question, text));
+    let outcome = match answered {
+        Some(intent) => respond(state, &conversation, intent).await?,
+        None => llm::understand(state, &conversation, text, &writing).await?,
+    };
     let pending = outcome.pending.clone();
     conversations(&state.store)
         .update(id, |c| {
@@ -113,7 +131,7 @@ async fn limit(state: &AppState, user: &AuthUser) -> Result<(), AppError> {
     }
 }
 
-async fn respond(
+pub(super) async fn respond(
     state: &AppState,
     conversation: &Record<Conversation>,
     intent: Intent,

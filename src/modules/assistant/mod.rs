@@ -12,6 +12,9 @@
 //!   bodies), each step recording its compensation, which [`undo`] applies.
 //! - [`events`]: each user's live stream (messages, plans, typing, tokens, task progress) over
 //!   the cache's pub/sub, with ids a reconnecting client resumes from.
+//! - With `llm_base_url` set, [`llm`] has an OpenAI-compatible model understand messages: its
+//!   tool calls become the same intents, planned the same way; writes only from the user's
+//!   own words; the grammar answers when the model fails.
 //! - `routes`: the API under `/api/v1/assistant`.
 
 pub mod answer;
@@ -20,6 +23,7 @@ pub mod events;
 pub mod execute;
 pub mod grammar;
 pub mod intent;
+pub mod llm;
 pub mod model;
 pub mod plan;
 pub mod planner;

@@ -131,7 +131,7 @@ fn retry_after(response: &reqwest::Response) -> Duration {
 
 /// Exponential backoff with jitter: attempt `n` waits between half and all of
 /// `base * 2^(n-1)`, capped at 30 s.
-pub(super) fn backoff(base: Duration, attempt: u32) -> Duration {
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
     let full = base
         .saturating_mul(1 << attempt.saturating_sub(1).min(10))
         .min(Duration::from_secs(30));

@@ -10,6 +10,7 @@ pub mod links;
 pub mod model;
 mod oauth;
 
+pub use breaker::Breaker;
 pub use client::{CallCounters, ClientConfig, Credentials, NotionClient};
-pub use error::NotionError;
+pub use error::{NotionError, backoff};
 pub use oauth::{OAuthApp, OAuthSession, TokenGrant, TokenStore, Tokens};
