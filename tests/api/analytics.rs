@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::accounts::{PASSWORD, log_in, sign_up};
+use crate::dashboard::{get_page, post_form};
 use crate::helpers::{Mode, TestApp, eventually, spawn_app_with};
 use crate::workspaces::{connected, simulator};
 
@@ -194,4 +195,49 @@ async fn events_are_dropped_and_counted_while_posthog_is_down() {
         },
     )
     .await;
+}
+
+/// The account page's analytics box is the same preference as `PATCH /api/v1/me`: unticked and
+/// saved, the account is opted out; ticked again, it is back in.
+#[tokio::test]
+async fn the_account_page_opts_out_of_usage_analytics_and_back_in() {
+    let app = spawn_app_with(Mode::Embedded, |_| {}).await.unwrap();
+    let user = sign_up(&app, "chooser").await;
+    let opted_out = || async {
+        let me = user
+            .request(&app, Method::GET, "/api/v1/me")
+            .send()
+            .await
+            .unwrap();
+        let me: Value = me.json().await.unwrap();
+        me["user"]["preferences"]["analytics_opt_out"].clone()
+    };
+    let checkbox = || async {
+        let page = get_page(&app, Some(&user), "/account")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let start = page.find(r#"id="share-usage""#).expect("the analytics box");
+        page[start..start + 60].contains("checked")
+    };
+    assert_eq!(opted_out().await, json!(false));
+    assert!(checkbox().await);
+
+    let csrf = user.csrf.as_str();
+    let saved = post_form(
+        &app,
+        Some(&user),
+        "/account/analytics",
+        &[("csrf_token", csrf)],
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(opted_out().await, json!(true));
+    assert!(!checkbox().await);
+
+    let form = [("csrf_token", csrf), ("share", "on")];
+    let back = post_form(&app, Some(&user), "/account/analytics", &form).await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert_eq!(opted_out().await, json!(false));
 }

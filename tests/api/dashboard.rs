@@ -26,7 +26,7 @@ fn location(response: &reqwest::Response) -> &str {
     response.headers()["location"].to_str().unwrap()
 }
 
-async fn post_form(
+pub async fn post_form(
     app: &TestApp,
     user: Option<&TestUser>,
     path: &str,
@@ -39,7 +39,7 @@ async fn post_form(
     request.send().await.unwrap()
 }
 
-async fn get_page(app: &TestApp, user: Option<&TestUser>, path: &str) -> reqwest::Response {
+pub async fn get_page(app: &TestApp, user: Option<&TestUser>, path: &str) -> reqwest::Response {
     let mut request = browser().get(app.url(path)).header("accept", "text/html");
     if let Some(user) = user {
         request = request.header("cookie", format!("__Host-ng_session={}", user.cookie));

@@ -1,4 +1,5 @@
-//! The account page (`/account`): profile, password, "sign out everywhere", API keys, and
+//! The account page (`/account`): profile, password, usage analytics (opt out), "sign out
+//! everywhere", API keys, and
 //! deleting the account (after a confirmation naming what goes with it). Each
 //! form posts without script; a refused one comes back with the reason beside it. A new API
 //! key's secret is shown once, in the answer to the form that made it (never in a redirect,
@@ -17,6 +18,7 @@ use super::{form_user, signed_in};
 use crate::error::AppError;
 use crate::modules::auth::api_keys::{self, ApiKeyView, Scope};
 use crate::modules::auth::audit::ClientInfo;
+use crate::modules::auth::model::Preferences;
 use crate::modules::auth::service;
 use crate::modules::auth::{AuthUser, sessions::Sessions};
 use crate::state::AppState;
@@ -24,6 +26,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(show)
         .service(profile)
+        .service(analytics)
         .service(password)
         .service(everywhere)
         .service(create_key)
@@ -36,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Profile,
+    Analytics,
     Password,
     Keys,
 }
@@ -48,6 +52,10 @@ struct AccountPage {
     email: String,
     verified: bool,
     has_password: bool,
+    /// The user lets usage events be sent (the opposite of `analytics_opt_out`).
+    shares_usage: bool,
+    /// This instance sends usage events somewhere (a PostHog key is configured).
+    analytics_on: bool,
     keys: Vec<ApiKeyView>,
     /// A key just made: its name and secret, shown this once.
     created: Option<(String, String)>,
@@ -72,6 +80,8 @@ async fn account_page(
         email: user.user.email.clone(),
         verified: user.user.email_verified,
         has_password: user.user.password_hash.is_some(),
+        shares_usage: !user.user.preferences.analytics_opt_out,
+        analytics_on: state.settings.analytics.posthog_api_key.is_some(),
         keys,
         created: None,
         error: None,
@@ -118,6 +128,30 @@ async fn profile(
     match service::update_profile(&state, user.id(), Some(&form.name), None).await {
         Ok(_) => Ok(see_other("/account", Some(Flash::ProfileSaved))),
         Err(error) => refused_in(&state, &request, &user, Section::Profile, error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct AnalyticsForm {
+    csrf_token: String,
+    /// Present (`on`) when the box is ticked; a browser sends nothing for an unticked one.
+    share: Option<String>,
+}
+
+#[post("/account/analytics")]
+async fn analytics(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    form: web::Form<AnalyticsForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    let preferences = Preferences {
+        analytics_opt_out: form.share.is_none(),
+        ..user.user.preferences.clone()
+    };
+    match service::update_profile(&state, user.id(), None, Some(preferences)).await {
+        Ok(_) => Ok(see_other("/account", Some(Flash::AnalyticsSaved))),
+        Err(error) => refused_in(&state, &request, &user, Section::Analytics, error.into()).await,
     }
 }
 

@@ -39,6 +39,7 @@ struct PlanRow {
     price: String,
     current: bool,
     purchasable: bool,
+    allows: String,
 }
 
 struct InvoiceRow {
@@ -110,12 +111,13 @@ fn billing_page(request: &HttpRequest, user: &AuthUser, view: BillingView) -> Bi
         .into_iter()
         .map(|p| PlanRow {
             price: match p.monthly_cents {
-                0 => "free".to_owned(),
+                0 => "no charge".to_owned(),
                 cents => format!("{} a month", money(cents as i64, "usd")),
             },
             name: p.name,
             current: p.current,
             purchasable: p.purchasable,
+            allows: p.allows.join(", "),
         })
         .collect();
     let invoices = view

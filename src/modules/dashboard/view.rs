@@ -37,6 +37,7 @@ pub enum Flash {
     ShareCreated,
     ShareRevoked,
     ProfileSaved,
+    AnalyticsSaved,
     PasswordChanged,
     SignedOutEverywhere,
     KeyRevoked,
@@ -47,7 +48,7 @@ pub enum Flash {
 }
 
 impl Flash {
-    const ALL: [Flash; 21] = [
+    const ALL: [Flash; 22] = [
         Flash::Welcome,
         Flash::SignedIn,
         Flash::SignedOut,
@@ -62,6 +63,7 @@ impl Flash {
         Flash::ShareCreated,
         Flash::ShareRevoked,
         Flash::ProfileSaved,
+        Flash::AnalyticsSaved,
         Flash::PasswordChanged,
         Flash::SignedOutEverywhere,
         Flash::KeyRevoked,
@@ -87,6 +89,7 @@ impl Flash {
             Flash::ShareCreated => "share_created",
             Flash::ShareRevoked => "share_revoked",
             Flash::ProfileSaved => "profile_saved",
+            Flash::AnalyticsSaved => "analytics_saved",
             Flash::PasswordChanged => "password_changed",
             Flash::SignedOutEverywhere => "signed_out_everywhere",
             Flash::KeyRevoked => "key_revoked",
@@ -117,6 +120,7 @@ impl Flash {
             }
             Flash::ShareRevoked => "The share link is revoked: its URL no longer shows the graph.",
             Flash::ProfileSaved => "Your profile is saved.",
+            Flash::AnalyticsSaved => "Your choice about usage analytics is saved.",
             Flash::PasswordChanged => {
                 "Your password is changed; every other session is signed out."
             }

@@ -164,7 +164,7 @@ impl LimitKind {
     pub fn describe(self, plan: &Plan) -> String {
         let count = |limit: Limit, one: &str, many: &str| match limit.0 {
             Some(1) => format!("1 {one}"),
-            Some(n) => format!("{n} {many}"),
+            Some(n) => format!("{} {many}", thousands(n)),
             None => format!("unlimited {many}"),
         };
         match self {
@@ -293,12 +293,38 @@ impl Entitlements {
     }
 }
 
+/// `25000` as `25,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use SubscriptionStatus::*;
 
     const NOW: i64 = 1_764_000_000_000;
+
+    #[test]
+    fn counts_read_with_thousands_grouped() {
+        let plans = crate::config::default_plans();
+        let team = plans.iter().find(|p| p.name == "team").unwrap();
+        assert_eq!(
+            LimitKind::PagesPerWorkspace.describe(team),
+            "200,000 pages per workspace"
+        );
+        assert_eq!(LimitKind::Workspaces.describe(team), "25 workspaces");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(999), "999");
+    }
 
     fn settings() -> BillingSettings {
         BillingSettings::default()

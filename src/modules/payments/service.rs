@@ -110,6 +110,8 @@ pub struct PlanOffer {
     /// It has a Stripe price, so Checkout can sell it.
     pub purchasable: bool,
     pub current: bool,
+    /// What the plan allows, limit by limit, in words (`5 workspaces`, `workspace export`).
+    pub allows: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -191,6 +193,7 @@ fn offers(state: &AppState, current: &Plan) -> Vec<PlanOffer> {
             monthly_cents: p.monthly_cents,
             purchasable: billing.enabled() && p.price_id.is_some(),
             current: p.name == current.name,
+            allows: LimitKind::ALL.iter().map(|kind| kind.describe(p)).collect(),
         })
         .collect()
 }
