@@ -1,10 +1,11 @@
 //! Prometheus metrics, shared by every module: HTTP requests and latency by route and status,
 //! jobs by state, dead letters, sync runs by how they ended, refused webhook deliveries, calls
-//! to Notion, exports. Routes are recorded by pattern (`/api/admin/jobs/{id}`), never by raw
+//! to Notion, exports, the age of the oldest waiting job, alert notifications. Routes are recorded by pattern (`/api/admin/jobs/{id}`), never by raw
 //! path, to bound cardinality.
 
 use std::time::Duration;
 
+use prometheus::proto::MetricType;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
     TextEncoder,
@@ -23,6 +24,8 @@ pub struct Metrics {
     dead_letters: IntGaugeVec,
     sync_runs: IntCounterVec,
     webhook_rejections: IntCounterVec,
+    job_queue_age: IntGaugeVec,
+    alert_notifications: IntCounterVec,
 }
 
 impl Metrics {
@@ -106,6 +109,23 @@ impl Metrics {
             &["source"],
         )
         .expect("valid metric");
+        let job_queue_age = IntGaugeVec::new(
+            Opts::new(
+                "job_queue_age_seconds",
+                "Seconds the oldest job due to run has waited for a worker, by queue (0 when none waits)",
+            ),
+            &["queue"],
+        )
+        .expect("valid metric");
+        let alert_notifications = IntCounterVec::new(
+            Opts::new(
+                "alert_notifications_total",
+                "Alert notifications posted to a receiver, by receiver and outcome (delivered, \
+                 failed: retried with backoff)",
+            ),
+            &["receiver", "outcome"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -118,6 +138,8 @@ impl Metrics {
             Box::new(dead_letters.clone()),
             Box::new(sync_runs.clone()),
             Box::new(webhook_rejections.clone()),
+            Box::new(job_queue_age.clone()),
+            Box::new(alert_notifications.clone()),
         ] {
             registry
                 .register(collector)
@@ -136,6 +158,8 @@ impl Metrics {
             dead_letters,
             sync_runs,
             webhook_rejections,
+            job_queue_age,
+            alert_notifications,
         }
     }
 
@@ -186,6 +210,43 @@ impl Metrics {
     /// `source` is `notion` or `stripe`.
     pub fn observe_webhook_rejection(&self, source: &str) {
         self.webhook_rejections.with_label_values(&[source]).inc();
+    }
+
+    pub fn set_job_queue_age(&self, queue: &str, seconds: i64) {
+        self.job_queue_age.with_label_values(&[queue]).set(seconds);
+    }
+
+    /// `outcome` is `delivered` or `failed`.
+    pub fn observe_alert_notification(&self, receiver: &str, outcome: &str) {
+        self.alert_notifications
+            .with_label_values(&[receiver, outcome])
+            .inc();
+    }
+
+    /// Every series of the counter or gauge `name` (without the `notion_graph_` prefix) in
+    /// this process: its labels and value. Alert rules read the service's metrics through it.
+    pub fn series(&self, name: &str) -> Vec<(Vec<(String, String)>, f64)> {
+        let full = format!("notion_graph_{name}");
+        let families = self.registry.gather();
+        let Some(family) = families.iter().find(|f| f.name() == full) else {
+            return Vec::new();
+        };
+        family
+            .get_metric()
+            .iter()
+            .map(|metric| {
+                let labels = metric
+                    .get_label()
+                    .iter()
+                    .map(|l| (l.name().to_owned(), l.value().to_owned()))
+                    .collect();
+                let value = match family.get_field_type() {
+                    MetricType::COUNTER => metric.get_counter().get_value(),
+                    _ => metric.get_gauge().get_value(),
+                };
+                (labels, value)
+            })
+            .collect()
     }
 
     /// The text exposition format.

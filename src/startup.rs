@@ -10,6 +10,7 @@ use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context;
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 use crate::app::create_app;
 use crate::config::Settings;
@@ -31,6 +32,8 @@ pub struct Application {
     port: Option<u16>,
     server: Option<Server>,
     workers: Option<Workers>,
+    /// This process's alert loop (counter reports; evaluation when it holds the lease).
+    alerts: JoinHandle<()>,
     shutdown: ShutdownTrigger,
 }
 
@@ -80,12 +83,18 @@ impl Application {
             .map(|l| l.local_addr())
             .transpose()?
             .map(|a| a.port());
-        let server = listener.map(|l| serve(l, state.clone())).transpose()?;
+        let server = match (listener, role) {
+            (Some(listener), _) => Some(serve(listener, state.clone())?),
+            (None, Role::Worker) => serve_worker_metrics(&state)?,
+            (None, _) => None,
+        };
+        let alerts = modules::alerts::start(&state);
         Ok(Self {
             state,
             port,
             server,
             workers,
+            alerts,
             shutdown: ShutdownTrigger::default(),
         })
     }
@@ -108,6 +117,7 @@ impl Application {
             state,
             server,
             workers,
+            alerts,
             shutdown,
             ..
         } = self;
@@ -117,6 +127,7 @@ impl Application {
             () = termination_signal() => {}
             () = shutdown.0.notified() => {}
         }
+        alerts.abort();
         drain(&state, handle, workers).await?;
         if let Some(task) = server_task {
             task.await?.context("HTTP server failed")?;
@@ -134,6 +145,31 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         .shutdown_timeout(timeout)
         .run();
     Ok(server)
+}
+
+/// A worker's `/metrics`, `/livez` and `/readyz` on `worker_metrics_addr`, when it is set: its
+/// counters (Notion calls, sync runs, exports) are kept in the worker and scraped there.
+fn serve_worker_metrics(state: &AppState) -> anyhow::Result<Option<Server>> {
+    let Some(address) = &state.settings.server.worker_metrics_addr else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("cannot listen on {address} (worker_metrics_addr)"))?;
+    tracing::info!(
+        "worker metrics on http://{}/metrics",
+        listener.local_addr()?
+    );
+    let state = state.clone();
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(actix_web::web::Data::new(state.clone()))
+            .configure(modules::ops::probes)
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals()
+    .run();
+    Ok(Some(server))
 }
 
 /// Readiness first, so load balancers stop sending; then HTTP and workers finish their work.

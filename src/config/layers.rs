@@ -100,6 +100,7 @@ impl Layers {
             billing: layers.section()?,
             analytics: layers.section()?,
             assistant: layers.section()?,
+            alerts: layers.section()?,
         };
         match layers.table.keys().next() {
             None => Ok(settings),

@@ -7,6 +7,7 @@
 //! flat and unchanged (`job_max_attempts`, `NOTION_GRAPH_JOB_MAX_ATTEMPTS`): each field's serde
 //! name is its key.
 
+mod alerts;
 mod assistant;
 mod billing;
 mod layers;
@@ -18,6 +19,9 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use alerts::{
+    AlertReceiver, AlertRule, AlertSettings, ReceiverFormat, Severity, Signal, default_alert_rules,
+};
 pub use assistant::AssistantSettings;
 pub use billing::{AnalyticsSettings, BillingSettings, Limit, Plan, default_plans};
 use values::{list, parsed, parsed_option};
@@ -36,6 +40,7 @@ pub struct Settings {
     pub billing: BillingSettings,
     pub analytics: AnalyticsSettings,
     pub assistant: AssistantSettings,
+    pub alerts: AlertSettings,
 }
 
 /// How this process serves HTTP, and logs.
@@ -64,6 +69,9 @@ pub struct ServerSettings {
     /// Seconds that in-flight requests and jobs get to finish after SIGTERM.
     #[serde(deserialize_with = "parsed")]
     pub shutdown_timeout_secs: u64,
+    /// Where a `worker` process serves `/metrics`, `/livez` and `/readyz` (`host:port`); unset,
+    /// a worker listens nowhere (a `serve` process serves them on its own port).
+    pub worker_metrics_addr: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -83,6 +91,7 @@ impl Default for ServerSettings {
             hsts: None,
             shutdown_drain_ms: 1000,
             shutdown_timeout_secs: 30,
+            worker_metrics_addr: None,
         }
     }
 }
@@ -420,6 +429,8 @@ impl Settings {
         accounts.validate_mail()?;
         self.billing.validate()?;
         self.assistant.validate()?;
+        self.alerts.validate()?;
+        self.server.validate()?;
         if accounts.session_idle_secs == 0
             || accounts.session_absolute_secs < accounts.session_idle_secs
         {
@@ -452,6 +463,19 @@ impl AccountSettings {
             return Err(ConfigError(
                 "key `smtp_url`: expected smtp://host:port, smtps://user:password@host or smtp://host?tls=required".into(),
             ));
+        }
+        Ok(())
+    }
+}
+
+impl ServerSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let address = self.worker_metrics_addr.as_deref();
+        if address.is_some_and(|a| a.parse::<std::net::SocketAddr>().is_err()) {
+            return Err(ConfigError(format!(
+                "key `worker_metrics_addr`: `{}` is not an address such as 0.0.0.0:9464",
+                address.unwrap_or_default()
+            )));
         }
         Ok(())
     }

@@ -255,6 +255,7 @@ fn the_readme_documents_every_key_and_no_other() {
         keys_of::<super::BillingSettings>(),
         keys_of::<super::AnalyticsSettings>(),
         keys_of::<super::AssistantSettings>(),
+        keys_of::<super::AlertSettings>(),
     ]
     .concat()
     .into_iter()

@@ -133,7 +133,8 @@ impl JobQueue {
             .missed_heartbeats(Self::MISSED_HEARTBEATS)
     }
 
-    /// Updates the job gauges: counts by queue and state, read from the backend.
+    /// Updates the job gauges, read from the backend: counts by queue and state, and how long
+    /// the oldest job due to run has waited.
     pub async fn refresh_metrics(&self, metrics: &Metrics, modules: Modules) {
         let counts = match &self.backend {
             Backend::Sqlite(pool) => sqlite_counts(pool).await,
@@ -147,6 +148,43 @@ impl JobQueue {
             }
             Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot read job counts"),
         }
+        let now = chrono::Utc::now().timestamp_millis();
+        let oldest = match &self.backend {
+            Backend::Sqlite(pool) => sqlite_oldest_due(pool).await,
+            Backend::Redis(connection) => self.redis_oldest_due(connection.clone(), modules).await,
+        };
+        match oldest {
+            Ok(oldest) => {
+                for queue in modules.jobs().map(|job| job.queue) {
+                    let since = oldest.iter().find(|(q, _)| q == queue).map(|(_, at)| *at);
+                    let age = since.map_or(0, |at| (now - at).max(0) / 1000);
+                    metrics.set_job_queue_age(queue, age);
+                }
+            }
+            Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot read job ages"),
+        }
+    }
+
+    /// Per queue, when the job at the head of the active list was enqueued (epoch ms): task ids
+    /// are ULIDs, which carry their creation time, and the list is first in, first out.
+    async fn redis_oldest_due(
+        &self,
+        mut connection: ConnectionManager,
+        modules: Modules,
+    ) -> anyhow::Result<Vec<(String, i64)>> {
+        let mut oldest = Vec::new();
+        for queue in modules.jobs().map(|job| job.queue) {
+            let config = self.redis_config(queue);
+            let head: Option<String> = redis::cmd("LINDEX")
+                .arg(config.active_jobs_list())
+                .arg(0)
+                .query_async(&mut connection)
+                .await?;
+            if let Some(id) = head.and_then(|h| h.parse::<ulid::Ulid>().ok()) {
+                oldest.push((queue.to_owned(), id.timestamp_ms() as i64));
+            }
+        }
+        Ok(oldest)
     }
 
     async fn redis_counts(
@@ -180,6 +218,17 @@ impl JobQueue {
 async fn sqlite_counts(pool: &SqlitePool) -> anyhow::Result<Vec<(String, String, i64)>> {
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT job_type, lower(status), COUNT(*) FROM Jobs GROUP BY job_type, status",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// Per queue, since when its oldest pending job has been due (epoch ms; `run_at` is seconds).
+async fn sqlite_oldest_due(pool: &SqlitePool) -> anyhow::Result<Vec<(String, i64)>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT job_type, MIN(run_at) * 1000 FROM Jobs \
+         WHERE status = 'Pending' AND run_at <= strftime('%s', 'now') GROUP BY job_type",
     )
     .fetch_all(pool)
     .await?;

@@ -81,6 +81,7 @@ modules! {
     export,
     assistant,
     mcp,
+    alerts,
 }
 
 /// A library the modules share (the Notion API client, models and link extraction), with no

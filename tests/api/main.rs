@@ -2,6 +2,7 @@
 //! binary where signals and crashes are involved, against the services `scripts/test` starts.
 
 mod accounts;
+mod alerts;
 mod analytics;
 mod assistant;
 mod backup;

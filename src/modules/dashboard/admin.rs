@@ -1,6 +1,6 @@
 //! The admin page (`/admin`, admins only; anyone else gets the 404 page, as for a page that
 //! does not exist): accounts (a search over the newest and a role change), the dead letters
-//! (replay or discard) and the newest audit events. Forms post without script, with the
+//! (replay or discard), the newest alerts and the newest audit events. Forms post without script, with the
 //! session's CSRF token; every change is audited by the services it calls.
 
 use actix_web::http::StatusCode;
@@ -37,6 +37,15 @@ pub(super) fn admin(user: AuthUser) -> Result<AuthUser, PageError> {
     }
 }
 
+/// An alert as the table shows it.
+pub struct AlertRow {
+    pub state: &'static str,
+    pub group: String,
+    pub severity: String,
+    pub value: f64,
+    pub since: String,
+}
+
 /// A dead letter as the table shows it.
 pub struct Letter {
     pub id: String,
@@ -53,6 +62,7 @@ struct AdminPage {
     query: String,
     users: Vec<UserView>,
     letters: Vec<Letter>,
+    alerts: Vec<AlertRow>,
     events: Vec<EventView>,
 }
 
@@ -100,6 +110,17 @@ async fn show(
             error: record.value.error,
         })
         .collect();
+    let alerts = crate::modules::alerts::newest(&state, SHOWN)
+        .await?
+        .into_iter()
+        .map(|alert| AlertRow {
+            state: alert.state.as_str(),
+            group: alert.group,
+            severity: alert.severity,
+            value: alert.value,
+            since: readable(&rfc3339(alert.since)),
+        })
+        .collect();
     let filter = AuditFilter {
         actor: None,
         action: None,
@@ -117,6 +138,7 @@ async fn show(
         query,
         users,
         letters,
+        alerts,
         events,
     };
     page(&request, StatusCode::OK, &body)

@@ -13,6 +13,11 @@ use crate::manifest::{Access, Module, Mount, Routes};
 
 pub use canary::{CANARIES, Canary, CanaryState};
 
+/// `/livez`, `/readyz` and `/metrics` alone: what a `worker` serves on `worker_metrics_addr`.
+pub fn probes(cfg: &mut actix_web::web::ServiceConfig) {
+    routes::configure(cfg);
+}
+
 pub static MODULE: Module = Module {
     name: "ops",
     collections: &[&CANARIES],
