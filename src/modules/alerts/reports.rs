@@ -166,7 +166,10 @@ mod tests {
             expires_at: 0,
             samples: vec![sample(100, 4.0), sample(200, 6.0), sample(300, 9.0)],
         };
-        assert_eq!(increase(&[report.clone()], "sync_failed", 150, 300), 5.0);
+        assert_eq!(
+            increase(std::slice::from_ref(&report), "sync_failed", 150, 300),
+            5.0
+        );
         // No sample that old: the oldest one is the best base there is.
         assert_eq!(increase(&[report], "sync_failed", 290, 300), 5.0);
     }
