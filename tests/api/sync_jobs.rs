@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use notion_graph::modules::sync::connection::{self, Api, CONNECTIONS, LOCAL_TENANT};
 use notion_graph::modules::sync::lease;
+use notion_graph::modules::sync::model::EntityKind;
 use notion_graph::modules::sync::run::{self, RunKind, RunState};
 use notion_graph::modules::sync::service;
 use notion_graph::storage::Store;
@@ -17,7 +18,8 @@ use crate::helpers::{
     ADMIN_TOKEN, Mode, TestApp, eventually, free_port, spawn_app, spawn_app_with,
 };
 use crate::sync_import::{
-    assert_connection_equals_truth, edit_every_kind, expected, notion_get, stored,
+    all_entities, assert_connection_equals_truth, edit, edit_every_kind, expected, notion_get,
+    stored,
 };
 
 pub async fn sim(
@@ -358,4 +360,78 @@ async fn the_lease_goes_to_one_holder_at_a_time_and_to_another_once_expired() {
             .unwrap()
             .is_some()
     );
+}
+
+/// A workspace held at its plan's page limit stays there when webhooks name a new page: what
+/// it holds is still read again (a rename comes through), the new page waits for a plan that
+/// allows it.
+#[tokio::test]
+async fn webhooks_keep_a_workspace_at_its_page_limit_and_still_update_what_it_holds() {
+    use notion_graph::config::Limit;
+    let port = free_port();
+    let hook = format!("http://127.0.0.1:{port}/api/webhooks/notion");
+    let sim = sim(45, 120, None, Some(hook)).await;
+    let Some(app) = spawn_app_with(Mode::Embedded, |s| {
+        (s.notion.api_url, s.notion.rate) = (sim.url.clone(), 1000.0);
+        s.server.port = port;
+        s.billing.default_plan = "free".into();
+        s.billing.plans[0].pages_per_workspace = Limit::at(40);
+    })
+    .await
+    else {
+        return;
+    };
+    await_handshake(&app, &sim).await;
+    let id = connect(&app, &sim).await;
+    let idle = || async {
+        let history = run::history(&app.state.store, &id, 100).await.unwrap();
+        history.iter().all(|r| r.state != RunState::Running)
+    };
+    eventually(
+        Duration::from_secs(60),
+        "the import at the limit",
+        || async {
+            let c = connection::get(&app.state.store, &id).await.unwrap()?;
+            (c.page_limit_reached == Some(40) && idle().await).then_some(())
+        },
+    )
+    .await;
+    let held = all_entities(&app.state.store, &id).await;
+    assert_eq!(held.len(), 40);
+    let page = held
+        .iter()
+        .find(|e| e.shared && !e.in_trash && e.kind == EntityKind::Page)
+        .unwrap()
+        .notion_id
+        .clone();
+
+    // In this order: the simulator delivers events one after the other, so the new page's
+    // event has been received by the time the rename's re-read is done.
+    let parent = serde_json::json!({ "parent_id": page, "title": "Beyond the limit" });
+    edit(&sim, reqwest::Method::POST, "/pages", parent).await;
+    let title = serde_json::json!({ "title": "Renamed at the limit" });
+    edit(
+        &sim,
+        reqwest::Method::PATCH,
+        &format!("/pages/{page}"),
+        title,
+    )
+    .await;
+    eventually(Duration::from_secs(60), "the rename re-read", || async {
+        let entities = all_entities(&app.state.store, &id).await;
+        let renamed = entities
+            .iter()
+            .any(|e| e.notion_id == page && e.title == "Renamed at the limit");
+        (renamed && webhook_runs(&app, &id).await > 0 && idle().await).then_some(())
+    })
+    .await;
+    let after = all_entities(&app.state.store, &id).await;
+    assert_eq!(after.len(), 40, "nothing new past the limit");
+    assert!(after.iter().all(|e| e.title != "Beyond the limit"));
+    let c = connection::get(&app.state.store, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.page_limit_reached, Some(40));
+    sim.stop().await;
 }

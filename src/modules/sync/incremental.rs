@@ -20,7 +20,6 @@ use chrono::{DateTime, Utc};
 use futures::stream::TryStreamExt;
 
 use super::crawl::{ImportReport, Importer, Task};
-use super::ledger::Mode;
 use super::model::{Entity, EntityKind};
 use super::store;
 use crate::modules::notion::NotionError;
@@ -150,20 +149,47 @@ impl Importer {
 
     /// Re-reads the pages webhooks named, and whatever their reads lead to. Events carry ids
     /// only and may arrive late, merged or out of order, so each page is read as it is now:
-    /// any order of re-reads ends in the same state.
+    /// any order of re-reads ends in the same state. With a `cap` (the plan's pages per
+    /// workspace), what is stored is read again, and new entities only while there is room.
     pub async fn run_refresh(
         self: &Arc<Self>,
         pages: Vec<String>,
         databases: Vec<String>,
+        cap: Option<u64>,
     ) -> anyhow::Result<ImportReport> {
-        self.ledger().mode = Mode::Refresh;
-        let pages = pages.into_iter().filter(|id| self.claim_again(id));
-        let databases = databases.into_iter().filter(|id| self.claim(id));
-        let tasks = pages
-            .map(Task::Refresh)
-            .chain(databases.map(Task::Database))
-            .collect();
+        let held = match cap {
+            Some(_) => store::count_entities(&self.store, &self.connection).await?,
+            None => 0,
+        };
+        self.ledger().begin_refresh(cap, held);
+        let mut tasks = Vec::with_capacity(pages.len() + databases.len());
+        for (id, database) in pages
+            .into_iter()
+            .map(|id| (id, false))
+            .chain(databases.into_iter().map(|id| (id, true)))
+        {
+            if !self.claim_named(&id).await? {
+                continue;
+            }
+            tasks.push(if database {
+                Task::Database(id)
+            } else {
+                Task::Refresh(id)
+            });
+        }
         self.drain(tasks, None).await
+    }
+
+    /// Claims an entity a webhook named: again when it is stored, as new (within the cap)
+    /// when it is not.
+    async fn claim_named(&self, id: &str) -> anyhow::Result<bool> {
+        let key = store::entity_id(&self.connection, id);
+        let stored = store::entities(&self.store).get(&key).await?.is_some();
+        Ok(if stored {
+            self.claim_again(id)
+        } else {
+            self.claim(id)
+        })
     }
 
     /// A page a webhook named: read it; a stored page that moved, was trashed or restored, or

@@ -46,6 +46,9 @@ pub(super) struct Ledger {
     /// The most entities the connection may hold (its plan's pages per workspace): past it,
     /// new ids are not claimed, and the run ends with what it has.
     pub cap: Option<u64>,
+    /// Entities stored before a refresh began, which `stored` does not list (a refresh
+    /// loads only their number, for the cap).
+    held_before: u64,
     /// New ids claimed (stored ones read again are not new).
     new_claims: u64,
     /// A claim was refused at the cap.
@@ -67,6 +70,7 @@ impl Ledger {
             awaiting: HashMap::new(),
             report: ImportReport::default(),
             cap: None,
+            held_before: 0,
             new_claims: 0,
             capped: false,
         }
@@ -75,6 +79,14 @@ impl Ledger {
     /// Whether a write of a page's edges must remove the ones stored before.
     pub fn replaces(&self) -> bool {
         self.mode != Mode::Full { first: true }
+    }
+
+    /// A refresh of what webhooks named, holding the connection to `cap` entities of which
+    /// `held` are stored.
+    pub fn begin_refresh(&mut self, cap: Option<u64>, held: u64) {
+        self.mode = Mode::Refresh;
+        self.cap = cap;
+        self.held_before = held;
     }
 
     /// What an incremental run found stored: every id, and the readable entities.
@@ -94,7 +106,7 @@ impl Ledger {
         if self.stored.contains(id) || self.claimed.contains(id) {
             return false;
         }
-        let held = self.stored.len() as u64 + self.new_claims;
+        let held = self.stored.len() as u64 + self.held_before + self.new_claims;
         if self.cap.is_some_and(|cap| held >= cap) {
             self.capped = true;
             return false;
@@ -216,5 +228,9 @@ mod tests {
         incremental.cap = Some(2);
         assert!(incremental.claim_again("old"), "stored ones are read again");
         assert!(incremental.claim("new") && !incremental.claim("newer"));
+        let mut refresh = Ledger::new(Mode::Full { first: false });
+        refresh.begin_refresh(Some(3), 2);
+        assert!(refresh.claim_again("stored") && refresh.claim("new"));
+        assert!(!refresh.claim("newer") && refresh.capped);
     }
 }

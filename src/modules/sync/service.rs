@@ -218,9 +218,14 @@ async fn refresh_leased(
     let kind = RunKind::Webhook;
     let run_id = run::start(&state.store, &connection, kind, &state.instance, now_ms()).await?;
     let importer = Importer::new(client, state.store.clone(), &connection.id, 8);
+    let cap = payments::entitlements(state, &connection.tenant)
+        .await?
+        .plan
+        .pages_per_workspace
+        .0;
     let pages = asked.pages.keys().cloned().collect();
     let databases = asked.databases.keys().cloned().collect();
-    let result = importer.run_refresh(pages, databases).await;
+    let result = importer.run_refresh(pages, databases, cap).await;
     let progress = importer.progress().snapshot();
     match result {
         Ok(report) => {
@@ -235,6 +240,14 @@ async fn refresh_leased(
                 &progress,
             )
             .await?;
+            if let Some(limit) = report.page_limit {
+                connections(&state.store)
+                    .update(&connection.id, |c| {
+                        c.page_limit_reached = Some(limit);
+                        Some(())
+                    })
+                    .await?;
+            }
             Ok(Outcome::Done(kind, report))
         }
         Err(error) => {

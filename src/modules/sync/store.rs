@@ -73,6 +73,13 @@ pub async fn add_edges(store: &Store, fresh: BTreeMap<String, Edge>) -> StoreRes
     edges(store).bulk_upsert(&values).await.map(drop)
 }
 
+/// How many entities `connection` holds, readable or not.
+pub async fn count_entities(store: &Store, connection: &str) -> StoreResult<u64> {
+    entities(store)
+        .count(&Filter::all().eq("connection", connection))
+        .await
+}
+
 /// How many edges `connection` holds.
 pub async fn count_edges(store: &Store, connection: &str) -> StoreResult<u64> {
     edges(store)
