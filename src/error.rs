@@ -72,6 +72,8 @@ codes! {
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE;
     /// Too many requests; `Retry-After` says when to try again.
     RateLimited = "rate_limited", TOO_MANY_REQUESTS;
+    /// A WebSocket route was called without `Upgrade: websocket`.
+    WebsocketRequired = "websocket_required", UPGRADE_REQUIRED;
     /// The request conflicts with the current state (a duplicate id, a stale version).
     Conflict = "conflict", CONFLICT;
 

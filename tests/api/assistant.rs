@@ -30,7 +30,7 @@ pub struct Chat {
     pub workspace: String,
 }
 
-async fn chat(mode: Mode, seed: u64) -> Option<Chat> {
+pub async fn chat(mode: Mode, seed: u64) -> Option<Chat> {
     chat_with(mode, seed, |_| {}).await
 }
 

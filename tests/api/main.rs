@@ -6,6 +6,7 @@ mod alerts;
 mod analytics;
 mod assistant;
 mod assistant_llm;
+mod assistant_socket;
 mod backup;
 mod billing;
 mod billing_localstripe;

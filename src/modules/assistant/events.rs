@@ -243,7 +243,8 @@ pub struct Replay {
 /// The stored changes of `user` with an id past `after` (less the slack).
 pub async fn replay(state: &AppState, user: &str, after: u64) -> anyhow::Result<Replay> {
     let from = after.saturating_sub(REPLAY_SLACK_US);
-    let (found, mut complete) = since(&messages(&state.store), user, from).await?;
+    let (found, more) = since(&messages(&state.store), user, from).await?;
+    let mut complete = !more;
     let mut events = Vec::with_capacity(found.len());
     for record in &found {
         events.push(message_event(state, record).await?);

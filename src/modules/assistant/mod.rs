@@ -15,7 +15,8 @@
 //! - With `llm_base_url` set, [`llm`] has an OpenAI-compatible model understand messages: its
 //!   tool calls become the same intents, planned the same way; writes only from the user's
 //!   own words; the grammar answers when the model fails.
-//! - `routes`: the API under `/api/v1/assistant`.
+//! - `routes`: the API under `/api/v1/assistant`, and `socket` its WebSocket (the same
+//!   commands and the events, [`socket_protocol`]).
 
 pub mod answer;
 pub mod chat;
@@ -30,6 +31,8 @@ pub mod planner;
 pub mod resolve;
 mod routes;
 pub mod service;
+mod socket;
+pub mod socket_protocol;
 pub mod store;
 pub mod tasks;
 pub mod undo;

@@ -3,17 +3,21 @@
 //! 404 like ids that do not exist.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa::OpenApi;
 
+use super::events::{Event, EventBody};
 use super::model::{Compensation, PlanState, Role, StepState, TaskState, TaskStep};
 use super::plan::{Action, Property, Step};
 use super::resolve::Target;
+use super::socket_protocol::{Command, Envelope, Frame};
 use super::views::{
     ConversationView, MessageView, NewConversation, NewMessage, PlanView, ReplyView, TaskView,
 };
-use super::{chat, service, tasks};
-use crate::error::AppError;
+use super::{chat, service, socket as ws, tasks};
+use crate::error::{AppError, Code};
 use crate::modules::auth::AuthUser;
 use crate::state::AppState;
 
@@ -29,7 +33,8 @@ use crate::state::AppState;
         reject_plan,
         show_task,
         cancel_task,
-        undo_task
+        undo_task,
+        socket
     ),
     components(schemas(
         NewConversation,
@@ -48,7 +53,12 @@ use crate::state::AppState;
         PlanState,
         TaskState,
         StepState,
-        Compensation
+        Compensation,
+        Event,
+        EventBody,
+        Envelope,
+        Command,
+        Frame
     ))
 )]
 pub struct Api;
@@ -63,7 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reject_plan)
         .service(show_task)
         .service(cancel_task)
-        .service(undo_task);
+        .service(undo_task)
+        .service(socket);
 }
 
 /// Starts a conversation about one of the caller's workspaces.
@@ -216,4 +227,44 @@ async fn undo_task(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Accepted().json(tasks::undo(&state, &user, &id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct Resume {
+    /// The last event id the client saw: what came after it is replayed before live events.
+    after: Option<u64>,
+}
+
+/// The WebSocket (JSON text frames). The client sends the REST API's commands
+/// (`AssistantSocketCommand`: `send`, `confirm`, `reject`, `cancel`, `undo`, each with an
+/// optional `ref`); the server sends the user's events (`AssistantEvent`: `message`, `plan`,
+/// `typing`, `token`, `task_progress`, `task_finished`, each with an increasing `id`), a
+/// `ready` frame once what came after `after` was replayed, and a `result` or `error` frame
+/// (`AssistantSocketFrame`) per command. A browser session only; a foreign `Origin` is refused;
+/// pings every 15 s, closed after 45 s without a word from the client.
+#[utoipa::path(params(Resume),
+    responses((status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "`after` is not a number (`invalid_query`)"),
+        (status = 401),
+        (status = 403, description = "An API key (`session_required`) or a page of another origin (`cross_site_request`)"),
+        (status = 426, description = "Not a WebSocket upgrade (`websocket_required`)")))]
+#[get("/assistant/ws")]
+async fn socket(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    request: HttpRequest,
+    query: web::Query<Resume>,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    ws::admit(&state, &user, &request)?;
+    let (response, session, incoming) = actix_ws::handle(&request, body).map_err(|_| {
+        AppError::new(
+            Code::WebsocketRequired,
+            "this route speaks WebSocket: connect with `Upgrade: websocket`",
+        )
+    })?;
+    let state = state.get_ref().clone();
+    actix_web::rt::spawn(ws::serve(state, user, session, incoming, query.after));
+    Ok(response)
 }

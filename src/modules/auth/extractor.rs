@@ -87,6 +87,23 @@ impl AuthUser {
     }
 }
 
+impl AuthUser {
+    /// Whether the session this user came with still holds (not signed out, not ended by a
+    /// password change): a long-lived connection asks now and then. An API key always holds
+    /// here; revoking one ends what it authenticates at its next request.
+    pub async fn still_signed_in(&self, state: &AppState) -> anyhow::Result<bool> {
+        let Credential::Session { id, .. } = &self.credential else {
+            return Ok(true);
+        };
+        let sessions = &Auth::of(state).sessions;
+        let Some(session) = sessions.resume(id.expose_secret()).await? else {
+            return Ok(false);
+        };
+        let user = users::get(&state.store, &session.user).await?;
+        Ok(user.is_some_and(|u| u.id == self.user.id && u.session_epoch == session.epoch))
+    }
+}
+
 /// The user an API key belongs to, at an endpoint that only reads whatever its method says
 /// (the MCP endpoint takes every call as a POST): a read-scoped key is enough. Sessions are not
 /// accepted there, so no browser can be made to call it with its cookie.
