@@ -13,7 +13,7 @@ use super::events;
 use super::model::{Compensation, StepState, TaskState, TaskStep};
 use super::plan::Action;
 use super::service::now_ms;
-use super::store::tasks;
+use super::store::{plans, tasks};
 use super::writes;
 use crate::modules::notion::model::{Block, BlockKind, Page, Parent, PropertyValue};
 use crate::modules::notion::{NotionClient, NotionError};
@@ -78,6 +78,10 @@ async fn steps(state: &AppState, id: &str) -> anyhow::Result<()> {
     else {
         return Ok(());
     };
+    let plan = plans(&state.store).get(&task.plan).await?;
+    if let Err(reason) = task.carries_out(id, plan.as_ref().map(|p| &p.value)) {
+        return fail_from(state, id, 0, reason).await;
+    }
     let client = match client(state, &task.workspace).await {
         Ok(client) => client,
         Err(reason) => return fail_from(state, id, 0, reason).await,

@@ -217,3 +217,28 @@ pub struct Task {
     #[serde(default)]
     pub event: u64,
 }
+
+impl Task {
+    /// Whether the task (`id`) carries out exactly what the user confirmed: `plan`, its own,
+    /// confirmed with this task, step for step. The executor runs nothing else, so no write
+    /// reaches Notion without the user's confirmation of that very write.
+    pub fn carries_out(&self, id: &str, plan: Option<&Plan>) -> Result<(), String> {
+        let Some(plan) = plan else {
+            return Err("its plan is gone".into());
+        };
+        let confirmed = plan.state == PlanState::Confirmed && plan.task.as_deref() == Some(id);
+        let same = plan.steps.len() == self.steps.len()
+            && plan
+                .steps
+                .iter()
+                .zip(&self.steps)
+                .all(|(p, t)| *p == t.step);
+        match (confirmed, same) {
+            (true, true) => Ok(()),
+            (false, _) => Err("its plan was not confirmed for it, so nothing was done".into()),
+            (true, false) => {
+                Err("its steps are not the confirmed plan's, so nothing was done".into())
+            }
+        }
+    }
+}
