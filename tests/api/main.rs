@@ -27,6 +27,7 @@ mod graph_snapshots;
 mod health;
 mod helpers;
 mod http_platform;
+mod instances;
 mod jobs;
 mod llm_server;
 mod log_secrets;

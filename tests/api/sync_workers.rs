@@ -127,7 +127,7 @@ async fn an_import_killed_mid_way_resumes_without_rereading_finished_pages() {
 
 /// The environment of a production process (MongoDB + Redis) with its own database and prefix,
 /// talking to `sim` as its Notion.
-fn production_env(sim: &RunningSim) -> Option<Vec<(String, String)>> {
+pub fn production_env(sim: &RunningSim) -> Option<Vec<(String, String)>> {
     Some(vec![
         ("NOTION_GRAPH_NOTION_API_URL".into(), sim.url.clone()),
         ("MONGODB_URI".into(), service("TEST_MONGODB_URI")?),
@@ -137,13 +137,13 @@ fn production_env(sim: &RunningSim) -> Option<Vec<(String, String)>> {
     ])
 }
 
-fn start(data: &std::path::Path, args: &[&str], env: &[(String, String)]) -> Process {
+pub fn start(data: &std::path::Path, args: &[&str], env: &[(String, String)]) -> Process {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     Process::start(data, &args, &env)
 }
 
-async fn production_store(env: &[(String, String)]) -> Store {
+pub async fn production_store(env: &[(String, String)]) -> Store {
     let value = |key: &str| env.iter().find(|(k, _)| k == key).unwrap().1.clone();
     let store = MongoStore::connect(
         &value("MONGODB_URI"),
