@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::accounts::{PASSWORD, log_in, sign_up};
 use crate::dashboard::{get_page, post_form};
-use crate::helpers::{Mode, TestApp, eventually, spawn_app_with};
+use crate::helpers::{Mode, TestApp, eventually, json as json_body, spawn_app_with};
 use crate::workspaces::{connected, simulator};
 
 const KEY: &str = "phc_test_project_key";
@@ -106,6 +106,25 @@ async fn security_26_analytics_carry_an_opaque_id_only_and_an_opted_out_user_sen
 
     let loud = sign_up(&app, "loud").await;
     connected(&app, &loud, &sim).await;
+    // An assistant message is counted, never quoted.
+    let said = "what links to the zebra secret words";
+    let conversation = loud
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/assistant/conversations",
+            &json!({}),
+        )
+        .await;
+    let conversation = json_body(conversation).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/assistant/conversations/{conversation}/messages");
+    let message = loud
+        .send(&app, Method::POST, &path, &json!({ "text": said }))
+        .await;
+    assert_eq!(message.status(), StatusCode::OK);
     assert_eq!(
         log_in(&app, &loud.email, PASSWORD).await.status(),
         StatusCode::OK
@@ -127,6 +146,7 @@ async fn security_26_analytics_carry_an_opaque_id_only_and_an_opted_out_user_sen
                 "workspace_connected",
                 "sync_completed",
                 "signed_in",
+                "assistant_message",
             ];
             all.iter().all(|n| names.contains(n)).then_some(events)
         },
@@ -147,6 +167,10 @@ async fn security_26_analytics_carry_an_opaque_id_only_and_an_opted_out_user_sen
     assert_eq!(capture.bodies.lock().unwrap()[0]["api_key"], KEY);
 
     let raw = capture.raw();
+    assert!(
+        !raw.contains("zebra"),
+        "the assistant message's text was sent"
+    );
     let secrets = [&loud.email, &loud.id, &quiet.email, &quiet.id, &sim.token];
     for secret in secrets {
         assert!(

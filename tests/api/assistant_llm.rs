@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use notion_graph::modules::assistant::model::{TaskState, TaskStep};
+use futures::StreamExt;
+use notion_graph::modules::assistant::events::{self, EventBody};
+use notion_graph::modules::assistant::model::{Role, TaskState, TaskStep};
 use notion_graph::modules::assistant::store::{plans, tasks};
 use notion_graph::modules::assistant::tasks::RunTask;
 use serde_json::{Value, json};
@@ -130,11 +132,25 @@ async fn a_read_goes_back_to_the_model_as_quoted_data_and_its_text_is_the_reply(
         call("backlinks", json!({ "page": home })),
         text("Here are the pages that link to it."),
     ]);
+    let mut events = events::subscribe(&chat.app.state, &chat.user.id)
+        .await
+        .unwrap();
     let answered = chat.say(&question).await;
     assert_eq!(
         answered["reply"]["text"],
         "Here are the pages that link to it."
     );
+    // The reply streamed to the user's event stream, token by token, before it was stored.
+    let mut tokens = Vec::new();
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_secs(5), events.next()).await {
+        match event.body {
+            EventBody::Token { text, .. } => tokens.push(text),
+            EventBody::Message { message } if message.role == Role::Assistant => break,
+            _ => {}
+        }
+    }
+    assert!(tokens.len() > 3, "{tokens:?}");
+    assert_eq!(tokens.concat(), "Here are the pages that link to it.");
     assert!(answered["plan"].is_null());
     let received = model.received();
     let read = &tool_results(received.last().unwrap())[0];
