@@ -99,6 +99,8 @@ pub struct Plan {
     pub assistant_actions_per_month: Limit,
     /// Workspace export to Markdown and JSON.
     pub export: bool,
+    /// The largest Notion export zip one upload may be, in megabytes (its compressed size).
+    pub zip_upload_megabytes: u64,
 }
 
 /// The plans when the settings change none of them.
@@ -114,7 +116,8 @@ pub fn default_plans() -> Vec<Plan> {
             private_share_links: Limit::at(1),
             embed_badge: true,
             assistant_actions_per_month: Limit::at(20),
-            export: true,
+            export: false,
+            zip_upload_megabytes: 100,
         },
         Plan {
             name: "pro".into(),
@@ -127,6 +130,7 @@ pub fn default_plans() -> Vec<Plan> {
             embed_badge: false,
             assistant_actions_per_month: Limit::at(500),
             export: true,
+            zip_upload_megabytes: 1_024,
         },
         Plan {
             name: "team".into(),
@@ -139,6 +143,7 @@ pub fn default_plans() -> Vec<Plan> {
             embed_badge: false,
             assistant_actions_per_month: Limit::at(5_000),
             export: true,
+            zip_upload_megabytes: 4_096,
         },
     ]
 }

@@ -96,6 +96,7 @@ impl Layers {
             notion: layers.section()?,
             security: layers.section()?,
             graph: layers.section()?,
+            export: layers.section()?,
             accounts: layers.section()?,
             billing: layers.section()?,
             analytics: layers.section()?,

@@ -36,6 +36,7 @@ pub struct Settings {
     pub notion: NotionSettings,
     pub security: SecuritySettings,
     pub graph: GraphSettings,
+    pub export: ExportSettings,
     pub accounts: AccountSettings,
     pub billing: BillingSettings,
     pub analytics: AnalyticsSettings,
@@ -245,6 +246,35 @@ impl Default for GraphSettings {
     }
 }
 
+/// Workspace exports, and the Notion export zips users upload.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExportSettings {
+    /// Days an export (its record and its zip) is kept after it was asked for or finished.
+    #[serde(rename = "export_retention_days", deserialize_with = "parsed")]
+    pub retention_days: u32,
+    /// What the files of one Notion export zip may expand to, in megabytes, nested zips
+    /// included: a zip that expands further is refused as a zip bomb.
+    #[serde(rename = "zip_expanded_megabytes", deserialize_with = "parsed")]
+    pub zip_expanded_megabytes: u64,
+}
+
+impl Default for ExportSettings {
+    fn default() -> Self {
+        Self {
+            retention_days: 7,
+            zip_expanded_megabytes: 8_192,
+        }
+    }
+}
+
+impl ExportSettings {
+    /// The retention in milliseconds.
+    pub fn retention_ms(&self) -> i64 {
+        i64::from(self.retention_days) * 24 * 3_600_000
+    }
+}
+
 /// Secrets that protect the admin API and the tokens at rest.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -423,6 +453,12 @@ impl Settings {
         if self.graph.snapshots_kept == 0 {
             return Err(ConfigError(
                 "key `graph_snapshots_kept`: expected at least 1 (the newest snapshot is always kept)".into(),
+            ));
+        }
+        if self.export.retention_days == 0 || self.export.zip_expanded_megabytes == 0 {
+            return Err(ConfigError(
+                "keys `export_retention_days` and `zip_expanded_megabytes`: expected at least 1"
+                    .into(),
             ));
         }
         let accounts = &self.accounts;

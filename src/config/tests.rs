@@ -251,6 +251,7 @@ fn the_readme_documents_every_key_and_no_other() {
         keys_of::<NotionSettings>(),
         keys_of::<SecuritySettings>(),
         keys_of::<GraphSettings>(),
+        keys_of::<ExportSettings>(),
         keys_of::<AccountSettings>(),
         keys_of::<super::BillingSettings>(),
         keys_of::<super::AnalyticsSettings>(),

@@ -25,6 +25,17 @@ pub trait Job: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'sta
     const QUEUE: &'static str;
 
     fn run(self, state: &AppState) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Called once the last attempt failed and the job went to the dead-letter list, so that
+    /// what the job tracks (an export's state) can say it failed. Does nothing by default.
+    fn dead_lettered(
+        self,
+        state: &AppState,
+        error: &anyhow::Error,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send {
+        let _ = (state, error);
+        async { Ok(()) }
+    }
 }
 
 /// A job type as a module's manifest declares it: its queue and how to run its workers.

@@ -164,6 +164,9 @@ async fn execute<J: Job>(
         return Err(error.into());
     }
     dead_letter::record(&state, J::QUEUE, &task_id, &job, attempt, &error).await?;
+    if let Err(failure) = job.dead_lettered(&state, &error).await {
+        tracing::warn!(queue = J::QUEUE, %task_id, error = format!("{failure:#}"), "dead-letter hook failed");
+    }
     Err(AbortError::new(error).into())
 }
 

@@ -417,3 +417,77 @@ async fn an_export_asked_for_through_the_api_reports_progress_and_downloads_as_a
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_export_needs_a_plan_with_export_and_one_failing_every_attempt_ends_failed() {
+    use notion_graph::modules::payments;
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+
+    use crate::accounts::sign_up;
+    use crate::helpers::{Mode, json};
+    use crate::workspaces::{app_for, connected, simulator};
+
+    let sim = simulator(64, 20).await;
+    let Some(app) = app_for(Mode::Embedded, &sim).await else {
+        return;
+    };
+    let owner = sign_up(&app, "exporter").await;
+    let workspace = connected(&app, &owner, &sim).await;
+    let base = format!(
+        "/api/v1/workspaces/{}/exports",
+        workspace["id"].as_str().unwrap()
+    );
+    payments::service::set_plan(&app.state, &owner.email, "free")
+        .await
+        .unwrap();
+    let refused = owner.send(&app, Method::POST, &base, &json!({})).await;
+    assert_eq!(refused.status(), StatusCode::PAYMENT_REQUIRED);
+    let problem = json(refused).await;
+    assert_eq!(
+        (
+            &problem["code"],
+            &problem["limit"],
+            &problem["plan"],
+            &problem["upgrade_to"]
+        ),
+        (
+            &json!("plan_limit"),
+            &json!("export"),
+            &json!("free"),
+            &json!("pro")
+        ),
+        "{problem}"
+    );
+    assert!(
+        json(owner.get(&app, &base).await).await == json!([]),
+        "nothing queued"
+    );
+
+    payments::service::set_plan(&app.state, &owner.email, "pro")
+        .await
+        .unwrap();
+    // Every attempt fails: the exports folder cannot be created where a file stands.
+    let exports = app.state.settings.storage.data_dir.join("exports");
+    std::fs::write(&exports, b"in the way").unwrap();
+    let queued = owner.send(&app, Method::POST, &base, &json!({})).await;
+    assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    let location = queued.headers()["location"].to_str().unwrap().to_owned();
+    let done = eventually(Duration::from_secs(60), "the export to end", || async {
+        let view = json(owner.get(&app, &location).await).await;
+        (view["state"] == "completed" || view["state"] == "failed").then_some(view)
+    })
+    .await;
+    assert_eq!(done["state"], "failed", "{done}");
+    let error = done["error"].as_str().unwrap_or_default();
+    assert!(error.contains("every attempt"), "{done}");
+    let (dead, _) = notion_graph::jobs::list(&app.state, 10, None)
+        .await
+        .unwrap();
+    assert!(
+        dead.iter().any(|d| d.value.queue == "export"),
+        "the job is a dead letter"
+    );
+    app.stop().await;
+    sim.stop().await;
+}

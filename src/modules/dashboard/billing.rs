@@ -88,6 +88,7 @@ fn label(limit: crate::modules::payments::LimitKind) -> &'static str {
         EmbedBadge => "Embed badge",
         AssistantActions => "Assistant actions",
         Export => "Export",
+        ZipUpload => "Notion export zip upload",
     }
 }
 

@@ -19,4 +19,8 @@ impl Job for ExportWorkspace {
     async fn run(self, state: &AppState) -> anyhow::Result<()> {
         service::run(state, &self.export).await
     }
+
+    async fn dead_lettered(self, state: &AppState, error: &anyhow::Error) -> anyhow::Result<()> {
+        service::give_up(state, &self.export, error).await
+    }
 }

@@ -7,7 +7,7 @@
 //! - [`files`]: atomic writes, the checkpoint a killed export resumes from, the final sweep.
 //! - [`run`]: one export into a folder; [`database`]: `_database.md` and `rows.csv`.
 //! - [`service`], [`jobs`] and `routes`: exports as jobs behind the API, zipped
-//!   ([`archive`]) for download, expiring after a week; [`model`]: what is stored of one.
+//!   ([`archive`]) for download, expiring after `export_retention_days`; [`model`]: what is stored of one.
 
 pub mod archive;
 pub mod content;

@@ -13,9 +13,6 @@ pub static EXPORTS: Collection = Collection {
     ttl_field: None,
 };
 
-/// How long a finished export can be downloaded.
-pub const RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportState {
@@ -38,7 +35,7 @@ pub struct Export {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
-    /// When the files are deleted (a week after it finished, or was asked for).
+    /// When the files are deleted (`export_retention_days` after it finished, or was asked for).
     pub expires_at: i64,
     pub progress: ProgressSnapshot,
     pub report: Option<serde_json::Value>,

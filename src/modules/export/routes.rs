@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Queues an export of the workspace to Markdown and JSON; follow it at `GET .../exports/{id}`,
-/// download it from its `download_url` once completed. Exports expire after a week.
+/// download it from its `download_url` once completed. Exports expire after `export_retention_days`.
 #[utoipa::path(params(("id" = String, Path)), request_body = NewExport,
     responses((status = 202, body = ExportView),
         (status = 400, description = "A format or `since` it cannot take; `field` names it"),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::jobs::ExportWorkspace;
-use super::model::{EXPORTS, Export, ExportState, ExportView, NewExport, RETENTION_MS};
+use super::model::{EXPORTS, Export, ExportState, ExportView, NewExport};
 use super::model::{parse_formats, parse_since};
 use super::progress::Progress;
 use super::run::{Request, export};
@@ -47,6 +47,9 @@ pub async fn create(
     connection: &Connection,
     request: NewExport,
 ) -> Result<ExportView, AppError> {
+    crate::modules::payments::entitlements(state, &connection.tenant)
+        .await?
+        .allow_export()?;
     let formats = request
         .formats
         .unwrap_or_else(|| vec!["markdown".into(), "json".into()]);
@@ -74,7 +77,7 @@ pub async fn create(
         created_at: now,
         started_at: None,
         finished_at: None,
-        expires_at: now + RETENTION_MS,
+        expires_at: now + state.settings.export.retention_ms(),
         progress: Default::default(),
         report: None,
         error: None,
@@ -97,7 +100,8 @@ pub async fn get(state: &AppState, workspace: &str, id: &str) -> Result<Export, 
         _ => Err(AppError::new(
             Code::UnknownExport,
             format!(
-                "no export `{id}` of this workspace (exports expire a week after they are asked for)"
+                "no export `{id}` of this workspace (exports expire {} days after they are asked for)",
+                state.settings.export.retention_days
             ),
         )),
     }
@@ -133,7 +137,8 @@ pub async fn download(state: &AppState, workspace: &str, id: &str) -> Result<Pat
 }
 
 /// The job: runs export `id` unless it has finished. Run twice (at-least-once delivery), the
-/// second run continues the first's folder from its checkpoint.
+/// second run continues the first's folder from its checkpoint. An attempt that fails is an
+/// error, so that the job is tried again; the last one ends the export `failed` ([`give_up`]).
 pub async fn run(state: &AppState, id: &str) -> anyhow::Result<()> {
     let Some(export) = exports(state).get(id).await?.map(|r| r.value) else {
         return Ok(());
@@ -171,21 +176,39 @@ pub async fn run(state: &AppState, id: &str) -> anyhow::Result<()> {
     mark(state, id, |e| e.progress = snapshot.clone()).await?;
     match outcome {
         Ok((report, bytes)) => {
+            let pages = report.pages + report.rows + report.databases - report.failed.len() as u64;
             state.metrics.observe_export(
                 "completed",
-                report.pages + report.rows + report.databases - report.failed.len() as u64,
+                pages,
                 report.failed.len() as u64,
                 report.bytes_written,
             );
+            let completed = crate::modules::analytics::Event::ExportCompleted { pages };
+            crate::modules::analytics::track(state, &request.connection.tenant, completed);
             finish(state, id, Ok((serde_json::to_value(&report)?, bytes))).await
         }
         Err(ExportError::Other(error)) if error.is::<Stopped>() => Err(error),
+        // Retried from its checkpoint; once no attempt is left, `give_up` marks it failed.
         Err(error) => {
-            state.metrics.observe_export("failed", 0, 0, 0);
-            tracing::warn!(export = id, error = format!("{error:#}"), "export failed");
-            finish(state, id, Err(error.to_string())).await
+            let reason = error.to_string();
+            mark(state, id, |e| e.error = Some(format!("retrying: {reason}"))).await?;
+            Err(anyhow::Error::from(error).context("the export attempt failed"))
         }
     }
+}
+
+/// The job failed every attempt (dead-lettered): the export ends `failed` with the last
+/// attempt's error, instead of saying `queued` or `running` for ever. A finished one is kept.
+pub async fn give_up(state: &AppState, id: &str, error: &anyhow::Error) -> anyhow::Result<()> {
+    let Some(export) = exports(state).get(id).await?.map(|r| r.value) else {
+        return Ok(());
+    };
+    if matches!(export.state, ExportState::Completed | ExportState::Failed) {
+        return Ok(());
+    }
+    state.metrics.observe_export("failed", 0, 0, 0);
+    let reason = format!("the export failed on every attempt: {error:#}");
+    finish(state, id, Err(reason)).await
 }
 
 /// The process began to shut down: the job is retried and continues from the checkpoint.
@@ -242,12 +265,13 @@ async fn finish(
     let now = now_ms();
     let Some(record) = mark(state, id, |e| {
         e.finished_at = Some(now);
-        e.expires_at = now + RETENTION_MS;
+        e.expires_at = now + state.settings.export.retention_ms();
         match &outcome {
             Ok((report, bytes)) => {
                 e.state = ExportState::Completed;
                 e.report = Some(report.clone());
                 e.zip_bytes = Some(*bytes);
+                e.error = None;
             }
             Err(error) => {
                 e.state = ExportState::Failed;

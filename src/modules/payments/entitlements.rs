@@ -135,10 +135,11 @@ pub enum LimitKind {
     EmbedBadge,
     AssistantActions,
     Export,
+    ZipUpload,
 }
 
 impl LimitKind {
-    pub const ALL: [LimitKind; 7] = [
+    pub const ALL: [LimitKind; 8] = [
         Self::PagesPerWorkspace,
         Self::Workspaces,
         Self::SyncInterval,
@@ -146,6 +147,7 @@ impl LimitKind {
         Self::EmbedBadge,
         Self::AssistantActions,
         Self::Export,
+        Self::ZipUpload,
     ];
 
     pub fn name(self) -> &'static str {
@@ -157,6 +159,7 @@ impl LimitKind {
             Self::EmbedBadge => "embed_badge",
             Self::AssistantActions => "assistant_actions_per_month",
             Self::Export => "export",
+            Self::ZipUpload => "zip_upload_megabytes",
         }
     }
 
@@ -192,6 +195,10 @@ impl LimitKind {
             ),
             Self::Export if plan.export => "workspace export".into(),
             Self::Export => "no workspace export".into(),
+            Self::ZipUpload => format!(
+                "Notion export zips of {} MB at most",
+                plan.zip_upload_megabytes
+            ),
         }
     }
 
@@ -207,6 +214,7 @@ impl LimitKind {
                 .assistant_actions_per_month
                 .exceeds(plan.assistant_actions_per_month),
             Self::Export => better.export && !plan.export,
+            Self::ZipUpload => better.zip_upload_megabytes > plan.zip_upload_megabytes,
         }
     }
 }
@@ -282,6 +290,19 @@ impl Entitlements {
         let what = "no assistant actions left this month";
         let limit = self.plan.assistant_actions_per_month;
         self.room_for_one_more(LimitKind::AssistantActions, limit, used, what)
+    }
+
+    /// The largest Notion export zip this plan takes, in bytes.
+    pub fn zip_upload_bytes(&self) -> u64 {
+        self.plan.zip_upload_megabytes.saturating_mul(1024 * 1024)
+    }
+
+    /// A Notion export zip of `bytes` (or more, when the upload is cut off there).
+    pub fn allow_zip_upload(&self, bytes: u64) -> Result<(), AppError> {
+        match bytes <= self.zip_upload_bytes() {
+            true => Ok(()),
+            false => Err(self.limit_error(LimitKind::ZipUpload, "this zip is too large")),
+        }
     }
 
     /// A workspace export.

@@ -265,6 +265,12 @@ async fn usage(
         ),
         (LimitKind::EmbedBadge, None, None, plan.embed_badge),
         (LimitKind::Export, None, None, !plan.export),
+        (
+            LimitKind::ZipUpload,
+            Some(plan.zip_upload_megabytes),
+            None,
+            false,
+        ),
     ];
     Ok(rows
         .into_iter()
