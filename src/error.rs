@@ -144,6 +144,13 @@ codes! {
     WorkspaceInactive = "workspace_inactive", CONFLICT;
     /// This instance serves no sample workspace (only embedded instances and the demo do).
     SampleUnavailable = "sample_unavailable", NOT_FOUND;
+    /// The upload is not a zip archive (a Notion export is one `.zip` file).
+    NotAZip = "not_a_zip", UNSUPPORTED_MEDIA_TYPE;
+    /// The zip is damaged, or holds no page of a Notion export.
+    InvalidZip = "invalid_zip", BAD_REQUEST;
+    /// The zip names a path outside itself, or expands past `zip_expanded_megabytes` (a zip
+    /// bomb): it is refused as a whole and nothing is stored.
+    UnsafeZip = "unsafe_zip", BAD_REQUEST;
 
     // Notion.
     /// Notion refused the integration token or OAuth grant.

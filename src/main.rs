@@ -51,6 +51,14 @@ fn main() -> ExitCode {
             let user = cli.user.as_deref();
             return commands::exit(runtime.block_on(commands::graph(settings, user, command)));
         }
+        Command::ImportZip { file, name } => {
+            return commands::exit(runtime.block_on(commands::import_zip(
+                settings,
+                cli.user.as_deref(),
+                &file,
+                name.as_deref(),
+            )));
+        }
         Command::Export(args) => {
             return commands::exit(runtime.block_on(commands::export(settings, args)));
         }

@@ -67,6 +67,14 @@ pub enum Command {
     Graph(GraphCommand),
     /// Export a workspace to Markdown and JSON files (resumable: run it again after a stop).
     Export(ExportArgs),
+    /// Import a Notion export zip ("Markdown & CSV" or "HTML") as a new workspace.
+    ImportZip {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The workspace's name (by default the export's).
+        #[arg(long, value_name = "N")]
+        name: Option<String>,
+    },
     /// Share links: the embeddable pages of a workspace's graph.
     #[command(subcommand)]
     Share(ShareCommand),

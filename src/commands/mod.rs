@@ -23,11 +23,13 @@ mod admin;
 mod backup;
 mod export;
 mod graph;
+mod import_zip;
 mod share;
 pub use admin::admin;
 pub use backup::{backup, restore};
 pub use export::export;
 pub use graph::graph;
+pub use import_zip::import_zip;
 pub use share::share;
 
 /// How a command ends: its exit status, or a failure whose code decides the status.
@@ -184,8 +186,12 @@ pub async fn workspaces(settings: Settings) -> CommandResult {
                 || "never".to_owned(),
                 |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
             );
+        let source = match summary.connection.source {
+            crate::modules::sync::connection::Source::Api => "",
+            crate::modules::sync::connection::Source::Zip => "  (from a Notion export zip)",
+        };
         println!(
-            "{}  {}  {} pages and databases  {} links  last sync {last}",
+            "{}  {}  {} pages and databases  {} links  last sync {last}{source}",
             summary.connection.id, summary.connection.name, summary.entities, summary.edges
         );
     }

@@ -44,3 +44,4 @@ mod sync_jobs;
 mod sync_upgrade;
 mod sync_workers;
 mod workspaces;
+mod zip_import;

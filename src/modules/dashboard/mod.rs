@@ -27,6 +27,7 @@ mod assets;
 mod assistant;
 mod billing;
 pub mod demo;
+mod exports;
 mod graph;
 mod shares;
 pub mod view;
@@ -67,6 +68,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     account::configure(cfg);
     admin::configure(cfg);
+    exports::configure(cfg);
     workspaces::configure(cfg);
     graph::configure(cfg);
     shares::configure(cfg);

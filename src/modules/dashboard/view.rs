@@ -45,10 +45,12 @@ pub enum Flash {
     Replayed,
     Discarded,
     AccountDeleted,
+    Imported,
+    ExportQueued,
 }
 
 impl Flash {
-    const ALL: [Flash; 22] = [
+    const ALL: [Flash; 24] = [
         Flash::Welcome,
         Flash::SignedIn,
         Flash::SignedOut,
@@ -71,6 +73,8 @@ impl Flash {
         Flash::Replayed,
         Flash::Discarded,
         Flash::AccountDeleted,
+        Flash::Imported,
+        Flash::ExportQueued,
     ];
 
     fn name(self) -> &'static str {
@@ -97,6 +101,8 @@ impl Flash {
             Flash::Replayed => "replayed",
             Flash::Discarded => "discarded",
             Flash::AccountDeleted => "account_deleted",
+            Flash::Imported => "imported",
+            Flash::ExportQueued => "export_queued",
         }
     }
 
@@ -134,6 +140,10 @@ impl Flash {
             Flash::Replayed => "The job is queued again.",
             Flash::Discarded => "The dead letter is discarded.",
             Flash::AccountDeleted => "Your account and everything it held are deleted.",
+            Flash::Imported => "Notion export imported: its graph is being built.",
+            Flash::ExportQueued => {
+                "An export is queued: it is listed below, with a download link once ready."
+            }
         }
     }
 

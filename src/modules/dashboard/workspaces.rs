@@ -124,14 +124,14 @@ async fn home(
 
 #[derive(Template)]
 #[template(path = "dashboard/new.html")]
-struct NewWorkspace {
+pub(super) struct NewWorkspace {
     chrome: Chrome,
     demo: bool,
     notion: bool,
     error: Option<String>,
 }
 
-fn new_page(
+pub(super) fn new_page(
     state: &AppState,
     request: &HttpRequest,
     user: &AuthUser,
@@ -257,6 +257,8 @@ struct WorkspacePage {
     chrome: Chrome,
     card: Card,
     runs: Vec<RunRow>,
+    exports: Vec<super::exports::ExportRow>,
+    from_zip: bool,
 }
 
 #[get("/workspaces/{id}")]
@@ -274,10 +276,13 @@ async fn show(
     let history = workspaces::history(&state, &view.id, 20)
         .await
         .map_err(AppError::from)?;
+    let exports = super::exports::rows(&state, &view.id).await?;
     let body = WorkspacePage {
         chrome: Chrome::new(&request, Some(&user)),
+        from_zip: view.source == crate::modules::sync::connection::Source::Zip,
         card: Card::new(view, history.first()),
         runs: history.iter().map(RunRow::from).collect(),
+        exports,
     };
     page(&request, StatusCode::OK, &body)
 }

@@ -63,19 +63,15 @@ pub async fn connect_with_token(
     api: Api,
 ) -> Result<Connection, SyncError> {
     let rate = rate_for(state, api);
-    let config = client_config(state, api, rate)?;
-    let probe = NotionClient::new(
-        config,
-        "probe",
-        Credentials::Token(token.clone()),
-        state.cache.clone(),
-    );
-    let bot = match probe.me().await {
-        Ok(bot) => bot,
-        Err(NotionError::Unauthorized(reason)) => return Err(SyncError::BadToken(reason)),
-        Err(other) => return Err(other.into()),
+    let bot = probe(state, &token, api, rate).await?;
+    let existing = match connection::get(&state.store, &bot.id).await? {
+        Some(found) => Some(found),
+        // A Notion export zip connected to this token earlier.
+        None => connection::of_tenant(&state.store, owner)
+            .await?
+            .into_iter()
+            .find(|c| c.bot_id == bot.id),
     };
-    let existing = connection::get(&state.store, &bot.id).await?;
     if existing
         .as_ref()
         .is_some_and(|c| c.tenant != owner && c.tenant != LOCAL_TENANT)
@@ -105,9 +101,67 @@ pub async fn connect_with_token(
     Ok(connection)
 }
 
+/// The bot user `token` belongs to, or `BadToken` with Notion's reason.
+async fn probe(
+    state: &AppState,
+    token: &SecretString,
+    api: Api,
+    rate: f64,
+) -> Result<crate::modules::notion::model::User, SyncError> {
+    let config = client_config(state, api, rate)?;
+    let probe = NotionClient::new(
+        config,
+        "probe",
+        Credentials::Token(token.clone()),
+        state.cache.clone(),
+    );
+    match probe.me().await {
+        Ok(bot) => Ok(bot),
+        Err(NotionError::Unauthorized(reason)) => Err(SyncError::BadToken(reason)),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Connects `token` to a workspace imported from a Notion export zip: the connection keeps
+/// its id and everything imported (Notion's ids, so the sync that follows reads the same
+/// pages over them) and from now on syncs like any connection. Another connection of the
+/// token's integration is `ConnectedElsewhere`.
+pub async fn attach_token(
+    state: &AppState,
+    mut connection: Connection,
+    token: SecretString,
+) -> Result<Connection, SyncError> {
+    let rate = state.settings.notion.rate;
+    let bot = probe(state, &token, Api::Notion, rate).await?;
+    if let Some(other) = connection::get(&state.store, &bot.id).await?
+        && other.id != connection.id
+    {
+        return Err(SyncError::ConnectedElsewhere);
+    }
+    let workspace = bot.bot.unwrap_or_default();
+    connection.bot_id = bot.id;
+    connection.workspace_id = workspace.workspace_id;
+    connection.api = Api::Notion;
+    connection.access_token = state.keys.seal(&token, connection.binding(ACCESS_TOKEN));
+    connection.refresh_token = None;
+    connection.status = Status::Active;
+    connection.source = super::connection::Source::Api;
+    connection.settings.rate = rate;
+    // A full import, replacing what the zip stored (see `Importer::resumable`'s `first`).
+    connection.last_sync_started_at = None;
+    connection.next_sync_at = Some(now_ms());
+    connections(&state.store)
+        .upsert(&connection.id, &connection)
+        .await?;
+    Ok(connection)
+}
+
 /// Refuses a new workspace for `owner` when its plan allows no more (reconnecting one it has
 /// is always allowed).
-async fn allow_another_workspace(state: &AppState, owner: &str) -> Result<(), SyncError> {
+pub(super) async fn allow_another_workspace(
+    state: &AppState,
+    owner: &str,
+) -> Result<(), SyncError> {
     let connected = connection::of_tenant(&state.store, owner).await?.len() as u64;
     let entitlements = payments::entitlements(state, owner).await?;
     entitlements
@@ -203,6 +257,7 @@ pub(super) fn new_connection(state: &AppState, owner: &str, id: &str) -> Connect
         next_sync_at: Some(now_ms()),
         api: Api::Notion,
         page_limit_reached: None,
+        source: super::connection::Source::Api,
     }
 }
 

@@ -73,6 +73,20 @@ pub struct Connection {
     /// more, the next sync is a full import, so that lifting the limit brings in the rest.
     #[serde(default)]
     pub page_limit_reached: Option<u64>,
+    /// Where what is stored came from; connections stored before zips existed are the API's.
+    #[serde(default)]
+    pub source: Source,
+}
+
+/// How a workspace was imported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Read from Notion's API with a token (synced from then on).
+    #[default]
+    Api,
+    /// From a Notion export zip: never synced until a token is connected to it.
+    Zip,
 }
 
 /// The Notion a connection talks to: Notion's API (`notion_api_url`), or the sample workspace

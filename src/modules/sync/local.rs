@@ -69,7 +69,7 @@ pub async fn create(
     Ok(connection)
 }
 
-async fn write<T: serde::Serialize + serde::de::DeserializeOwned>(
+pub(super) async fn write<T: serde::Serialize + serde::de::DeserializeOwned>(
     typed: &crate::storage::Typed<T>,
     values: impl Iterator<Item = (String, T)>,
 ) -> Result<(), SyncError> {

@@ -30,6 +30,7 @@ mod store;
 mod task;
 pub mod webhooks;
 pub mod workspaces;
+pub mod zip;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;

@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
-use super::connection::Status;
+use super::connection::{Source, Status};
 use super::service::{progress_channel, workspace_for};
 use super::workspaces::{self, WorkspaceUpdate, WorkspaceView};
 use crate::error::AppError;
@@ -20,14 +20,27 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, connect, show, update, disconnect, start_sync, syncs, progress),
-    components(schemas(ConnectBody, WorkspaceView, WorkspaceUpdate, Status))
+    paths(
+        list,
+        connect,
+        super::zip::routes::import_zip,
+        attach_token,
+        show,
+        update,
+        disconnect,
+        start_sync,
+        syncs,
+        progress
+    ),
+    components(schemas(ConnectBody, WorkspaceView, WorkspaceUpdate, Status, Source))
 )]
 pub struct Api;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
         .service(connect)
+        .service(super::zip::routes::import_zip)
+        .service(attach_token)
         .service(show)
         .service(update)
         .service(disconnect)
@@ -66,6 +79,26 @@ async fn connect(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/workspaces/{}", view.id)))
         .json(view))
+}
+
+/// Connects an integration token to the workspace: a workspace imported from a Notion export
+/// zip is then synced from Notion over what the zip gave (the ids are Notion's, so the graph
+/// carries over); any other gets its token replaced. Queues the sync.
+#[utoipa::path(params(("id" = String, Path)), request_body = ConnectBody,
+    responses((status = 202, body = WorkspaceView), (status = 400, description = "Notion refused the token"),
+        (status = 401), (status = 404), (status = 409, description = "The token's integration is connected as another workspace"), (status = 502)))]
+#[post("/workspaces/{id}/token")]
+async fn attach_token(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    id: web::Path<String>,
+    body: web::Json<ConnectBody>,
+) -> Result<HttpResponse, AppError> {
+    let connection = workspace_for(&state, &user, &id).await?;
+    let token = body.into_inner().token;
+    let view = workspaces::attach_token(&state, connection, token, &client).await?;
+    Ok(HttpResponse::Accepted().json(view))
 }
 
 /// One workspace: counts, status, last and next sync.

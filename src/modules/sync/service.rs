@@ -49,6 +49,9 @@ pub enum SyncError {
     /// Refused by the account's plan (a `plan_limit` problem naming the plan that allows it).
     #[error("{0}")]
     Plan(Box<AppError>),
+    /// An uploaded Notion export zip that cannot be imported.
+    #[error(transparent)]
+    Zip(#[from] super::zip::ZipError),
     #[error(transparent)]
     Notion(#[from] NotionError),
     #[error(transparent)]
@@ -69,6 +72,7 @@ impl From<SyncError> for AppError {
             }
             SyncError::NoSample => AppError::new(Code::SampleUnavailable, error.to_string()),
             SyncError::Plan(error) => *error,
+            SyncError::Zip(error) => error.into(),
             SyncError::Notion(error) => error.into(),
             SyncError::Other(error) => AppError::Internal(error),
         }
@@ -366,7 +370,10 @@ fn importer_for(
     Ok(match kind {
         RunKind::Full => {
             let checkpoint = Checkpoint::new(store.clone(), run_id);
-            let first = connection.last_sync_started_at.is_none();
+            // Nothing stored yet: a workspace from a zip has its pages, which the import
+            // replaces as it goes.
+            let first =
+                connection.last_sync_started_at.is_none() && connection.last_sync_at.is_none();
             Importer::resumable(
                 client,
                 store,

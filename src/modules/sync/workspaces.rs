@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::connection::{self, Api, Connection, Status, connections};
+use super::connection::{self, Api, Connection, Source, Status, connections};
 use super::jobs::SyncWorkspace;
 use super::model::{EDGES, ENTITIES};
 use super::run::{self, FRONTIER, RUNS, Run};
@@ -32,8 +32,11 @@ pub struct WorkspaceView {
     pub status: Status,
     /// Notion's id of the workspace.
     pub notion_workspace_id: Option<String>,
-    /// `token` (internal integration) or `oauth` (Sign in with Notion).
+    /// `token` (internal integration), `oauth` (Sign in with Notion), or `zip` (an uploaded
+    /// Notion export, not synced until a token is connected to it).
     pub connected_with: &'static str,
+    /// Where the pages came from: `api` (read from Notion) or `zip` (a Notion export).
+    pub source: Source,
     /// Pages, rows, databases and data sources imported.
     pub pages: u64,
     pub links: u64,
@@ -52,11 +55,12 @@ pub async fn view(state: &AppState, connection: Connection) -> Result<WorkspaceV
     Ok(WorkspaceView {
         pages: state.store.count(&ENTITIES, &mine).await?,
         links: state.store.count(&EDGES, &mine).await?,
-        connected_with: if connection.refresh_token.is_some() {
-            "oauth"
-        } else {
-            "token"
+        connected_with: match (connection.source, &connection.refresh_token) {
+            (Source::Zip, _) => "zip",
+            (Source::Api, Some(_)) => "oauth",
+            (Source::Api, None) => "token",
         },
+        source: connection.source,
         last_sync_at: connection.last_sync_at.map(rfc3339),
         next_sync_at: connection
             .next_sync_at
@@ -121,6 +125,29 @@ async fn connect_to(
         &state.store,
         Action::WorkspaceConnected,
         Some(owner),
+        Some(&connection.id),
+        client,
+        None,
+    )
+    .await;
+    view(state, connection).await
+}
+
+/// Connects `token` to `connection` (a workspace from a Notion export zip, or one whose token
+/// is replaced) and queues the sync that reads it from Notion over what is stored.
+pub async fn attach_token(
+    state: &AppState,
+    connection: Connection,
+    token: secrecy::SecretString,
+    client: &ClientInfo,
+) -> Result<WorkspaceView, SyncError> {
+    let owner = connection.tenant.clone();
+    let connection = super::connect::attach_token(state, connection, token).await?;
+    queue_sync(state, &connection).await?;
+    audit::record(
+        &state.store,
+        Action::WorkspaceConnected,
+        Some(&owner),
         Some(&connection.id),
         client,
         None,
