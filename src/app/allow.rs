@@ -22,12 +22,16 @@ impl AllowedMethods {
     }
 
     /// The methods `path` accepts, as an `Allow` value; `None` for a path not documented. Every
-    /// matching template counts: actix tries each resource whose pattern matches.
+    /// matching template counts (actix tries each resource whose pattern matches), except that
+    /// a path documented as it is (`/workspaces/import-zip`) is that resource alone, not also an
+    /// id of a template beside it (`/workspaces/{id}`).
     pub fn allow(&self, path: &str) -> Option<HeaderValue> {
+        let literal = |template: &ResourceDef| template.pattern() == Some(path);
+        let exact = self.0.iter().any(|(template, _)| literal(template));
         let mut allowed: Vec<&str> = self
             .0
             .iter()
-            .filter(|(template, _)| template.is_match(path))
+            .filter(|(template, _)| template.is_match(path) && (!exact || literal(template)))
             .flat_map(|(_, methods)| methods.iter().copied())
             .collect();
         allowed.sort_unstable();
@@ -79,6 +83,10 @@ mod tests {
             Some("DELETE, GET, PATCH")
         );
         assert_eq!(allow("/api/v1/workspaces").as_deref(), Some("GET, POST"));
+        assert_eq!(
+            allow("/api/v1/workspaces/import-zip").as_deref(),
+            Some("POST")
+        );
         assert_eq!(allow("/api/v1/workspaces/abc/nothing-here"), None);
     }
 }

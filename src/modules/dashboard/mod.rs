@@ -68,8 +68,9 @@ fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     account::configure(cfg);
     admin::configure(cfg);
-    exports::configure(cfg);
     workspaces::configure(cfg);
+    // After the workspace pages: `/workspaces/new/token` is theirs, not `/workspaces/{id}/token`.
+    exports::configure(cfg);
     graph::configure(cfg);
     shares::configure(cfg);
     billing::configure(cfg);
