@@ -1,9 +1,13 @@
-// The assistant's chat (/assistant) over the JSON API: messages rendered from Markdown (built
-// as DOM nodes, never as HTML, so a page title cannot inject markup), plan cards whose Confirm
-// and Reject call the API, live task progress with an Undo button, a typing indicator, Enter
-// to send, Shift+Enter for a new line and ↑ in an empty box to edit the last message. Without
-// script the page's forms do the same through full page loads.
-// Test hook: document.documentElement.dataset.chat is "ready" once the page is wired up.
+// The assistant's chat (/assistant): over the WebSocket when it connects (messages, typing,
+// streamed tokens and task progress as they happen, resumed after a reconnection), else over
+// the JSON API (task progress polled). Plan cards with Confirm and Reject, an Undo button,
+// Enter to send, Shift+Enter for a new line and ↑ in an empty box to edit the last message.
+// Without script the page's forms do the same through full page loads.
+// Test hook: document.documentElement.dataset.chat is "ready" once the page is wired up, and
+// dataset.socket is "live" while the WebSocket is connected ("down" while it is not).
+
+import { markdown, render } from "./assistant-markdown.js";
+import { Problem, connect } from "./assistant-socket.js";
 
 const chat = document.getElementById("chat");
 const list = document.getElementById("messages");
@@ -11,80 +15,11 @@ const composer = document.getElementById("composer");
 const box = document.getElementById("message");
 const typing = document.getElementById("typing");
 const failure = document.getElementById("chat-error");
+const connection = document.getElementById("connection");
 const API = "/api/v1/assistant";
 const FINISHED = new Set(["completed", "failed", "cancelled", "undone"]);
 
-// --- Markdown: links, **bold**, *italic*, `code`, lists, quotes, backslash escapes. ---------
-
-function inline(text, parent) {
-  let plain = "";
-  const flush = () => { if (plain) { parent.append(plain); plain = ""; } };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "\\" && i + 1 < text.length) { plain += text[++i]; continue; }
-    const rest = text.slice(i);
-    const link = /^\[((?:\\.|[^\]\\])*)\]\((https?:\/\/[^)\s]+)\)/.exec(rest);
-    if (link) {
-      flush();
-      const a = document.createElement("a");
-      a.href = link[2];
-      a.target = "_blank";
-      a.rel = "noopener";
-      inline(link[1], a);
-      parent.append(a);
-      i += link[0].length - 1;
-      continue;
-    }
-    const span = /^(\*\*|\*|`)((?:\\.|(?!\1).)+?)\1/.exec(rest);
-    if (span) {
-      flush();
-      const tag = { "**": "strong", "*": "em", "`": "code" }[span[1]];
-      const node = document.createElement(tag);
-      if (tag === "code") node.textContent = span[2]; else inline(span[2], node);
-      parent.append(node);
-      i += span[0].length - 1;
-      continue;
-    }
-    plain += c;
-  }
-  flush();
-}
-
-function markdown(text) {
-  const out = document.createDocumentFragment();
-  let listNode = null;
-  let quote = null;
-  for (const line of text.split("\n")) {
-    const bullet = /^- (.*)$/.exec(line);
-    const numbered = /^(\d+)\. (.*)$/.exec(line);
-    const quoted = /^>\s?(.*)$/.exec(line);
-    if (bullet || numbered) {
-      const kind = bullet ? "UL" : "OL";
-      if (!listNode || listNode.tagName !== kind) { listNode = document.createElement(kind); out.append(listNode); }
-      const item = document.createElement("li");
-      inline(bullet ? bullet[1] : numbered[2], item);
-      listNode.append(item);
-      quote = null;
-      continue;
-    }
-    listNode = null;
-    if (quoted) {
-      if (!quote) { quote = document.createElement("blockquote"); out.append(quote); }
-      if (quoted[1]) { const p = document.createElement("p"); inline(quoted[1], p); quote.append(p); }
-      continue;
-    }
-    quote = null;
-    if (line.trim()) { const p = document.createElement("p"); inline(line, p); out.append(p); }
-  }
-  return out;
-}
-
-function render(node) {
-  const text = node.textContent;
-  node.replaceChildren(markdown(text));
-}
-
-// --- The API. -----------------------------------------------------------------------------
+// --- The API: a command over the socket when it is live, else the REST route. --------------
 
 async function call(method, path, body) {
   const response = await fetch(path, {
@@ -93,29 +28,68 @@ async function call(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(answer.detail || `the server answered ${response.status}`);
+  if (!response.ok) throw new Problem({ status: response.status, ...answer });
   return answer;
 }
 
-function showError(error) {
-  failure.textContent = error ? `${error.message}. Try again.` : "";
-  failure.hidden = !error;
+function command(type, fields, method, path, body) {
+  return socket.command(type, fields) ?? call(method, path, body);
 }
 
-// --- Messages and plan cards. ---------------------------------------------------------------
+// Words for a refusal; a plan limit says what it is and where to lift it.
+function showError(error) {
+  failure.replaceChildren();
+  failure.hidden = !error;
+  if (!error) return;
+  if (error.code === "plan_limit") {
+    const link = document.createElement("a");
+    link.href = "/billing";
+    link.textContent = "See plans on the billing page";
+    failure.append(`${error.message}. `, link, ".");
+  } else {
+    failure.append(`${error.message}. Try again.`);
+  }
+}
 
-function message(role, text) {
+// --- Messages, shown once each (an event and an answer may both bring one). --------------
+
+let pendingUser = null;
+
+function bubble(role) {
   const item = document.createElement("li");
   item.className = `message ${role}`;
   item.dataset.role = role;
   const body = document.createElement("div");
   body.className = "text";
-  body.textContent = text;
-  render(body);
   item.append(body);
-  list.append(item);
-  item.scrollIntoView({ block: "end" });
   return item;
+}
+
+function showMessage(view) {
+  if (list.querySelector(`[data-id="${CSS.escape(view.id)}"]`)) return;
+  let item = view.role === "user" && pendingUser?.dataset.text === view.text ? pendingUser : null;
+  if (item) pendingUser = null;
+  else {
+    item = bubble(view.role);
+    item.querySelector(".text").textContent = view.text;
+    render(item.querySelector(".text"));
+    const draft = view.role === "assistant" ? list.querySelector(".message.draft") : null;
+    if (draft) draft.replaceWith(item); else list.append(item);
+  }
+  item.dataset.id = view.id;
+  if (view.role === "assistant") typing.hidden = true;
+  if (view.plan) item.append(planCard(view.plan));
+  if (view.task && !view.plan) track(item, view.task);
+  item.scrollIntoView({ block: "end" });
+}
+
+// A streamed piece of the reply being written, shown as plain text until the reply comes.
+function showToken(text) {
+  let draft = list.querySelector(".message.draft");
+  if (!draft) { draft = bubble("assistant"); draft.classList.add("draft"); list.append(draft); }
+  draft.querySelector(".text").append(text);
+  typing.hidden = true;
+  draft.scrollIntoView({ block: "end" });
 }
 
 function button(label, secondary, onClick) {
@@ -126,6 +100,8 @@ function button(label, secondary, onClick) {
   b.addEventListener("click", onClick);
   return b;
 }
+
+// --- Plan cards and their tasks. ------------------------------------------------------------
 
 function planCard(plan) {
   const card = document.createElement("div");
@@ -140,6 +116,7 @@ function planCard(plan) {
   }
   card.append(steps);
   if (plan.needs_confirmation) wirePlan(card);
+  else showPlan(plan, card);
   return card;
 }
 
@@ -157,11 +134,10 @@ function wirePlan(card) {
   const decide = async (verb) => {
     actions.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     try {
-      const answer = await call("POST", `${API}/plans/${card.dataset.plan}/${verb}`);
-      actions.remove();
+      const path = `${API}/plans/${card.dataset.plan}/${verb}`;
+      const answer = await command(verb, { plan: card.dataset.plan }, "POST", path);
       showError(null);
-      if (verb === "reject") status(card, "Rejected: nothing was changed.");
-      else follow(card, answer.id);
+      if (verb === "reject") showPlan(answer, card); else showTask(answer, card);
     } catch (error) {
       actions.querySelectorAll("button").forEach((b) => { b.disabled = false; });
       showError(error);
@@ -171,34 +147,87 @@ function wirePlan(card) {
   card.append(actions);
 }
 
+// A plan decided (here, in another tab, or replayed after a reconnection).
+function showPlan(plan, card = list.querySelector(`[data-plan="${CSS.escape(plan.id)}"]`)) {
+  if (!card || plan.state === "proposed") return;
+  card.querySelector(".actions")?.remove();
+  if (plan.state === "rejected") status(card, "Rejected: nothing was changed.");
+  else if (plan.task) track(card, plan.task);
+}
+
 function describe(task) {
   const noun = task.state === "undone" || task.state === "undoing" ? "undone" : "done";
   const notes = task.steps.map((s) => s.note).filter(Boolean);
   return [`Task ${task.state}: ${task.done} of ${task.total} steps ${noun}.`, ...notes, task.undo_report ?? ""].join(" ").trim();
 }
 
-async function follow(card, taskId) {
+// A task's state on its card; an older report than the one shown is ignored.
+function showTask(task, card = list.querySelector(`[data-task="${CSS.escape(task.id)}"]`), id = 0) {
+  if (!card || (id && id < Number(card.dataset.taskEvent || 0))) return;
+  if (id) card.dataset.taskEvent = String(id);
+  card.dataset.task = task.id;
+  card.querySelector(".actions")?.remove();
+  status(card, describe(task));
+  card.dataset.taskState = task.state;
+  card.querySelector(".undo")?.remove();
+  if (FINISHED.has(task.state) && task.state !== "undone" && task.steps.some((s) => s.state === "done")) {
+    const undo = button("Undo", true, async () => {
+      undo.disabled = true;
+      try {
+        const path = `${API}/tasks/${task.id}/undo`;
+        showTask(await command("undo", { task: task.id }, "POST", path), card);
+      } catch (error) { undo.disabled = false; showError(error); }
+    });
+    undo.classList.add("undo");
+    card.append(undo);
+  }
+  if (!FINISHED.has(task.state) && !socket.live) poll(card, task.id);
+}
+
+// Follows a task: the socket reports it; without one, its state is polled.
+async function track(card, taskId) {
   card.dataset.task = taskId;
-  for (;;) {
-    let task;
-    try { task = await call("GET", `${API}/tasks/${taskId}`); } catch (error) { showError(error); return; }
-    status(card, describe(task));
-    card.dataset.taskState = task.state;
-    if (FINISHED.has(task.state)) {
-      card.querySelector(".undo")?.remove();
-      if (task.state !== "undone" && task.steps.some((s) => s.state === "done")) {
-        const undo = button("Undo", true, async () => {
-          undo.disabled = true;
-          try { await call("POST", `${API}/tasks/${taskId}/undo`); undo.remove(); follow(card, taskId); } catch (error) { undo.disabled = false; showError(error); }
-        });
-        undo.classList.add("undo");
-        card.append(undo);
-      }
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 700));
+  card.querySelector("[data-action=undo]")?.remove();
+  try { showTask(await call("GET", `${API}/tasks/${taskId}`), card); } catch (error) { showError(error); }
+}
+
+const polled = new Set();
+async function poll(card, taskId) {
+  if (polled.has(taskId)) return;
+  polled.add(taskId);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  polled.delete(taskId);
+  if (socket.live) return;
+  try { showTask(await call("GET", `${API}/tasks/${taskId}`), card); } catch (error) { showError(error); }
+}
+
+// --- Events from the socket. --------------------------------------------------------------
+
+function onEvent(event) {
+  if (event.conversation !== chat.dataset.conversation) return;
+  switch (event.type) {
+    case "message": showMessage(event.message); break;
+    case "typing": typing.hidden = false; break;
+    case "token": showToken(event.text); break;
+    case "plan": showPlan(event.plan); break;
+    case "task_progress":
+    case "task_finished": showTask(event.task, undefined, event.id); break;
   }
 }
+
+function onState(state, ready) {
+  document.documentElement.dataset.socket = state;
+  connection.hidden = state === "live";
+  connection.textContent = state === "live" ? "" : "Reconnecting… (messages still go through)";
+  if (state === "live" && ready && !ready.complete) location.reload();
+  if (state === "live") {
+    for (const card of list.querySelectorAll(".plan[data-task]")) {
+      if (!FINISHED.has(card.dataset.taskState)) track(card, card.dataset.task);
+    }
+  }
+}
+
+const socket = connect({ after: Number(chat.dataset.after) || 0, onEvent, onState });
 
 // --- Sending. -----------------------------------------------------------------------------
 
@@ -218,16 +247,21 @@ async function send() {
   if (!text) return;
   box.value = "";
   lastSent = text;
-  message("user", text);
+  pendingUser = bubble("user");
+  pendingUser.dataset.text = text;
+  pendingUser.querySelector(".text").textContent = text;
+  list.append(pendingUser);
   typing.hidden = false;
   try {
     const id = await conversation();
-    const answer = await call("POST", `${API}/conversations/${id}/messages`, { text });
-    const item = message("assistant", answer.reply.text);
-    if (answer.plan) item.append(planCard(answer.plan));
-    if (answer.reply.task) follow(item, answer.reply.task);
+    const path = `${API}/conversations/${id}/messages`;
+    const answer = await command("send", { conversation: id, text }, "POST", path, { text });
+    showMessage(answer.message);
+    showMessage(answer.reply);
     showError(null);
   } catch (error) {
+    pendingUser?.remove();
+    pendingUser = null;
     box.value = text;
     showError(error);
   } finally {
@@ -247,7 +281,7 @@ for (const node of document.querySelectorAll("[data-markdown]")) render(node);
 for (const user of list.querySelectorAll(".message.user .text")) lastSent = user.textContent;
 for (const card of list.querySelectorAll(".plan")) {
   if (card.querySelector("[data-action=confirm]")) wirePlan(card);
-  else if (card.dataset.task) { card.querySelector("[data-action=undo]")?.remove(); follow(card, card.dataset.task); }
+  else if (card.dataset.task) track(card, card.dataset.task);
 }
 list.lastElementChild?.scrollIntoView({ block: "end" });
 document.documentElement.dataset.chat = "ready";

@@ -14,7 +14,9 @@ pub static FILES: StaticFiles = crate::static_files!(
         "graph.js",
         "copy.js",
         "billing.js",
-        "assistant.js"
+        "assistant.js",
+        "assistant-markdown.js",
+        "assistant-socket.js"
     ]
 );
 

@@ -34,6 +34,8 @@ struct ChatPage {
     conversations: Vec<ConversationView>,
     current: Option<ConversationView>,
     has_workspace: bool,
+    /// The page's moment as an event id: the socket replays what came after it.
+    after: u64,
 }
 
 impl ChatPage {
@@ -87,6 +89,7 @@ async fn show(
         conversations,
         current,
         has_workspace,
+        after: crate::cache::epoch_us(),
     };
     page(&request, StatusCode::OK, &body)
 }
