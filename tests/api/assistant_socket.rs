@@ -14,7 +14,9 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::accounts::TestUser;
-use crate::assistant::{Chat, chat, unique};
+use notion_graph::config::Limit;
+
+use crate::assistant::{Chat, chat, chat_with, unique};
 use crate::helpers::{Mode, TestApp, json, spawn_app_with};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -283,4 +285,67 @@ async fn the_socket_refuses_other_origins_plain_requests_and_bad_frames() {
     .await
     .expect("the socket is closed after signing out");
     assert_eq!(ended, Some(1008));
+}
+
+#[tokio::test]
+async fn a_plan_out_of_assistant_actions_refuses_the_confirmation_and_names_the_plan_to_lift_it() {
+    let Some(chat) = chat_with(Mode::Embedded, 153, |s| {
+        s.billing.default_plan = "free".into();
+        let free = s
+            .billing
+            .plans
+            .iter_mut()
+            .find(|p| p.name == "free")
+            .unwrap();
+        free.assistant_actions_per_month = Limit(Some(1));
+    })
+    .await
+    else {
+        return;
+    };
+    let home = &unique(&chat.sim.truth(), "page")[0].title;
+    chat.run(&format!("add a to-do Call Ana to {home}")).await;
+    let second = chat.say(&format!("add a to-do Call Bo to {home}")).await;
+    let plan = second["plan"]["id"].as_str().unwrap().to_owned();
+
+    let mut socket = open(&chat.app, &chat.user, &chat.app.address, None)
+        .await
+        .unwrap();
+    until(&mut socket, "ready", |f| f["type"] == "ready").await;
+    send(
+        &mut socket,
+        json!({"type": "confirm", "ref": "c", "plan": plan}),
+    )
+    .await;
+    let refused = until(&mut socket, "the refusal", answer_to("c")).await;
+    let refused = refused.last().unwrap();
+    assert_eq!(refused["status"], 402, "{refused}");
+    let problem = &refused["problem"];
+    assert_eq!(
+        (problem["code"].as_str(), problem["upgrade_to"].as_str()),
+        (Some("plan_limit"), Some("pro")),
+        "{problem}"
+    );
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("pro plan allows 500"), "{detail}");
+
+    // The plan stays proposed (nothing ran), and the billing API counts what was used.
+    let path = format!("/api/v1/assistant/plans/{plan}/confirm");
+    let again = chat
+        .user
+        .send(&chat.app, Method::POST, &path, &json!({}))
+        .await;
+    assert_eq!(again.status(), StatusCode::PAYMENT_REQUIRED);
+    let billing = json(chat.user.get(&chat.app, "/api/v1/billing").await).await;
+    let actions = billing["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["limit"] == "assistant_actions")
+        .unwrap();
+    assert_eq!(
+        (actions["used"].as_u64(), actions["reached"].as_bool()),
+        (Some(1), Some(true))
+    );
+    chat.app.stop().await;
 }

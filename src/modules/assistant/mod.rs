@@ -9,7 +9,8 @@
 //! - [`chat`] runs one turn of a conversation ([`service`] keeps conversations, [`store`]
 //!   persists them); [`tasks`] confirms and rejects plans and steers tasks; [`execute`] carries
 //!   a confirmed plan out through the workspace's Notion client ([`writes`] builds the request
-//!   bodies), each step recording its compensation, which [`undo`] applies.
+//!   bodies), each step recording its compensation, which [`undo`] applies; [`allowance`]
+//!   counts the write steps confirmed against the plan's monthly allowance.
 //! - [`events`]: each user's live stream (messages, plans, typing, tokens, task progress) over
 //!   the cache's pub/sub, with ids a reconnecting client resumes from.
 //! - With `llm_base_url` set, [`llm`] has an OpenAI-compatible model understand messages: its
@@ -18,6 +19,7 @@
 //! - `routes`: the API under `/api/v1/assistant`, and `socket` its WebSocket (the same
 //!   commands and the events, [`socket_protocol`]).
 
+pub mod allowance;
 pub mod answer;
 pub mod chat;
 pub mod events;
@@ -49,7 +51,7 @@ pub use store::{CONVERSATIONS, MESSAGES, PLANS, TASKS};
 
 pub static MODULE: Module = Module {
     name: "assistant",
-    collections: &[&CONVERSATIONS, &MESSAGES, &PLANS, &TASKS],
+    collections: &[&CONVERSATIONS, &MESSAGES, &PLANS, &TASKS, &allowance::USAGE],
     jobs: &[
         JobType::of::<tasks::RunTask>(),
         JobType::of::<tasks::UndoTask>(),

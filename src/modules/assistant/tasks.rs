@@ -11,7 +11,7 @@ use super::model::{
 use super::service::now_ms;
 use super::store::{self, conversations, plans, tasks};
 use super::views::{PlanView, TaskView};
-use super::{events, execute};
+use super::{allowance, events, execute};
 use crate::error::{AppError, Code};
 use crate::jobs::Job;
 use crate::modules::auth::AuthUser;
@@ -72,9 +72,11 @@ pub async fn confirm(state: &AppState, user: &AuthUser, id: &str) -> Result<Task
     if proposed.value.state != PlanState::Proposed {
         return Err(decided(&proposed.value));
     }
+    let p = &proposed.value;
+    let actions = p.steps.len() as u64;
+    allowance::take(state, user.id(), actions).await?;
     let now = now_ms();
     let task_id = ulid::Ulid::generate().to_string();
-    let p = &proposed.value;
     let task = Task {
         tenant: p.tenant.clone(),
         workspace: p.workspace.clone(),
@@ -100,6 +102,7 @@ pub async fn confirm(state: &AppState, user: &AuthUser, id: &str) -> Result<Task
     .await?;
     let Some((confirmed, true)) = decision else {
         tasks(&state.store).delete(&task_id).await?;
+        allowance::give_back(state, user.id(), actions).await?;
         return Err(AppError::new(
             Code::PlanDecided,
             "the plan was decided meanwhile",

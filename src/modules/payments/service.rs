@@ -257,11 +257,10 @@ async fn usage(
             None,
             false,
         ),
-        (
+        counted(
             LimitKind::AssistantActions,
-            plan.assistant_actions_per_month.0,
-            None,
-            false,
+            plan.assistant_actions_per_month,
+            crate::modules::assistant::allowance::used_this_month(state, user).await?,
         ),
         (LimitKind::EmbedBadge, None, None, plan.embed_badge),
         (LimitKind::Export, None, None, !plan.export),
