@@ -5,6 +5,7 @@ import { assistant, prepareAssistant } from '../lib/flows.js';
 
 export const options = {
   summaryTrendStats: SUMMARY_STATS,
+  setupTimeout: '180s',
   scenarios: { questions: { executor: 'constant-vus', vus: 16, duration: DURATION, exec: 'run' } },
   thresholds: thresholds({ 'http_req_duration{name:question}': ['p(95)<500'] }),
 };

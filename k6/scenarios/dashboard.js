@@ -5,6 +5,7 @@ import { dashboard, prepareUsers } from '../lib/flows.js';
 
 export const options = {
   summaryTrendStats: SUMMARY_STATS,
+  setupTimeout: '180s',
   discardResponseBodies: true,
   scenarios: { pages: { executor: 'constant-vus', vus: 16, duration: DURATION, exec: 'run' } },
   thresholds: thresholds({ 'http_req_duration{scenario:pages}': ['p(95)<100'] }),

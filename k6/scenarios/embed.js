@@ -5,6 +5,7 @@ import { embed, prepareEmbed } from '../lib/flows.js';
 
 export const options = {
   summaryTrendStats: SUMMARY_STATS,
+  setupTimeout: '180s',
   discardResponseBodies: true,
   scenarios: {
     first_visit: { executor: 'constant-vus', vus: 8, duration: DURATION, exec: 'firstVisit' },

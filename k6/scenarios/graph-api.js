@@ -5,6 +5,7 @@ import { graphView, prepareGraph } from '../lib/flows.js';
 
 export const options = {
   summaryTrendStats: SUMMARY_STATS,
+  setupTimeout: '180s',
   discardResponseBodies: true,
   scenarios: {
     full: { executor: 'constant-vus', vus: 2, duration: DURATION, exec: 'full' },

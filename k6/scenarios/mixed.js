@@ -11,6 +11,7 @@ const rate = (perSecond, exec, vus) => ({
 
 export const options = {
   summaryTrendStats: SUMMARY_STATS,
+  setupTimeout: '180s',
   discardResponseBodies: true,
   scenarios: {
     embed_returning: rate(60, 'embedReturning', 16),
