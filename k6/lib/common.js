@@ -26,7 +26,7 @@ export function email(n) {
 export function signIn(address) {
   const body = JSON.stringify({ email: address, password: PASSWORD });
   const r = http.post(`${BASE}/api/v1/auth/login`, body, {
-    headers: { 'Content-Type': 'application/json' }, tags: { name: 'login' },
+    headers: { 'Content-Type': 'application/json' }, tags: { name: 'login' }, responseType: 'text',
   });
   if (!check(r, { 'login is 200': (res) => res.status === 200 })) {
     fail(`cannot sign in as ${address}: ${r.status} ${r.body}`);
@@ -39,7 +39,7 @@ export function signIn(address) {
 
 /// The signed-in user's first workspace id.
 export function firstWorkspace(headers) {
-  const r = http.get(`${BASE}/api/v1/workspaces`, { headers, tags: { name: 'workspaces' } });
+  const r = http.get(`${BASE}/api/v1/workspaces`, { headers, tags: { name: 'workspaces' }, responseType: 'text' });
   check(r, { 'workspaces is 200': (res) => res.status === 200 });
   return r.json()[0].id;
 }

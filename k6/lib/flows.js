@@ -41,7 +41,7 @@ export function prepareGraph() {
   const headers = Object.assign(signIn(__ENV.OWNER_EMAIL), COMPRESSED);
   const workspace = __ENV.WORKSPACE;
   const url = `${BASE}/api/v1/workspaces/${workspace}/graph`;
-  const found = http.get(`${url}?view=search&text=Roadmap&limit=50`, { headers, tags: { name: 'graph_warm' } });
+  const found = http.get(`${url}?view=search&text=Roadmap&limit=50`, { headers, tags: { name: 'graph_warm' }, responseType: 'text' });
   check(found, { 'search is 200': (r) => r.status === 200 });
   const roots = found.json('nodes').map((n) => n.id);
   for (const view of ['full', 'summary']) {
@@ -142,7 +142,7 @@ export function stripeWebhook() {
 export function prepareAssistant() {
   return prepareUsers().map((user) => {
     const r = http.post(`${BASE}/api/v1/assistant/conversations`, JSON.stringify({ workspace: user.workspace }), {
-      headers: Object.assign({ 'Content-Type': 'application/json' }, user.headers), tags: { name: 'conversation' },
+      headers: Object.assign({ 'Content-Type': 'application/json' }, user.headers), tags: { name: 'conversation' }, responseType: 'text',
     });
     check(r, { 'conversation is 201': (res) => res.status === 201 });
     return Object.assign({ conversation: r.json('id') }, user);
