@@ -136,6 +136,26 @@ impl Hasher {
 mod tests {
     use super::*;
 
+    /// security.md 2 ("similar time"): an unknown account is verified against a hash of the
+    /// same algorithm, version and cost as a real account's, through the same code.
+    #[tokio::test]
+    async fn an_unknown_account_costs_the_same_hash_as_a_real_one() {
+        let hasher = Hasher::new(1);
+        let password = SecretString::from("a long enough passphrase");
+        let real = hasher.hash(&password).await.unwrap();
+        let cost = |phc: &str| {
+            let hash = PasswordHash::new(phc).unwrap();
+            (
+                hash.algorithm.to_string(),
+                hash.version,
+                hash.params.to_string(),
+            )
+        };
+        assert_eq!(cost(&real), cost(&hasher.dummy));
+        assert!(hasher.verify(&password, Some(&real)).await.unwrap());
+        assert!(!hasher.verify(&password, None).await.unwrap());
+    }
+
     #[test]
     fn common_short_and_email_passwords_are_refused() {
         assert_eq!(check_policy("short", "a@b.c"), Err(PolicyError::TooShort));
