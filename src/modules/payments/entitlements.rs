@@ -197,7 +197,7 @@ impl LimitKind {
             Self::Export => "no workspace export".into(),
             Self::ZipUpload => format!(
                 "Notion export zips of {} MB at most",
-                plan.zip_upload_megabytes
+                thousands(plan.zip_upload_megabytes)
             ),
         }
     }
