@@ -1,19 +1,48 @@
 //! Where the process is in its life: serving, or draining after SIGTERM. Readiness turns 503 and
 //! long jobs stop at a checkpoint the moment draining begins.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-#[derive(Debug, Default)]
+use futures::{Stream, StreamExt};
+use tokio::sync::watch;
+
+#[derive(Debug)]
 pub struct Lifecycle {
-    draining: AtomicBool,
+    draining: watch::Sender<bool>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self {
+            draining: watch::Sender::new(false),
+        }
+    }
 }
 
 impl Lifecycle {
     pub fn begin_shutdown(&self) {
-        self.draining.store(true, Ordering::SeqCst);
+        self.draining.send_replace(true);
     }
 
     pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
+        *self.draining.borrow()
+    }
+
+    /// Resolves once draining has begun (at once if it has).
+    pub async fn drained(&self) {
+        let mut draining = self.draining.subscribe();
+        // The sender lives as long as `self`, so the wait ends only by draining.
+        let _ = draining.wait_for(|draining| *draining).await;
+    }
+
+    /// `stream`, ended once draining begins: a live stream (Server-Sent Events) would
+    /// otherwise hold graceful shutdown up until its timeout. Clients reconnect, to another
+    /// instance.
+    pub fn end_at_drain<S: Stream>(
+        self: &Arc<Self>,
+        stream: S,
+    ) -> impl Stream<Item = S::Item> + use<S> {
+        let lifecycle = self.clone();
+        stream.take_until(async move { lifecycle.drained().await })
     }
 }

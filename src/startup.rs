@@ -192,7 +192,7 @@ async fn drain(
     };
     let stop_workers = async {
         match workers {
-            Some(workers) => workers.stop().await,
+            Some(workers) => workers.stop(&state.jobs).await,
             None => Ok(()),
         }
     };

@@ -135,7 +135,8 @@ pub struct JobSettings {
     pub backoff_ms: u64,
     #[serde(rename = "job_concurrency", deserialize_with = "parsed")]
     pub concurrency: usize,
-    /// Workers beat this often; a dead worker's jobs are re-enqueued after three missed beats.
+    /// Workers beat this often; a dead worker's jobs are re-enqueued after three missed beats
+    /// (and at least four seconds).
     #[serde(rename = "job_heartbeat_ms", deserialize_with = "parsed")]
     pub heartbeat_ms: u64,
     /// When housekeeping runs, and due workspace syncs are enqueued: a cron expression with

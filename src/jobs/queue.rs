@@ -2,6 +2,7 @@
 //! the same call in both; the payload is JSON either way, so a dead letter can be replayed
 //! without knowing its Rust type.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,6 +13,7 @@ use redis::aio::ConnectionManager;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::sync::watch;
 
 use super::Job;
 use crate::config::Settings;
@@ -24,6 +26,17 @@ pub struct JobQueue {
     pub(super) max_attempts: usize,
     pub(super) heartbeat: Duration,
     redis_prefix: String,
+    /// How many jobs this process is running.
+    running: Arc<watch::Sender<usize>>,
+}
+
+/// One job running in this process, counted until dropped.
+pub(super) struct Running(Arc<watch::Sender<usize>>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.send_modify(|running| *running -= 1);
+    }
 }
 
 #[derive(Clone)]
@@ -58,29 +71,42 @@ impl JobQueue {
             max_attempts: settings.jobs.max_attempts.max(1) as usize,
             heartbeat: Duration::from_millis(settings.jobs.heartbeat_ms.max(100)),
             redis_prefix: settings.storage.redis_prefix.clone(),
+            running: Arc::new(watch::Sender::new(0)),
         }
     }
 
     /// Enqueues a job; returns its task id.
     pub async fn push<J: Job>(&self, job: &J) -> anyhow::Result<String> {
-        self.push_to(J::QUEUE, job).await
+        self.push_to(J::QUEUE, job, Duration::ZERO).await
+    }
+
+    /// Enqueues a job to run no sooner than `delay` from now.
+    pub(super) async fn push_after<J: Job>(
+        &self,
+        job: &J,
+        delay: Duration,
+    ) -> anyhow::Result<String> {
+        self.push_to(J::QUEUE, job, delay).await
     }
 
     /// Enqueues a stored JSON payload on a queue by name (replaying a dead letter).
     pub(super) async fn push_raw(&self, queue: &str, payload: &Value) -> anyhow::Result<String> {
-        self.push_to(queue, payload).await
+        self.push_to(queue, payload, Duration::ZERO).await
     }
 
-    async fn push_to<T>(&self, queue: &str, args: &T) -> anyhow::Result<String>
+    async fn push_to<T>(&self, queue: &str, args: &T, delay: Duration) -> anyhow::Result<String>
     where
         T: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static,
     {
         // Both backends store task ids as ULIDs.
         let id = ulid::Ulid::generate();
-        let task = TaskBuilder::new(args.clone())
+        let mut task = TaskBuilder::new(args.clone())
             .task_id(TaskId::from(id))
-            .max_attempts(self.max_attempts)
-            .build();
+            .max_attempts(self.max_attempts);
+        if !delay.is_zero() {
+            task = task.run_after(delay);
+        }
+        let task = task.build();
         match &self.backend {
             Backend::Sqlite(pool) => {
                 let mut storage =
@@ -102,6 +128,19 @@ impl JobQueue {
         Ok(id.to_string())
     }
 
+    /// Counts a job as running in this process until the guard is dropped.
+    pub(super) fn running(&self) -> Running {
+        self.running.send_modify(|running| *running += 1);
+        Running(self.running.clone())
+    }
+
+    /// Resolves once this process runs no job.
+    pub(super) async fn none_running(&self) {
+        let mut running = self.running.subscribe();
+        // The sender lives in `self`: the wait ends only when the count is zero.
+        let _ = running.wait_for(|running| *running == 0).await;
+    }
+
     pub(super) fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.backend {
             Backend::Sqlite(pool) => Some(pool),
@@ -116,21 +155,32 @@ impl JobQueue {
         }
     }
 
-    /// A dead worker's jobs are re-enqueued after this many missed heartbeats.
-    const MISSED_HEARTBEATS: usize = 3;
+    /// A dead worker's jobs are re-enqueued after this many missed heartbeats...
+    const MISSED_HEARTBEATS: u64 = 3;
+    /// ...and never sooner than this. Both backends stamp heartbeats in whole seconds, so a
+    /// shorter window (fast heartbeats, as the tests use) would take live workers for dead
+    /// ones: their jobs would be re-enqueued and run twice at once.
+    const ORPHANED_AFTER_AT_LEAST: Duration = Duration::from_secs(4);
+
+    /// Missed heartbeats before a worker counts as dead.
+    fn missed_heartbeats(&self) -> usize {
+        let beat = self.heartbeat.as_millis().max(1) as u64;
+        let floor = (Self::ORPHANED_AFTER_AT_LEAST.as_millis() as u64).div_ceil(beat);
+        Self::MISSED_HEARTBEATS.max(floor) as usize
+    }
 
     pub(super) fn sqlite_config(&self, queue: &str) -> apalis_sqlite::Config {
         apalis_sqlite::Config::default()
             .queue(queue)
             .heartbeat_interval(self.heartbeat)
-            .missed_heartbeats(Self::MISSED_HEARTBEATS)
+            .missed_heartbeats(self.missed_heartbeats())
     }
 
     pub(super) fn redis_config(&self, queue: &str) -> apalis_redis::Config {
         apalis_redis::Config::default()
             .queue(format!("{}:jobs:{queue}", self.redis_prefix))
             .heartbeat_interval(self.heartbeat)
-            .missed_heartbeats(Self::MISSED_HEARTBEATS)
+            .missed_heartbeats(self.missed_heartbeats())
     }
 
     /// Updates the job gauges, read from the backend: counts by queue and state, and how long

@@ -23,6 +23,9 @@ use crate::state::AppState;
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// The longest pause between two restarts of a failing worker.
 const MAX_RESTART_DELAY: Duration = Duration::from_secs(5);
+/// How long a job handed back at shutdown waits in the queue: longer than the process takes
+/// to stop, so that another instance, or the next process, runs it.
+const HANDED_BACK_FOR: Duration = Duration::from_secs(5);
 
 /// Runs one incarnation of a worker until the stop signal resolves.
 pub(super) type RunWorker = Box<
@@ -64,8 +67,12 @@ impl Workers {
         Ok(Self { stop, supervisors })
     }
 
-    /// Stops taking jobs and waits for the ones in flight.
-    pub async fn stop(self) -> anyhow::Result<()> {
+    /// Waits for the jobs in flight (once draining began they stop at a checkpoint, and jobs
+    /// fetched meanwhile are handed back), then stops the workers. In that order because a
+    /// worker told to stop leaves the backend call it was in unfinished until it exits: on
+    /// SQLite an open transaction, whose write lock the jobs still running would wait for.
+    pub async fn stop(self, jobs: &super::JobQueue) -> anyhow::Result<()> {
+        jobs.none_running().await;
         let _ = self.stop.send(true);
         for supervisor in self.supervisors {
             supervisor.await?;
@@ -146,19 +153,28 @@ pub(super) fn job_worker<J: Job>(state: &AppState) -> RunWorker {
 }
 
 /// Runs one attempt. The last failing attempt is written to the dead-letter list and aborted,
-/// so the backend stops retrying it and an admin can replay it.
+/// so the backend stops retrying it and an admin can replay it. Once shutdown began, a job
+/// that fails (stopped by the shutdown, most likely) or is only fetched goes back to the
+/// queue instead, for another instance or the next process, and the attempt does not count.
 async fn execute<J: Job>(
     job: J,
     attempt: Attempt,
     task_id: TaskId,
     state: Data<AppState>,
 ) -> Result<(), BoxDynError> {
+    let _running = state.jobs.running();
+    let task_id = task_id.to_string();
+    if state.lifecycle.is_draining() {
+        return hand_back(&state, &job, &task_id, "fetched during shutdown").await;
+    }
     let attempt = attempt.current();
     let error = match job.clone().run(&state).await {
         Ok(()) => return Ok(()),
         Err(error) => error,
     };
-    let task_id = task_id.to_string();
+    if state.lifecycle.is_draining() {
+        return hand_back(&state, &job, &task_id, &format!("{error:#}")).await;
+    }
     tracing::warn!(queue = J::QUEUE, %task_id, attempt, error = format!("{error:#}"), "job attempt failed");
     if attempt < state.jobs.max_attempts {
         return Err(error.into());
@@ -168,6 +184,22 @@ async fn execute<J: Job>(
         tracing::warn!(queue = J::QUEUE, %task_id, error = format!("{failure:#}"), "dead-letter hook failed");
     }
     Err(AbortError::new(error).into())
+}
+
+async fn hand_back<J: Job>(
+    state: &AppState,
+    job: &J,
+    task_id: &str,
+    why: &str,
+) -> Result<(), BoxDynError> {
+    state.jobs.push_after(job, HANDED_BACK_FOR).await?;
+    tracing::info!(
+        queue = J::QUEUE,
+        task_id,
+        why,
+        "job handed back at shutdown"
+    );
+    Ok(())
 }
 
 fn housekeeping_worker(state: &AppState, schedule: cron::Schedule) -> RunWorker {

@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use notion_graph::modules::assistant::events::{self, EventBody};
-use notion_graph::modules::assistant::model::Role;
+use notion_graph::modules::assistant::model::{Role, TaskState, TaskStep};
+use notion_graph::modules::assistant::store::{plans, tasks};
+use notion_graph::modules::assistant::tasks::RunTask;
 use serde_json::{Value, json};
 
 use crate::assistant::{Chat, chat_with, unique};
-use crate::helpers::Mode;
+use crate::helpers::{Mode, eventually, json};
 use crate::llm_server::{KEY, Reply, ScriptedModel, call, text, tool_results};
 
 const OFFLINE: &str = "so the offline planner answered";
@@ -234,4 +236,60 @@ async fn when_the_model_fails_the_offline_planner_answers_until_the_breaker_stop
     chat.app.stop().await;
     chat.sim.stop().await;
     model.stop().await;
+}
+
+#[tokio::test]
+async fn the_executor_refuses_a_task_whose_plan_the_user_did_not_confirm() {
+    let Some(chat) = chat_with(Mode::Embedded, 149, |_| {}).await else {
+        return;
+    };
+    let pages = unique(&chat.sim.truth(), "page");
+    let home = &pages.iter().rev().find(|p| p.has_children).unwrap().title;
+    let victim = pages.iter().find(|p| !p.has_children).unwrap();
+    let done = chat.run(&format!("add a to-do Call Ana to {home}")).await;
+    let proposed = chat.say(&format!("please archive {}", victim.title)).await;
+    let plan = proposed["plan"]["id"].as_str().unwrap();
+    // A task for the proposed (unconfirmed) plan, and one claiming the confirmed plan of
+    // another task with the archive step in it: as if something had queued them directly.
+    let store = &chat.app.state.store;
+    let template = tasks(store)
+        .get(done["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let archive = plans(store).get(plan).await.unwrap().unwrap().value.steps;
+    for claimed in [plan.to_owned(), template.value.plan.clone()] {
+        let mut forged = template.value.clone();
+        forged.plan = claimed;
+        forged.state = TaskState::Queued;
+        forged.steps = archive.iter().cloned().map(TaskStep::new).collect();
+        let id = ulid::Ulid::generate().to_string();
+        tasks(store).insert(&id, &forged).await.unwrap();
+        chat.app
+            .state
+            .jobs
+            .push(&RunTask { task: id.clone() })
+            .await
+            .unwrap();
+        let view = eventually(Duration::from_secs(30), "the task refused", || async {
+            let view = json(
+                chat.user
+                    .get(&chat.app, &format!("/api/v1/assistant/tasks/{id}"))
+                    .await,
+            )
+            .await;
+            (view["state"] == "failed").then_some(view)
+        })
+        .await;
+        assert!(view.to_string().contains("nothing was done"), "{view}");
+    }
+    let trashed = chat
+        .sim
+        .truth()
+        .pages
+        .iter()
+        .any(|p| p.id == victim.id && p.trashed);
+    assert!(!trashed, "the page was archived without a confirmation");
+    chat.app.stop().await;
+    chat.sim.stop().await;
 }

@@ -117,7 +117,11 @@ async fn the_admin_billing_report_gives_the_figures_of_a_known_set_in_json_and_c
             .await;
         assert_eq!(report.status(), StatusCode::OK);
         let report = json(report).await;
-        assert_eq!(report["mrr"], 1200 + 4900 + 1200, "{report}");
+        assert_eq!(
+            report["mrr"],
+            json!({"usd": 1200 + 4900 + 1200}),
+            "{report}"
+        );
         let counts = (
             &report["active"],
             &report["trialing"],
@@ -129,9 +133,9 @@ async fn the_admin_billing_report_gives_the_figures_of_a_known_set_in_json_and_c
         assert_eq!(
             report["months"],
             json!([
-                {"month": "2026-01", "new_subscriptions": 1, "churned_subscriptions": 0, "revenue": 1200},
-                {"month": "2026-02", "new_subscriptions": 2, "churned_subscriptions": 0, "revenue": 6100},
-                {"month": "2026-03", "new_subscriptions": 1, "churned_subscriptions": 1, "revenue": 4900},
+                {"month": "2026-01", "new_subscriptions": 1, "churned_subscriptions": 0, "revenue": {"usd": 1200}},
+                {"month": "2026-02", "new_subscriptions": 2, "churned_subscriptions": 0, "revenue": {"usd": 6100}},
+                {"month": "2026-03", "new_subscriptions": 1, "churned_subscriptions": 1, "revenue": {"usd": 4900}},
             ])
         );
         let csv = app
@@ -146,7 +150,7 @@ async fn the_admin_billing_report_gives_the_figures_of_a_known_set_in_json_and_c
         );
         let text = csv.text().await.unwrap();
         assert!(
-            text.contains("2026-02,2,0,6100\n") && text.contains("mrr_cents,7300\n"),
+            text.contains("2026-02,2,0,6100\n") && text.contains("mrr_usd_cents,7300\n"),
             "{text}"
         );
 

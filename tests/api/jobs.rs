@@ -59,6 +59,21 @@ async fn an_enqueued_job_is_processed() {
 }
 
 #[tokio::test]
+async fn a_job_longer_than_a_few_heartbeats_runs_once() {
+    // The suite's heartbeats (400 ms) are shorter than the backends' one-second stamps: a
+    // live worker must not be taken for a dead one and its job started again meanwhile.
+    for mode in Mode::ALL {
+        let Some(app) = spawn_app(mode).await else {
+            continue;
+        };
+        enqueue(&app, json!({ "id": "long", "sleep_ms": 3000 })).await;
+        let state = completed(&app, "long").await;
+        assert_eq!(state["attempts"], 1, "{mode:?}: {state}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn a_failing_job_is_retried_with_growing_delays() {
     for mode in Mode::ALL {
         let Some(app) = spawn_app_with_backoff(mode, 200).await else {
@@ -275,11 +290,73 @@ async fn a_job_cut_short_by_a_killed_process_completes_once_after_restart() {
         "the killed attempt and the one after restart: {state}"
     );
     drop(second);
+    assert_eq!(stored_canary(data.path(), "crash").await.completions, 1);
+}
 
-    let store = SqliteStore::open(&data.path().join("notion-graph.sqlite"))
+/// A canary's state as an embedded instance in `data_dir` stored it (no process running).
+async fn stored_canary(data_dir: &std::path::Path, id: &str) -> CanaryState {
+    let store = SqliteStore::open(&data_dir.join("notion-graph.sqlite"))
         .await
         .unwrap();
     let canaries = Typed::<CanaryState>::new(std::sync::Arc::new(store), &CANARIES);
-    let stored = canaries.get("crash").await.unwrap().unwrap();
-    assert_eq!(stored.value.completions, 1);
+    canaries.get(id).await.unwrap().unwrap().value
+}
+
+#[tokio::test]
+async fn a_job_failing_during_shutdown_is_handed_back_not_retried_in_the_stopping_process() {
+    let data = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let canary_state = |process: &Process| {
+        let request = client
+            .get(format!("{}/api/admin/canaries/drain", process.address))
+            .bearer_auth(crate::helpers::ADMIN_TOKEN);
+        async move { request.send().await.ok()?.json::<Value>().await.ok() }
+    };
+    let mut first = Process::serve(data.path(), &[("NOTION_GRAPH_JOB_BACKOFF_MS", "20")]);
+    first.wait_ready(&client).await;
+    let enqueue = client
+        .post(format!("{}/api/admin/canaries", first.address))
+        .bearer_auth(crate::helpers::ADMIN_TOKEN)
+        .json(&json!({ "id": "drain", "sleep_ms": 2000, "fail_times": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enqueue.status(), StatusCode::ACCEPTED);
+    eventually(PATIENCE, "the job to start", || async {
+        canary_state(&first).await.filter(|s| s["attempts"] == 1)
+    })
+    .await;
+    first.signal("TERM"); // mid-sleep: the attempt fails once the drain has begun
+    let exit = tokio::task::spawn_blocking(move || first.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    let stored = stored_canary(data.path(), "drain").await;
+    assert_eq!(
+        (stored.attempts, stored.completions),
+        (1, 0),
+        "the stopping process did not try again"
+    );
+
+    let second = Process::serve(data.path(), &[]);
+    second.wait_ready(&client).await;
+    let state = eventually(PATIENCE, "the job to complete after restart", || async {
+        canary_state(&second)
+            .await
+            .filter(|s| s["completions"] == 1)
+    })
+    .await;
+    assert_eq!(
+        state["attempts"], 2,
+        "the attempt the drain stopped, then one in the next process, none retried while \
+         stopping: {state}"
+    );
+    let dead = client
+        .get(format!("{}/api/admin/jobs/dead", second.address))
+        .bearer_auth(crate::helpers::ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(dead).await["items"], json!([]));
 }

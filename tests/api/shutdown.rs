@@ -128,3 +128,40 @@ async fn sigterm_drains_requests_and_jobs_then_exits_zero() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn live_streams_end_cleanly_once_the_drain_begins() {
+    use crate::accounts::sign_up;
+    use crate::helpers::{Mode, spawn_app_with};
+    use crate::workspaces::{connected, simulator};
+
+    let sim = simulator(33, 40).await;
+    let url = sim.url.clone();
+    let Some(app) = spawn_app_with(Mode::Embedded, move |s| {
+        s.notion.api_url = url;
+        // A stream held open to the end would be cut off when this runs out.
+        s.server.shutdown_timeout_secs = 60;
+    })
+    .await
+    else {
+        return;
+    };
+    let user = sign_up(&app, "streams").await;
+    let workspace = connected(&app, &user, &sim).await;
+    let progress = format!(
+        "/api/v1/workspaces/{}/progress",
+        workspace["id"].as_str().unwrap()
+    );
+    let response = user.get(&app, &progress).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.bytes_stream();
+    let opening = body.next().await.unwrap().unwrap();
+    assert!(opening.starts_with(b": connected"), "{opening:?}");
+
+    let stopping = tokio::spawn(app.stop());
+    while let Some(chunk) = body.next().await {
+        chunk.expect("the stream ends with its last chunk, not cut at the shutdown timeout");
+    }
+    stopping.await.unwrap();
+    sim.stop().await;
+}

@@ -98,6 +98,7 @@ async fn steps(state: &AppState, id: &str) -> anyhow::Result<()> {
         if task.cancel_requested {
             return finish_as(state, id, at, TaskState::Cancelled, None).await;
         }
+        stop_at_shutdown(state)?;
         let outcome =
             tokio::time::timeout(STEP_TIMEOUT, one_step(state, id, at, &client, step)).await;
         let reason = match outcome {
@@ -143,6 +144,15 @@ async fn one_step(
     .await
     .map_err(|e| e.to_string())?;
     perform(client, &step, prepared).await
+}
+
+/// Between two steps, once shutdown began: the task stays running and the job's next attempt
+/// (in the next process, or another instance) carries on from this step.
+fn stop_at_shutdown(state: &AppState) -> anyhow::Result<()> {
+    if state.lifecycle.is_draining() {
+        anyhow::bail!("stopped by shutdown; the next attempt carries on from this step");
+    }
+    Ok(())
 }
 
 async fn done(state: &AppState, id: &str, at: usize, effect: Effect) -> anyhow::Result<()> {

@@ -6,7 +6,8 @@
 //!   (a page of another site could otherwise act with the user's cookie), and the session is
 //!   checked again at every heartbeat, so signing out ends the connection.
 //! - Heartbeats: the server pings every [`HEARTBEAT`]; a client heard from neither by pong nor
-//!   by anything else for [`IDLE_TIMEOUT`] is closed.
+//!   by anything else for [`IDLE_TIMEOUT`] is closed. So is every socket once the instance
+//!   begins to shut down (going away: the client reconnects and resumes).
 //! - Resume: the connection subscribes to the user's events first, then replays what the store
 //!   holds past `after`, says [`Frame::Ready`], and forwards live events without repeating the
 //!   replayed ones. An event published on any instance reaches it through the cache.
@@ -217,6 +218,9 @@ async fn relay(
             }
             Some(frame) = runner.answers.recv() => {
                 session.text(frame.text()).await.ok()?;
+            }
+            () = state.lifecycle.drained() => {
+                return Some(going_away("the server is restarting: reconnect to resume"));
             }
             _ = heartbeat.tick() => {
                 if heard.elapsed() > IDLE_TIMEOUT {

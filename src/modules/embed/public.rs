@@ -218,7 +218,11 @@ async fn versions(
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::CONTENT_ENCODING, "identity"))
-        .streaming(events.map(|text| Ok::<_, actix_web::Error>(web::Bytes::from(text)))))
+        .streaming(
+            state
+                .lifecycle
+                .end_at_drain(events.map(|text| Ok::<_, actix_web::Error>(web::Bytes::from(text)))),
+        ))
 }
 
 async fn serve(

@@ -221,14 +221,9 @@ async fn export_and_zip(
     request: &Request,
     progress: Arc<Progress>,
 ) -> Result<(super::Report, u64), ExportError> {
-    let draining = async {
-        while !state.lifecycle.is_draining() {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
     let report = tokio::select! {
         report = export(state, request, progress) => report?,
-        () = draining => return Err(ExportError::Other(Stopped.into())),
+        () = state.lifecycle.drained() => return Err(ExportError::Other(Stopped.into())),
     };
     let dir = request.out.clone();
     let zip = dir.with_extension("zip");

@@ -40,7 +40,7 @@ impl Job for BuildGraph {
         let wait = Duration::from_millis((build.not_before - now_ms()).max(0) as u64);
         tokio::select! {
             _ = tokio::time::sleep(wait.min(MAX_DEBOUNCE)) => {}
-            _ = draining(state) => anyhow::bail!("stopped by shutdown; the next attempt builds"),
+            () = state.lifecycle.drained() => anyhow::bail!("stopped by shutdown; the next attempt builds"),
         }
         let ttl = Duration::from_millis(state.settings.sync.lease_ms);
         let holder = format!("{}:{}", state.instance, ulid::Ulid::generate());
@@ -59,12 +59,6 @@ impl Job for BuildGraph {
 /// The lease that keeps builds of one workspace (and its deletion) one at a time.
 pub fn lease_key(workspace: &str) -> String {
     format!("graph:{workspace}")
-}
-
-async fn draining(state: &AppState) {
-    while !state.lifecycle.is_draining() {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// With the lease held: builds once for every open build of `workspace`, if `id` is one.

@@ -19,8 +19,16 @@ pub struct Month {
     pub month: String,
     pub new_subscriptions: u64,
     pub churned_subscriptions: u64,
-    /// Paid invoices, in cents.
-    pub revenue: i64,
+    /// Paid invoices, by currency ([`Amounts`]).
+    pub revenue: BTreeMap<String, i64>,
+}
+
+/// Amounts by currency (its ISO code as Stripe writes it: `usd`), each in the currency's
+/// smallest unit. Amounts in two currencies are never added together.
+pub type Amounts = BTreeMap<String, i64>;
+
+fn add(amounts: &mut Amounts, currency: &str, amount: i64) {
+    *amounts.entry(currency.to_owned()).or_insert(0) += amount;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -28,9 +36,9 @@ pub struct Report {
     /// `YYYY-MM`, the first and last month covered.
     pub from: String,
     pub to: String,
-    /// Monthly recurring revenue now, in cents: `active` and `past_due` subscriptions
-    /// (trials pay nothing yet), yearly prices divided by twelve.
-    pub mrr: i64,
+    /// Monthly recurring revenue now: `active` and `past_due` subscriptions (trials pay
+    /// nothing yet), yearly prices divided by twelve; by currency ([`Amounts`]).
+    pub mrr: BTreeMap<String, i64>,
     pub active: u64,
     pub trialing: u64,
     pub past_due: u64,
@@ -83,7 +91,7 @@ pub fn compute(
                 month: label(month),
                 new_subscriptions: 0,
                 churned_subscriptions: 0,
-                revenue: 0,
+                revenue: Amounts::new(),
             },
         );
         month = next(month);
@@ -114,17 +122,20 @@ pub fn compute(
     for invoice in invoices.iter().filter(|i| i.status == "paid") {
         let paid = invoice.paid_at.unwrap_or(invoice.created_at);
         if let Some(m) = month_of(paid).and_then(|m| months.get_mut(&m)) {
-            m.revenue += invoice.amount_paid;
+            add(&mut m.revenue, &invoice.currency, invoice.amount_paid);
         }
+    }
+    let mut mrr = Amounts::new();
+    for s in subscriptions
+        .iter()
+        .filter(|s| matches!(s.status, Active | PastDue))
+    {
+        add(&mut mrr, &s.currency, s.monthly_amount);
     }
     Report {
         from: label(from),
         to: label(to),
-        mrr: subscriptions
-            .iter()
-            .filter(|s| matches!(s.status, Active | PastDue))
-            .map(|s| s.monthly_amount)
-            .sum(),
+        mrr,
         active: count(Active),
         trialing: count(Trialing),
         past_due: count(PastDue),
@@ -134,19 +145,43 @@ pub fn compute(
     }
 }
 
-/// The months as CSV (`month,new_subscriptions,churned_subscriptions,revenue`), then the
-/// totals of now as `name,value` rows after a blank line.
+impl Report {
+    /// Every currency the report has an amount in, in order.
+    pub fn currencies(&self) -> Vec<&str> {
+        let months = self.months.iter().flat_map(|m| m.revenue.keys());
+        let all: std::collections::BTreeSet<&str> =
+            self.mrr.keys().chain(months).map(String::as_str).collect();
+        all.into_iter().collect()
+    }
+}
+
+/// The months as CSV (`month,new_subscriptions,churned_subscriptions`, then a
+/// `revenue_<currency>_cents` column per currency), then the totals of now as `name,value`
+/// rows after a blank line (`mrr_<currency>_cents` per currency).
 pub fn csv(report: &Report) -> String {
-    let mut out = String::from("month,new_subscriptions,churned_subscriptions,revenue_cents\n");
+    let currencies = report.currencies();
+    let mut out = String::from("month,new_subscriptions,churned_subscriptions");
+    for currency in &currencies {
+        out.push_str(&format!(",revenue_{currency}_cents"));
+    }
     for m in &report.months {
         out.push_str(&format!(
-            "{},{},{},{}\n",
-            m.month, m.new_subscriptions, m.churned_subscriptions, m.revenue
+            "\n{},{},{}",
+            m.month, m.new_subscriptions, m.churned_subscriptions
         ));
+        for currency in &currencies {
+            let revenue = m.revenue.get(*currency).copied().unwrap_or(0);
+            out.push_str(&format!(",{revenue}"));
+        }
+    }
+    out.push_str("\n\nfigure,value\n");
+    for currency in &currencies {
+        let mrr = report.mrr.get(*currency).copied().unwrap_or(0);
+        out.push_str(&format!("mrr_{currency}_cents,{mrr}\n"));
     }
     out.push_str(&format!(
-        "\nfigure,value\nmrr_cents,{}\nactive,{}\ntrialing,{}\npast_due,{}\ncanceled,{}\n",
-        report.mrr, report.active, report.trialing, report.past_due, report.canceled
+        "active,{}\ntrialing,{}\npast_due,{}\ncanceled,{}\n",
+        report.active, report.trialing, report.past_due, report.canceled
     ));
     for (plan, n) in &report.per_plan {
         // Plan names come from the settings; quote them anyway.
@@ -219,18 +254,28 @@ mod tests {
                 1200,
             ),
         ];
+        let mut euros = sub("pro", Active, ms(2026, 2, 3), None, 1100);
+        euros.currency = "eur".into();
+        let subs: Vec<_> = subs.into_iter().chain([euros]).collect();
         let mut open = paid(1200, ms(2026, 1, 5));
         open.status = "open".into();
+        let mut in_euros = paid(1100, ms(2026, 2, 3));
+        in_euros.currency = "eur".into();
         let invoices = [
             paid(1200, ms(2026, 1, 5)),
             paid(4900, ms(2026, 2, 1)),
             paid(1200, ms(2026, 2, 5)),
+            in_euros,
             open,
         ];
         let report = compute(&subs, &invoices, (2026, 1), (2026, 3));
+        let amounts = |pairs: &[(&str, i64)]| -> Amounts {
+            pairs.iter().map(|&(c, n)| (c.into(), n)).collect()
+        };
         assert_eq!(
-            report.mrr, 6100,
-            "active and past due, not the trial nor the canceled"
+            report.mrr,
+            amounts(&[("eur", 1100), ("usd", 6100)]),
+            "active and past due, not the trial nor the canceled, each currency apart"
         );
         assert_eq!(
             (
@@ -239,11 +284,11 @@ mod tests {
                 report.past_due,
                 report.canceled
             ),
-            (1, 1, 1, 1)
+            (2, 1, 1, 1)
         );
         assert_eq!(
             report.per_plan,
-            BTreeMap::from([("pro".into(), 2), ("team".into(), 1)])
+            BTreeMap::from([("pro".into(), 3), ("team".into(), 1)])
         );
         let by_month: Vec<_> = report
             .months
@@ -253,27 +298,29 @@ mod tests {
                     m.month.as_str(),
                     m.new_subscriptions,
                     m.churned_subscriptions,
-                    m.revenue,
+                    m.revenue.clone(),
                 )
             })
             .collect();
         assert_eq!(
             by_month,
             [
-                ("2026-01", 1, 0, 1200),
-                ("2026-02", 1, 1, 6100),
-                ("2026-03", 1, 0, 0)
+                ("2026-01", 1, 0, amounts(&[("usd", 1200)])),
+                ("2026-02", 2, 1, amounts(&[("eur", 1100), ("usd", 6100)])),
+                ("2026-03", 1, 0, amounts(&[]))
             ]
         );
         let text = csv(&report);
         assert!(
             text.starts_with(
-                "month,new_subscriptions,churned_subscriptions,revenue_cents\n2026-01,1,0,1200\n"
+                "month,new_subscriptions,churned_subscriptions,revenue_eur_cents,revenue_usd_cents\n\
+                 2026-01,1,0,0,1200\n2026-02,2,1,1100,6100\n2026-03,1,0,0,0\n\n"
             ),
             "{text}"
         );
         assert!(
-            text.contains("mrr_cents,6100\n") && text.contains("\"plan:team\",1\n"),
+            text.contains("mrr_eur_cents,1100\nmrr_usd_cents,6100\n")
+                && text.contains("\"plan:team\",1\n"),
             "{text}"
         );
     }

@@ -1,8 +1,6 @@
 //! The sync jobs: a workspace sync (full, resumed or incremental, as the service decides) and
 //! the targeted re-reads webhooks ask for; and the schedule that enqueues due syncs.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
 use super::ImportReport;
@@ -104,26 +102,19 @@ async fn announce(state: &AppState, connection: &str, outcome: &Outcome) -> anyh
     }
 }
 
-/// Resolves when the process begins to shut down, so a long import stops at a checkpoint
-/// instead of holding shutdown up.
-/// Resolves at shutdown, or when the workspace is disconnected (on any instance).
+/// Resolves at shutdown, so that a long import stops at a checkpoint instead of holding
+/// shutdown up, or when the workspace is disconnected (on any instance).
 async fn stop_signal(state: &AppState, connection: &str) {
     let channel = super::workspaces::cancel_channel(connection);
     match state.cache.subscribe(&channel).await {
         Ok(mut cancelled) => {
             // A subscription that ends (a dropped connection) is not a cancellation.
             tokio::select! {
-                _ = shutdown(state) => {}
+                () = state.lifecycle.drained() => {}
                 Some(_) = futures::StreamExt::next(&mut cancelled) => {}
             }
         }
-        Err(_) => shutdown(state).await,
-    }
-}
-
-async fn shutdown(state: &AppState) {
-    while !state.lifecycle.is_draining() {
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        Err(_) => state.lifecycle.drained().await,
     }
 }
 

@@ -213,6 +213,7 @@ async fn progress(
     let events = opening
         .chain(futures::stream::select(messages, keep_alive))
         .map(|text| Ok::<_, actix_web::Error>(web::Bytes::from(text)));
+    let events = state.lifecycle.end_at_drain(events);
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
