@@ -29,7 +29,7 @@ impl Lifecycle {
     }
 
     /// Resolves once draining has begun (at once if it has).
-    pub async fn drained(&self) {
+    pub async fn until_draining(&self) {
         let mut draining = self.draining.subscribe();
         // The sender lives as long as `self`, so the wait ends only by draining.
         let _ = draining.wait_for(|draining| *draining).await;
@@ -43,6 +43,6 @@ impl Lifecycle {
         stream: S,
     ) -> impl Stream<Item = S::Item> + use<S> {
         let lifecycle = self.clone();
-        stream.take_until(async move { lifecycle.drained().await })
+        stream.take_until(async move { lifecycle.until_draining().await })
     }
 }

@@ -219,7 +219,7 @@ async fn relay(
             Some(frame) = runner.answers.recv() => {
                 session.text(frame.text()).await.ok()?;
             }
-            () = state.lifecycle.drained() => {
+            () = state.lifecycle.until_draining() => {
                 return Some(going_away("the server is restarting: reconnect to resume"));
             }
             _ = heartbeat.tick() => {

@@ -223,7 +223,7 @@ async fn export_and_zip(
 ) -> Result<(super::Report, u64), ExportError> {
     let report = tokio::select! {
         report = export(state, request, progress) => report?,
-        () = state.lifecycle.drained() => return Err(ExportError::Other(Stopped.into())),
+        () = state.lifecycle.until_draining() => return Err(ExportError::Other(Stopped.into())),
     };
     let dir = request.out.clone();
     let zip = dir.with_extension("zip");

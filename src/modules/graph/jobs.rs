@@ -40,7 +40,7 @@ impl Job for BuildGraph {
         let wait = Duration::from_millis((build.not_before - now_ms()).max(0) as u64);
         tokio::select! {
             _ = tokio::time::sleep(wait.min(MAX_DEBOUNCE)) => {}
-            () = state.lifecycle.drained() => anyhow::bail!("stopped by shutdown; the next attempt builds"),
+            () = state.lifecycle.until_draining() => anyhow::bail!("stopped by shutdown; the next attempt builds"),
         }
         let ttl = Duration::from_millis(state.settings.sync.lease_ms);
         let holder = format!("{}:{}", state.instance, ulid::Ulid::generate());

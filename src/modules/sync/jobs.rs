@@ -110,11 +110,11 @@ async fn stop_signal(state: &AppState, connection: &str) {
         Ok(mut cancelled) => {
             // A subscription that ends (a dropped connection) is not a cancellation.
             tokio::select! {
-                () = state.lifecycle.drained() => {}
+                () = state.lifecycle.until_draining() => {}
                 Some(_) = futures::StreamExt::next(&mut cancelled) => {}
             }
         }
-        Err(_) => state.lifecycle.drained().await,
+        Err(_) => state.lifecycle.until_draining().await,
     }
 }
 
