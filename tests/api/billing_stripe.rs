@@ -199,36 +199,55 @@ async fn security_14_webhook_signatures_are_checked_over_t_and_payload_with_rota
 }
 
 #[tokio::test]
-async fn webhooks_are_verified_even_while_billing_is_off() {
-    let app = spawn_app_with(Mode::Embedded, |s| {
+async fn webhooks_are_verified_while_billing_is_off_and_processed_once_it_is_on() {
+    // Two instances of one store, one after the other: billing off, then on (as when the key
+    // is set and the service restarted).
+    let stripe = FakeStripe::start().await;
+    let Some(off) = spawn_app_with(Mode::Production, |s| {
         s.billing.stripe_webhook_secrets = Some(SecretString::from(SECRET_NEW));
     })
     .await
-    .unwrap();
+    else {
+        return;
+    };
+    let user = sign_up(&off, "waiting").await;
+    let customer = stripe.add_customer(&user.id);
+    stripe.set_subscription("sub_w", &customer, PRO_PRICE, "active");
     let payload = event(
         "evt_off_1",
-        "customer.subscription.updated",
-        subscription_object("sub_x", "cus_x", "active"),
+        "customer.subscription.created",
+        subscription_object("sub_w", &customer, "active"),
     );
     let t = now();
     let bad = deliver(
-        &app,
+        &off,
         &payload,
         Some(format!("t={t},v1={}", sign("nope", t, &payload))),
     )
     .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(signed(&app, &payload).await.status(), StatusCode::OK);
-    processed(&app, "evt_off_1").await;
-    assert_eq!(
-        app.state
-            .store
-            .count(&SUBSCRIPTIONS, &Filter::all())
-            .await
-            .unwrap(),
-        0,
-        "nothing calls Stripe"
-    );
+    assert_eq!(signed(&off, &payload).await.status(), StatusCode::OK);
+    let stored = off.state.store.get(&EVENTS, "evt_off_1").await.unwrap();
+    let stored = stored.expect("a verified event is stored while billing is off");
+    assert!(stored.body["processed_at"].is_null(), "{:?}", stored.body);
+    let subscriptions = off.state.store.count(&SUBSCRIPTIONS, &Filter::all()).await;
+    assert_eq!(subscriptions.unwrap(), 0, "nothing calls Stripe");
+    let storage = off.state.settings.storage.clone();
+    off.stop().await;
+
+    let on = billing_app(Mode::Production, &stripe.url, move |s| {
+        s.storage.redis_prefix = storage.redis_prefix;
+        s.storage.mongodb_database = storage.mongodb_database;
+    })
+    .await
+    .unwrap();
+    let day = Reconcile {
+        day: "2026-12-03".into(),
+    };
+    day.run(&on.state).await.unwrap();
+    processed(&on, "evt_off_1").await;
+    plan_becomes(&on, &user, "pro").await;
+    on.stop().await;
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //! customer's subscriptions from Stripe instead of trusting the event's content or order
 //! (security.md 15). [`Reconcile`] runs nightly (enqueued by housekeeping once a day) and does
 //! the same for every customer with a subscription that grants a plan, catching webhooks that
-//! never came. Both are idempotent: a second run finds nothing to change.
+//! never came, and queues the events still waiting (received while billing was off). Both
+//! are idempotent: a second run finds nothing to change.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,10 +30,10 @@ impl Job for StripeEvent {
             return Ok(()); // expired long ago: nothing to do
         };
         let event = record.value;
-        if let (Some(customer), Some(stripe)) = (
-            event.customer.as_deref(),
-            Stripe::from_settings(&state.settings.billing),
-        ) {
+        let Some(stripe) = Stripe::from_settings(&state.settings.billing) else {
+            return Ok(()); // billing is off: it waits for the reconciliation once it is on
+        };
+        if let Some(customer) = event.customer.as_deref() {
             let reference = event.client_reference.as_deref();
             match user_of(state, &stripe, customer, reference).await? {
                 Some(user) => {
@@ -85,9 +86,32 @@ impl Job for Reconcile {
         for (customer, user) in &customers {
             changed += refresh_customer(state, &stripe, user, customer).await?;
         }
-        tracing::info!(day = %self.day, customers = customers.len(), changed, "billing reconciled");
+        let waiting = queue_waiting_events(state).await?;
+        tracing::info!(day = %self.day, customers = customers.len(), changed, waiting, "billing reconciled");
         Ok(())
     }
+}
+
+/// Queues every stored event not processed yet (kept 30 days, so a bounded scan); how many.
+async fn queue_waiting_events(state: &AppState) -> anyhow::Result<usize> {
+    let mut waiting = Vec::new();
+    let query = Query::new(Filter::all()).limit(500);
+    events(&state.store)
+        .for_each(&query, |r| {
+            if r.value.processed_at.is_none() {
+                waiting.push(r.id);
+            }
+        })
+        .await?;
+    for event in &waiting {
+        state
+            .jobs
+            .push(&StripeEvent {
+                event: event.clone(),
+            })
+            .await?;
+    }
+    Ok(waiting.len())
 }
 
 /// At each housekeeping tick: the day's reconciliation, once (the first tick of a UTC day

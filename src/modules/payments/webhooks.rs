@@ -3,7 +3,8 @@
 //! secret can be set up before the key; a bad or stale one is a 400 that stores nothing. A
 //! verified event is stored by its id and handed to a [`StripeEvent`] job; a redelivery of a
 //! processed event only answers 200, one not yet processed is queued again (the job is
-//! idempotent).
+//! idempotent). While billing is off an event is only stored: the first reconciliation once
+//! the key is set processes what waited ([`super::jobs::Reconcile`]).
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use secrecy::ExposeSecret;
@@ -133,6 +134,8 @@ async fn receive(state: &AppState, event: Envelope) -> Result<bool, AppError> {
         }
         Err(other) => return Err(other.into()),
     }
-    state.jobs.push(&StripeEvent { event: event.id }).await?;
+    if state.settings.billing.enabled() {
+        state.jobs.push(&StripeEvent { event: event.id }).await?;
+    }
     Ok(true)
 }
