@@ -3,7 +3,7 @@
 //! follows its layout.
 //!
 //! Two layers. The platform (`config`, `error`, `storage`, `cache`, `crypto`, `jobs`, `json`,
-//! `metrics`, `lifecycle`, `manifest`, `state`, `static_files`, `telemetry`) knows no module. The modules
+//! `metrics`, `lifecycle`, `manifest`, `sse`, `state`, `static_files`, `telemetry`) knows no module. The modules
 //! (`modules/`) build on it and declare themselves in a [`manifest::Module`]; `app`, `startup`
 //! and `commands` put the two together.
 
@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod manifest;
 pub mod metrics;
 pub mod modules;
+pub mod sse;
 pub mod startup;
 pub mod state;
 pub mod static_files;

@@ -1,9 +1,6 @@
 //! Where the process is in its life: serving, or draining after SIGTERM. Readiness turns 503 and
 //! long jobs stop at a checkpoint the moment draining begins.
 
-use std::sync::Arc;
-
-use futures::{Stream, StreamExt};
 use tokio::sync::watch;
 
 #[derive(Debug)]
@@ -33,16 +30,5 @@ impl Lifecycle {
         let mut draining = self.draining.subscribe();
         // The sender lives as long as `self`, so the wait ends only by draining.
         let _ = draining.wait_for(|draining| *draining).await;
-    }
-
-    /// `stream`, ended once draining begins: a live stream (Server-Sent Events) would
-    /// otherwise hold graceful shutdown up until its timeout. Clients reconnect, to another
-    /// instance.
-    pub fn end_at_drain<S: Stream>(
-        self: &Arc<Self>,
-        stream: S,
-    ) -> impl Stream<Item = S::Item> + use<S> {
-        let lifecycle = self.clone();
-        stream.take_until(async move { lifecycle.until_draining().await })
     }
 }

@@ -11,7 +11,7 @@ use super::signed_in;
 use super::view::{Chrome, PageError, page};
 use crate::modules::auth::AuthUser;
 use crate::modules::payments::admin::last_year;
-use crate::modules::payments::report::{Amounts, Month, Report};
+use crate::modules::payments::report::{Amounts, Month, Report, amount_in};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -68,7 +68,7 @@ fn amounts(amounts: &Amounts) -> String {
 fn chart_currency(report: &Report) -> String {
     let total = |currency: &str| -> i64 {
         let months = report.months.iter();
-        months.filter_map(|m| m.revenue.get(currency)).sum()
+        months.map(|m| amount_in(&m.revenue, currency)).sum()
     };
     let currencies = report.currencies();
     let top = currencies.into_iter().max_by_key(|c| total(c));
@@ -76,7 +76,7 @@ fn chart_currency(report: &Report) -> String {
 }
 
 fn bars(report: &Report, currency: &str) -> Vec<Bar> {
-    let revenue = |m: &Month| m.revenue.get(currency).copied().unwrap_or(0);
+    let revenue = |m: &Month| amount_in(&m.revenue, currency);
     let top = report.months.iter().map(revenue).max().unwrap_or(0).max(1);
     report
         .months

@@ -6,7 +6,6 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -17,6 +16,7 @@ use super::service::{self, EmbedError};
 use super::versions as version_stream;
 use crate::error::{AppError, Code};
 use crate::modules::graph::http::{IMMUTABLE, REVALIDATE, Representation};
+use crate::sse;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -214,15 +214,7 @@ async fn versions(
     let Some(events) = version_stream::stream(&state, &token).await? else {
         return Ok(HttpResponse::NoContent().finish());
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_ENCODING, "identity"))
-        .streaming(
-            state
-                .lifecycle
-                .end_at_drain(events.map(|text| Ok::<_, actix_web::Error>(web::Bytes::from(text)))),
-        ))
+    Ok(sse::response(&state.lifecycle, events))
 }
 
 async fn serve(

@@ -27,6 +27,11 @@ pub struct Month {
 /// smallest unit. Amounts in two currencies are never added together.
 pub type Amounts = BTreeMap<String, i64>;
 
+/// The amount in `currency`; none is zero.
+pub fn amount_in(amounts: &Amounts, currency: &str) -> i64 {
+    amounts.get(currency).copied().unwrap_or(0)
+}
+
 fn add(amounts: &mut Amounts, currency: &str, amount: i64) {
     *amounts.entry(currency.to_owned()).or_insert(0) += amount;
 }
@@ -170,13 +175,12 @@ pub fn csv(report: &Report) -> String {
             m.month, m.new_subscriptions, m.churned_subscriptions
         ));
         for currency in &currencies {
-            let revenue = m.revenue.get(*currency).copied().unwrap_or(0);
-            out.push_str(&format!(",{revenue}"));
+            out.push_str(&format!(",{}", amount_in(&m.revenue, currency)));
         }
     }
     out.push_str("\n\nfigure,value\n");
     for currency in &currencies {
-        let mrr = report.mrr.get(*currency).copied().unwrap_or(0);
+        let mrr = amount_in(&report.mrr, currency);
         out.push_str(&format!("mrr_{currency}_cents,{mrr}\n"));
     }
     out.push_str(&format!(

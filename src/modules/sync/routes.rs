@@ -16,6 +16,7 @@ use super::workspaces::{self, WorkspaceUpdate, WorkspaceView};
 use crate::error::AppError;
 use crate::modules::auth::AuthUser;
 use crate::modules::auth::audit::ClientInfo;
+use crate::sse;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -210,15 +211,8 @@ async fn progress(
         Some((": keep-alive\n\n".to_owned(), ()))
     });
     let opening = futures::stream::once(async { ": connected\n\n".to_owned() });
-    let events = opening
-        .chain(futures::stream::select(messages, keep_alive))
-        .map(|text| Ok::<_, actix_web::Error>(web::Bytes::from(text)));
-    let events = state.lifecycle.end_at_drain(events);
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_ENCODING, "identity"))
-        .streaming(events))
+    let events = opening.chain(futures::stream::select(messages, keep_alive));
+    Ok(sse::response(&state.lifecycle, events))
 }
 
 /// The event a progress-channel message is: the last one of a run names how it ended.
