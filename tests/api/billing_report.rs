@@ -188,5 +188,9 @@ async fn the_billing_report_is_for_admins_only_and_its_page_shows_the_figures() 
     let html = page.text().await.unwrap();
     assert!(html.contains("$73.00"), "MRR on the page");
     assert!(html.contains("<svg") && html.contains("<rect"), "a chart");
+    assert!(
+        html.contains("paid invoices in USD."),
+        "the chart names its currency"
+    );
     assert!(html.contains("pro: 3") && html.contains("team: 1"));
 }

@@ -39,6 +39,7 @@ struct BillingReportPage {
     mrr: String,
     /// The currency the chart draws (the one with the most revenue), upper case.
     chart_currency: String,
+    several_currencies: bool,
     bars: Vec<Bar>,
     chart_width: usize,
 }
@@ -109,6 +110,7 @@ async fn show(
         mrr: amounts(&report.mrr),
         bars: bars(&report, &currency),
         chart_currency: currency.to_uppercase(),
+        several_currencies: report.currencies().len() > 1,
         chart_width: report.months.len() * BAR_WIDTH + 8,
         report,
     };
