@@ -76,7 +76,17 @@ pub async fn refresh_customer(
     if stripe.customer(customer).await?.is_none() {
         return end_subscriptions_of(state, customer).await;
     }
+    // Invoices first: once the plan shows, the invoice that paid for it is there too.
     let mut changed = 0;
+    for value in stripe
+        .invoices(customer)
+        .await
+        .context("listing invoices")?
+    {
+        if let Some((id, invoice)) = objects::invoice(&value, user) {
+            changed += usize::from(save_if_changed(&invoices(&state.store), &id, invoice).await?);
+        }
+    }
     let settings = &state.settings.billing;
     for value in stripe
         .subscriptions(customer)
@@ -85,15 +95,6 @@ pub async fn refresh_customer(
     {
         if let Some((id, fresh)) = objects::subscription(&value, user, settings) {
             changed += usize::from(save_subscription(state, &id, fresh).await?);
-        }
-    }
-    for value in stripe
-        .invoices(customer)
-        .await
-        .context("listing invoices")?
-    {
-        if let Some((id, invoice)) = objects::invoice(&value, user) {
-            changed += usize::from(save_if_changed(&invoices(&state.store), &id, invoice).await?);
         }
     }
     Ok(changed)
