@@ -129,6 +129,14 @@ codes! {
     /// A field outside what it may hold (a name's length, an interval, scopes).
     InvalidValue = "invalid_value", BAD_REQUEST;
 
+    // GraphQL (in `errors[].extensions.code`).
+    /// The GraphQL query does not parse, or names a field, argument or type the schema lacks.
+    InvalidGraphql = "invalid_graphql", BAD_REQUEST;
+    /// The GraphQL query nests deeper than the limit.
+    QueryTooDeep = "query_too_deep", BAD_REQUEST;
+    /// The GraphQL query asks for more than the complexity limit.
+    QueryTooComplex = "query_too_complex", BAD_REQUEST;
+
     // Workspaces and their sync.
     /// The integration's workspace is connected by another account.
     WorkspaceConnectedElsewhere = "workspace_connected_elsewhere", CONFLICT;

@@ -81,6 +81,7 @@ modules! {
     export,
     assistant,
     mcp,
+    graphql,
     alerts,
 }
 

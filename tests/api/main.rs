@@ -24,6 +24,7 @@ mod graph_api;
 mod graph_bin;
 mod graph_exports;
 mod graph_snapshots;
+mod graphql;
 mod health;
 mod helpers;
 mod http_platform;

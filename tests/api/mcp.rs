@@ -25,7 +25,7 @@ const TOOLS: [&str; 7] = [
     "changes_since",
 ];
 
-async fn read_key(app: &TestApp, user: &TestUser) -> String {
+pub async fn read_key(app: &TestApp, user: &TestUser) -> String {
     let body = json!({"name": "mcp", "scopes": ["read"]});
     let created = user
         .send(app, Method::POST, "/api/v1/api-keys", &body)
@@ -42,7 +42,7 @@ async fn rpc(app: &TestApp, key: Option<&str>, body: Value) -> reqwest::Response
 }
 
 /// A workspace of `user`'s, imported from the simulator.
-async fn imported_for(app: &TestApp, user: &TestUser, token: &str) {
+pub async fn imported_for(app: &TestApp, user: &TestUser, token: &str) {
     let token = SecretString::from(token.to_owned());
     let id = service::connect_with_token(&app.state, &user.id, token, Api::Notion)
         .await
@@ -168,11 +168,8 @@ async fn the_endpoint_speaks_json_rpc_to_api_keys_only() {
         rpc(&app, None, ping.clone()).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let with_cookie = app
-        .client
-        .post(app.url("/mcp"))
-        .header("cookie", &user.cookie)
-        .header("x-csrf-token", &user.csrf)
+    let with_cookie = user
+        .request(&app, Method::POST, "/mcp")
         .json(&ping)
         .send()
         .await

@@ -5,6 +5,7 @@
 //!   POST, PUT, PATCH and DELETE must carry the session's `X-CSRF-Token` (API keys are exempt:
 //!   a browser never sends them on its own).
 //! - [`ReadingApiKey`]: the user of an API key (any scope) at an endpoint that only reads.
+//! - [`Reader`]: the same, or a session, at a POST endpoint that only reads (GraphQL).
 //! - [`AdminUser`]: an admin-role user, or the operator's admin token (automation). The
 //!   `/api/admin` scope is guarded once by [`admin_only`], which runs it for every route there.
 
@@ -120,6 +121,27 @@ impl FromRequest for ReadingApiKey {
             let state = app_state(&request)?;
             let secret = bearer(&request).ok_or(AuthError::ApiKeyRequired)?;
             Ok(Self(by_api_key(state, &Method::GET, secret).await?))
+        })
+    }
+}
+
+/// The user at a POST endpoint that only reads (GraphQL): a session, whose POST carries its
+/// `X-CSRF-Token` as every cookie-authenticated POST does, or an API key of any scope.
+#[derive(Debug, Clone)]
+pub struct Reader(pub AuthUser);
+
+impl FromRequest for Reader {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let user = match bearer(&request) {
+                Some(secret) => by_api_key(app_state(&request)?, &Method::GET, secret).await,
+                None => authenticate(&request, csrf::from_header(&request)).await,
+            };
+            Ok(Self(user?))
         })
     }
 }

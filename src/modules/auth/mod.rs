@@ -38,7 +38,7 @@ use crate::storage::Store;
 use utoipa::OpenApi;
 
 pub use error::AuthError;
-pub use extractor::{AdminUser, AuthUser, Credential, ReadingApiKey, admin_only};
+pub use extractor::{AdminUser, AuthUser, Credential, Reader, ReadingApiKey, admin_only};
 
 use sessions::{SessionStore, Sessions, Timeouts};
 

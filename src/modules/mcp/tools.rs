@@ -13,6 +13,7 @@ use crate::modules::auth::AuthUser;
 use crate::modules::graph::service;
 use crate::modules::graph::views::MAX_DEPTH;
 use crate::modules::sync::connection::{self, Connection};
+use crate::modules::sync::service::workspace_named;
 use crate::state::AppState;
 
 /// How a call fails: arguments the tool cannot take (a protocol error), or a failure the
@@ -277,27 +278,7 @@ async fn workspace(
     user: &AuthUser,
     given: Option<&str>,
 ) -> Result<Connection, ToolError> {
-    let mut mine = connection::of_tenant(&state.store, user.id()).await?;
-    let failed = |why: String| Err(ToolError::Failed(why));
-    match given {
-        Some(given) => match mine
-            .iter()
-            .position(|c| c.id == given || c.name.eq_ignore_ascii_case(given))
-        {
-            Some(at) => Ok(mine.swap_remove(at)),
-            None => failed(format!(
-                "no workspace `{given}`: list_workspaces names them"
-            )),
-        },
-        None if mine.len() == 1 => Ok(mine.remove(0)),
-        None if mine.is_empty() => {
-            failed("no workspace is connected yet: connect one on the dashboard".into())
-        }
-        None => failed(format!(
-            "the account has {} workspaces: pass `workspace` (list_workspaces names them)",
-            mine.len()
-        )),
-    }
+    Ok(workspace_named(state, user, given).await?)
 }
 
 async fn snapshot(

@@ -449,6 +449,44 @@ pub async fn workspace_for(
     }
 }
 
+/// The workspace of `user` that `given` names (its id or its name, any case), or the only one
+/// when `given` is `None`: for APIs where the workspace is an argument (MCP, GraphQL).
+pub async fn workspace_named(
+    state: &AppState,
+    user: &AuthUser,
+    given: Option<&str>,
+) -> Result<Connection, AppError> {
+    let mut mine = connection::of_tenant(&state.store, user.id()).await?;
+    let at = match given {
+        Some(given) => mine
+            .iter()
+            .position(|c| c.id == given || c.name.eq_ignore_ascii_case(given))
+            .ok_or_else(|| {
+                AppError::new(
+                    Code::UnknownWorkspace,
+                    format!("no workspace `{given}` in this account"),
+                )
+            })?,
+        None if mine.len() == 1 => 0,
+        None if mine.is_empty() => {
+            return Err(AppError::new(
+                Code::NoWorkspace,
+                "no workspace is connected yet: connect one on the dashboard",
+            ));
+        }
+        None => {
+            return Err(AppError::new(
+                Code::WorkspaceRequired,
+                format!(
+                    "the account has {} workspaces: name one of them",
+                    mine.len()
+                ),
+            ));
+        }
+    };
+    Ok(mine.swap_remove(at))
+}
+
 /// Every connection with the number of entities and edges imported for it.
 pub async fn workspaces(state: &AppState) -> anyhow::Result<Vec<WorkspaceSummary>> {
     let mut summaries = Vec::new();
