@@ -14,6 +14,7 @@ static BENCH: Collection = Collection {
     name: "bench_docs",
     indexes: &[Index::on(&["tenant", "rank"])],
     ttl_field: None,
+    archived: false,
 };
 
 fn documents(count: usize) -> Vec<Document> {

@@ -47,6 +47,9 @@ fn main() -> ExitCode {
         Command::Restore { file, force } => {
             return commands::exit(runtime.block_on(commands::restore(settings, &file, force)));
         }
+        Command::Archive(command) => {
+            return commands::exit(runtime.block_on(commands::archive(settings, command)));
+        }
         Command::Graph(command) => {
             let user = cli.user.as_deref();
             return commands::exit(runtime.block_on(commands::graph(settings, user, command)));

@@ -62,6 +62,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// History archived by housekeeping (old sync runs, graph builds, alerts): list, print,
+    /// bring back for inspection.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// Graph snapshots of an imported workspace, and views of them as D3 JSON, GEXF or GraphML.
     #[command(subcommand)]
     Graph(GraphCommand),
@@ -81,6 +85,28 @@ pub enum Command {
     /// Accounts and roles, for the operator (bootstrap the first admin).
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// The newest archives: id, collection, when, how many documents.
+    List {
+        /// Only archives of this collection (`sync_runs`, `graph_builds`, `alerts`).
+        #[arg(long, value_name = "NAME")]
+        collection: Option<String>,
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+    },
+    /// Print an archive's documents, one JSON object per line.
+    Show {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Put an archive's documents back in their collection for a week, and drop the archive.
+    Restore {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,7 +26,7 @@ mod graph;
 mod import_zip;
 mod share;
 pub use admin::admin;
-pub use backup::{backup, restore};
+pub use backup::{archive, backup, restore};
 pub use export::export;
 pub use graph::graph;
 pub use import_zip::import_zip;

@@ -12,6 +12,7 @@ pub static DEAD_JOBS: Collection = Collection {
     name: "dead_jobs",
     indexes: &[Index::on(&["failed_at"]), Index::on(&["queue"])],
     ttl_field: None,
+    archived: false,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

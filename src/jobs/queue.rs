@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use apalis::prelude::{TaskBuilder, TaskId, TaskSink};
+use apalis_core::backend::Vacuum;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::{SqlitePool, SqliteStorage};
 use redis::aio::ConnectionManager;
@@ -126,6 +127,31 @@ impl JobQueue {
             }
         }
         Ok(id.to_string())
+    }
+
+    /// Drops the records of jobs that finished (done, failed or killed) more than `older_than`
+    /// ago from every queue; returns how many.
+    pub(super) async fn forget_finished(
+        &self,
+        queues: &[&str],
+        older_than: Duration,
+    ) -> anyhow::Result<usize> {
+        let mut forgotten = 0;
+        for queue in queues {
+            forgotten += match &self.backend {
+                Backend::Sqlite(pool) => {
+                    let mut storage =
+                        SqliteStorage::<Value>::new(pool).with_config(self.sqlite_config(queue));
+                    storage.vacuum_before(older_than).await?
+                }
+                Backend::Redis(connection) => {
+                    let mut storage = RedisStorage::<Value>::new(connection.clone())
+                        .with_config(self.redis_config(queue));
+                    storage.vacuum_before(older_than).await?
+                }
+            };
+        }
+        Ok(forgotten)
     }
 
     /// Counts a job as running in this process until the guard is dropped.

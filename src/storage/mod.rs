@@ -6,6 +6,7 @@
 //! on *declared* index fields with an optional sort and a keyset cursor; anything else is refused
 //! with [`StoreError::Unindexed`], so that no slow scan slips into the product.
 
+pub mod archive;
 mod mongo;
 mod query;
 mod sqlite;
@@ -47,6 +48,9 @@ pub struct Collection {
     /// A body field holding an expiry time in epoch milliseconds; housekeeping deletes
     /// documents whose time has passed.
     pub ttl_field: Option<&'static str>,
+    /// Expired documents are history worth keeping: housekeeping writes them, compressed, to
+    /// an archive ([`archive`]) before it deletes them, and an operator can bring them back.
+    pub archived: bool,
 }
 
 #[derive(Debug)]
@@ -126,6 +130,13 @@ pub trait DocumentStore: Send + Sync + 'static {
     async fn bulk_upsert(&self, collection: &Collection, docs: Vec<Document>) -> StoreResult<u64>;
     /// Deletes documents whose TTL field is before `now_ms`; returns how many.
     async fn delete_expired(&self, collection: &Collection, now_ms: i64) -> StoreResult<u64>;
+    /// Up to `limit` documents whose TTL field is before `now_ms`, the longest expired first.
+    async fn find_expired(
+        &self,
+        collection: &Collection,
+        now_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<Document>>;
     /// Cheap round trip for readiness.
     async fn ping(&self) -> StoreResult<()>;
 }

@@ -306,6 +306,30 @@ impl DocumentStore for MongoStore {
             .deleted_count)
     }
 
+    async fn find_expired(
+        &self,
+        collection: &Collection,
+        now_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<Document>> {
+        let Some(ttl) = collection.ttl_field else {
+            return Ok(Vec::new());
+        };
+        let path = body_path(ttl)?;
+        let cursor = self
+            .coll(collection)?
+            .find(doc! { &path: { "$lt": now_ms } })
+            .sort(doc! { &path: 1, "_id": 1 })
+            .limit(limit as i64)
+            .await
+            .map_err(|e| classify(e, collection.name))?;
+        let raw: Vec<BsonDoc> = cursor
+            .try_collect()
+            .await
+            .map_err(|e| classify(e, collection.name))?;
+        raw.into_iter().map(read).collect()
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         self.db
             .run_command(doc! { "ping": 1 })

@@ -207,6 +207,7 @@ mod tests {
         name: "pages",
         indexes: &[Index::on(&["tenant_id", "edited"])],
         ttl_field: None,
+        archived: false,
     };
 
     #[test]

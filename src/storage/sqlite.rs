@@ -427,6 +427,29 @@ impl DocumentStore for SqliteStore {
             .rows_affected())
     }
 
+    async fn find_expired(
+        &self,
+        collection: &Collection,
+        now_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<Document>> {
+        let Some(ttl) = collection.ttl_field else {
+            return Ok(Vec::new());
+        };
+        let ttl = field(ttl)?;
+        let sql = format!(
+            "SELECT id, version, body FROM {} WHERE {ttl} < ? ORDER BY {ttl}, id LIMIT ?",
+            table(collection)?
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(now_ms)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| classify(e, collection.name))?;
+        rows.iter().map(read_row).collect()
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use notion_graph::storage::archive;
 use notion_graph::storage::{
     Collection, Document, Filter, Index, MongoStore, Order, Query, SqliteStore, Store, StoreError,
     Typed,
@@ -18,6 +19,7 @@ static ITEMS: Collection = Collection {
     name: "contract_items",
     indexes: &[Index::on(&["group", "rank"]), Index::unique(&["slug"])],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// Each available backend, prepared, with what keeps it alive.
@@ -322,6 +324,72 @@ async fn delete_and_expiry_remove_documents() {
         assert!(store.get(&ITEMS, "old").await.unwrap().is_none(), "{name}");
         assert!(
             store.get(&ITEMS, "young").await.unwrap().is_some(),
+            "{name}"
+        );
+    }
+}
+
+static HISTORY: Collection = Collection {
+    name: "contract_history",
+    indexes: &[],
+    ttl_field: Some("expires_at"),
+    archived: true,
+};
+
+#[tokio::test]
+async fn expired_history_is_archived_in_batches_and_restored_whole() {
+    for (name, store, _keep) in backends().await {
+        store
+            .prepare(&[&HISTORY, &archive::ARCHIVES])
+            .await
+            .unwrap();
+        let entry = |n: i64, expires: Option<i64>| {
+            let mut doc = item(&format!("h{n:05}"), "h", n);
+            if let Some(at) = expires {
+                doc.body.insert("expires_at".into(), json!(at));
+            }
+            doc
+        };
+        // Expired longest ago last, so that the order seen is the expiry's, not the ids'.
+        let mut docs: Vec<Document> = (0..1500).map(|n| entry(n, Some(3_000 - n))).collect();
+        docs.push(entry(9_000, Some(i64::MAX / 2)));
+        docs.push(entry(9_001, None));
+        store.bulk_upsert(&HISTORY, docs).await.unwrap();
+        let oldest = store.find_expired(&HISTORY, 5_000, 2).await.unwrap();
+        let ids: Vec<&str> = oldest.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["h01499", "h01498"], "{name}: longest expired first");
+
+        let archived = archive::archive_expired(&store, &HISTORY, 5_000)
+            .await
+            .unwrap();
+        assert_eq!(archived, 1500, "{name}");
+        let left = store.count(&HISTORY, &Filter::all()).await.unwrap();
+        assert_eq!(left, 2, "{name}: the unexpired and the undated stay");
+        let archives = archive::list(&store, Some("contract_history"), 10)
+            .await
+            .unwrap();
+        let mut counts: Vec<u64> = archives.iter().map(|(_, a)| a.count).collect();
+        counts.sort();
+        assert_eq!(counts, [500, 1000], "{name}");
+
+        let (id, packed) = &archives[0];
+        let unpacked = archive::unpack(packed).unwrap();
+        assert_eq!(unpacked.len() as u64, packed.count, "{name}");
+        let restored = archive::restore(&store, &[&HISTORY], id, 10_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            restored.map(|(c, n)| (c.name, n)),
+            Some((HISTORY.name, packed.count))
+        );
+        let back = store.get(&HISTORY, &unpacked[0].id).await.unwrap().unwrap();
+        assert_eq!(back.body["rank"], unpacked[0].body["rank"], "{name}");
+        let kept_until = 10_000 + archive::RESTORED_FOR_MS;
+        assert_eq!(back.body["expires_at"], kept_until, "{name}: kept a while");
+        assert!(archive::get(&store, id).await.unwrap().is_none(), "{name}");
+        assert_eq!(
+            archive::list(&store, None, 10).await.unwrap().len(),
+            1,
             "{name}"
         );
     }

@@ -13,6 +13,7 @@ pub static ALERTS: Collection = Collection {
     name: "alerts",
     indexes: &[Index::on(&["since"]), Index::on(&["state", "since"])],
     ttl_field: Some("expires_at"),
+    archived: true,
 };
 
 /// Each instance's recent counters (one document per process), kept one window long.
@@ -20,6 +21,7 @@ pub static REPORTS: Collection = Collection {
     name: "alert_reports",
     indexes: &[],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// A resolved alert stays in the history this long.

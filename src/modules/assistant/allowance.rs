@@ -13,6 +13,7 @@ pub static USAGE: Collection = Collection {
     name: "assistant_usage",
     indexes: &[Index::on(&["tenant"])],
     ttl_field: None,
+    archived: false,
 };
 
 /// What one user did in one month.

@@ -11,6 +11,7 @@ pub static CONVERSATIONS: Collection = Collection {
         Index::on(&["workspace"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 pub static MESSAGES: Collection = Collection {
@@ -21,6 +22,7 @@ pub static MESSAGES: Collection = Collection {
         Index::on(&["tenant", "event"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 pub static PLANS: Collection = Collection {
@@ -31,6 +33,7 @@ pub static PLANS: Collection = Collection {
         Index::on(&["tenant", "event"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 pub static TASKS: Collection = Collection {
@@ -41,6 +44,7 @@ pub static TASKS: Collection = Collection {
         Index::on(&["tenant", "event"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 /// Conversations a listing shows, and messages a conversation keeps, at most.

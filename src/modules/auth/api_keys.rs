@@ -20,6 +20,7 @@ pub static API_KEYS: Collection = Collection {
     name: "api_keys",
     indexes: &[Index::unique(&["hash"]), Index::on(&["user", "created_at"])],
     ttl_field: None,
+    archived: false,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]

@@ -23,6 +23,7 @@ pub static AUDIT: Collection = Collection {
         Index::on(&["actor", "action", "at"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

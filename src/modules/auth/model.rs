@@ -14,6 +14,7 @@ pub static USERS: Collection = Collection {
         Index::on(&["created_at"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

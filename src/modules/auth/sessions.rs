@@ -22,6 +22,7 @@ pub static SESSIONS: Collection = Collection {
     name: "sessions",
     indexes: &[Index::on(&["user"])],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// A signed-in browser.

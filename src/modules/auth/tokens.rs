@@ -14,6 +14,7 @@ pub static TOKENS: Collection = Collection {
     name: "auth_tokens",
     indexes: &[],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// 32 random bytes from the thread's CSPRNG, URL-safe base64 (43 characters).

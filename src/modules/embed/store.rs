@@ -11,6 +11,7 @@ pub static SHARES: Collection = Collection {
         Index::on(&["workspace", "created_at"]),
     ],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// A workspace's links are few; this bounds a listing.

@@ -11,6 +11,7 @@ pub static EXPORTS: Collection = Collection {
     name: "workspace_exports",
     indexes: &[Index::on(&["workspace", "created_at"])],
     ttl_field: None,
+    archived: false,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

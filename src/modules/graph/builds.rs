@@ -26,9 +26,10 @@ pub static BUILDS: Collection = Collection {
         Index::on(&["workspace", "requested_at"]),
     ],
     ttl_field: Some("expires_at"),
+    archived: true,
 };
 
-/// A build's record is history after this long; housekeeping drops it.
+/// A build's record is history after this long; housekeeping archives it.
 const BUILD_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -14,6 +14,7 @@ pub static SNAPSHOT_PINS: Collection = Collection {
     name: "graph_snapshot_pins",
     indexes: &[Index::on(&["workspace"])],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// One holder's claim on one snapshot version; the holder's id is the document id, so a holder

@@ -17,12 +17,14 @@ pub static SNAPSHOTS: Collection = Collection {
     name: "graph_snapshots",
     indexes: &[Index::unique(&["workspace", "version"])],
     ttl_field: None,
+    archived: false,
 };
 
 pub static SNAPSHOT_CHUNKS: Collection = Collection {
     name: "graph_snapshot_chunks",
     indexes: &[Index::on(&["body", "seq"])],
     ttl_field: None,
+    archived: false,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

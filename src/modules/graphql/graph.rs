@@ -103,7 +103,11 @@ impl Index {
         for (place, &at) in by_rank.iter().enumerate() {
             // Pages of equal PageRank share the rank of the first of them, as REST ranks them.
             let tied = place > 0 && pagerank(by_rank[place - 1]) == pagerank(at);
-            rank[at as usize] = if tied { rank[by_rank[place - 1] as usize] } else { place as u32 + 1 };
+            rank[at as usize] = if tied {
+                rank[by_rank[place - 1] as usize]
+            } else {
+                place as u32 + 1
+            };
             let community = metrics.community.get(at as usize).copied();
             if let Some(list) = community.and_then(|c| members.get_mut(c as usize)) {
                 list.push(at);
@@ -287,7 +291,12 @@ impl Graph {
         #[graphql(default = 20)] first: usize,
         after: Option<String>,
     ) -> Answer<List<Community>> {
-        let mut live: Vec<u32> = self.snapshot.metrics.live_communities().map(|c| c.id).collect();
+        let mut live: Vec<u32> = self
+            .snapshot
+            .metrics
+            .live_communities()
+            .map(|c| c.id)
+            .collect();
         let size = |id: u32| self.snapshot.metrics.communities[id as usize].size;
         live.sort_by(|&a, &b| size(b).cmp(&size(a)).then(a.cmp(&b)));
         list(&live, first, after.as_deref(), |&id| Community {
@@ -373,7 +382,13 @@ impl Page {
     }
 
     /// `links` (positions in the snapshot's links) as seen from this page.
-    fn links(&self, at: &[u32], first: usize, after: Option<String>, outgoing: bool) -> Answer<List<Link>> {
+    fn links(
+        &self,
+        at: &[u32],
+        first: usize,
+        after: Option<String>,
+        outgoing: bool,
+    ) -> Answer<List<Link>> {
         let links = &self.graph.snapshot.graph.links;
         list(at, first, after.as_deref(), |&at| {
             let link = &links[at as usize];
@@ -462,7 +477,11 @@ impl Page {
 
     /// Removing it disconnects part of the graph.
     async fn articulation_point(&self) -> bool {
-        self.graph.snapshot.metrics.articulation_points.contains(&self.at)
+        self.graph
+            .snapshot
+            .metrics
+            .articulation_points
+            .contains(&self.at)
     }
 
     /// Links from this page, in the order they were imported.
@@ -472,7 +491,12 @@ impl Page {
         #[graphql(default = 20)] first: usize,
         after: Option<String>,
     ) -> Answer<List<Link>> {
-        self.links(&self.graph.index().out[self.at as usize], first, after, true)
+        self.links(
+            &self.graph.index().out[self.at as usize],
+            first,
+            after,
+            true,
+        )
     }
 
     /// Links to this page.
@@ -482,7 +506,12 @@ impl Page {
         #[graphql(default = 20)] first: usize,
         after: Option<String>,
     ) -> Answer<List<Link>> {
-        self.links(&self.graph.index().into[self.at as usize], first, after, false)
+        self.links(
+            &self.graph.index().into[self.at as usize],
+            first,
+            after,
+            false,
+        )
     }
 }
 
@@ -501,18 +530,33 @@ impl Community {
 
     /// The title of its most central page.
     async fn label(&self) -> &str {
-        let community = self.graph.snapshot.metrics.communities.get(self.id as usize);
+        let community = self
+            .graph
+            .snapshot
+            .metrics
+            .communities
+            .get(self.id as usize);
         community.map_or("", |c| c.label.as_str())
     }
 
     async fn size(&self) -> u32 {
-        let community = self.graph.snapshot.metrics.communities.get(self.id as usize);
+        let community = self
+            .graph
+            .snapshot
+            .metrics
+            .communities
+            .get(self.id as usize);
         community.map_or(0, |c| c.size)
     }
 
     /// The page its label comes from.
     async fn central(&self) -> Option<Page> {
-        let community = self.graph.snapshot.metrics.communities.get(self.id as usize)?;
+        let community = self
+            .graph
+            .snapshot
+            .metrics
+            .communities
+            .get(self.id as usize)?;
         Some(self.graph.page_at(community.central))
     }
 
@@ -524,8 +568,11 @@ impl Community {
         after: Option<String>,
     ) -> Answer<List<Page>> {
         let members = self.graph.index().members.get(self.id as usize);
-        self.graph
-            .pages(members.map_or(&[][..], Vec::as_slice), first, after.as_deref())
+        self.graph.pages(
+            members.map_or(&[][..], Vec::as_slice),
+            first,
+            after.as_deref(),
+        )
     }
 }
 
@@ -626,7 +673,10 @@ fn pages_named(
     after: Option<String>,
 ) -> Answer<List<Page>> {
     let index = graph.index();
-    let at: Vec<u32> = ids.iter().filter_map(|id| index.by_id.get(id).copied()).collect();
+    let at: Vec<u32> = ids
+        .iter()
+        .filter_map(|id| index.by_id.get(id).copied())
+        .collect();
     graph.pages(&at, first, after.as_deref())
 }
 
@@ -643,7 +693,10 @@ fn edges_named(
         .iter()
         .filter_map(|l| ends(l).map(|(s, t)| (s, t, l.kind.name())))
         .collect();
-    list(&known, first, after.as_deref(), |&(source, target, kind)| {
-        graph.edge(source, target, kind)
-    })
+    list(
+        &known,
+        first,
+        after.as_deref(),
+        |&(source, target, kind)| graph.edge(source, target, kind),
+    )
 }

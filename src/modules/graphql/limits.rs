@@ -31,7 +31,9 @@ impl Extension for Limits {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let measured = next.run(ctx).await?;
         match over(measured.depth, measured.complexity) {
-            Some((code, detail)) => Err(vec![invalid(code, detail).into_server_error(Default::default())]),
+            Some((code, detail)) => Err(vec![
+                invalid(code, detail).into_server_error(Default::default()),
+            ]),
             None => Ok(measured),
         }
     }
@@ -68,6 +70,9 @@ mod tests {
     fn a_query_within_both_limits_passes_and_one_over_either_is_named() {
         assert_eq!(over(MAX_DEPTH, MAX_COMPLEXITY), None);
         assert_eq!(over(MAX_DEPTH + 1, 1).unwrap().0, Code::QueryTooDeep);
-        assert_eq!(over(1, MAX_COMPLEXITY + 1).unwrap().0, Code::QueryTooComplex);
+        assert_eq!(
+            over(1, MAX_COMPLEXITY + 1).unwrap().0,
+            Code::QueryTooComplex
+        );
     }
 }

@@ -7,8 +7,8 @@ use async_graphql::Variables;
 use serde::Deserialize;
 use utoipa::OpenApi;
 
-use super::{errors, schema};
 use super::query::Caller;
+use super::{errors, schema};
 use crate::modules::auth::Reader;
 use crate::state::AppState;
 

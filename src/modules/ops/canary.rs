@@ -18,6 +18,7 @@ pub static CANARIES: Collection = Collection {
     name: "canaries",
     indexes: &[],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

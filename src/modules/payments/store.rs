@@ -7,6 +7,7 @@ pub static ACCOUNTS: Collection = Collection {
     name: "billing_accounts",
     indexes: &[Index::on(&["customer"])],
     ttl_field: None,
+    archived: false,
 };
 
 pub static SUBSCRIPTIONS: Collection = Collection {
@@ -17,12 +18,14 @@ pub static SUBSCRIPTIONS: Collection = Collection {
         Index::on(&["status"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 pub static INVOICES: Collection = Collection {
     name: "billing_invoices",
     indexes: &[Index::on(&["user", "created_at"]), Index::on(&["customer"])],
     ttl_field: None,
+    archived: false,
 };
 
 /// Verified events, kept 30 days: Stripe retries a delivery for up to three.
@@ -30,6 +33,7 @@ pub static EVENTS: Collection = Collection {
     name: "billing_stripe_events",
     indexes: &[],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// One document per day whose reconciliation was enqueued, so that it runs once a day.
@@ -37,6 +41,7 @@ pub static RECONCILIATIONS: Collection = Collection {
     name: "billing_reconciliations",
     indexes: &[],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// A bound on one account's subscriptions and invoices read at once.

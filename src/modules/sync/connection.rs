@@ -15,6 +15,7 @@ pub static CONNECTIONS: Collection = Collection {
         Index::on(&["workspace_id"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 /// The tenant of what belongs to the instance rather than to a user (the webhook

@@ -15,6 +15,7 @@ pub static LEASES: Collection = Collection {
     name: "sync_leases",
     indexes: &[],
     ttl_field: None,
+    archived: false,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

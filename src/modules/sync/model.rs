@@ -15,6 +15,7 @@ pub static ENTITIES: Collection = Collection {
         Index::on(&["connection", "notion_id"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 pub static EDGES: Collection = Collection {
@@ -24,6 +25,7 @@ pub static EDGES: Collection = Collection {
         Index::on(&["connection", "kind"]),
     ],
     ttl_field: None,
+    archived: false,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,6 +22,7 @@ pub static PENDING: Collection = Collection {
     name: "sync_pending_refreshes",
     indexes: &[],
     ttl_field: None,
+    archived: false,
 };
 
 /// Each id with the number of the request that named it last, so that a request that comes

@@ -17,14 +17,19 @@ pub static RUNS: Collection = Collection {
         Index::on(&["connection", "state"]),
         Index::on(&["connection", "started_at"]),
     ],
-    ttl_field: None,
+    ttl_field: Some("expires_at"),
+    archived: true,
 };
 
 pub static FRONTIER: Collection = Collection {
     name: "sync_frontier",
     indexes: &[Index::on(&["run", "done"])],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
+
+/// A finished run is archived after this long (it stays in the dashboard's history till then).
+const RUN_HISTORY_MS: i64 = 90 * 24 * 3600 * 1000;
 
 /// A finished run's frontier is only history; housekeeping drops it after this long.
 const FRONTIER_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -64,6 +69,9 @@ pub struct Run {
     pub progress: ProgressSnapshot,
     pub report: Option<ImportReport>,
     pub error: Option<String>,
+    /// When a finished run becomes history for the archive (epoch milliseconds).
+    #[serde(default)]
+    pub expires_at: Option<i64>,
 }
 
 pub fn runs(store: &Store) -> Typed<Run> {
@@ -144,6 +152,7 @@ pub async fn start(
         progress: Default::default(),
         report: None,
         error: None,
+        expires_at: None,
     };
     runs(store).insert(&id, &run).await?;
     Ok(id)
@@ -162,6 +171,7 @@ pub async fn finish(
         .update(id, |run| {
             run.state = end;
             run.finished_at = (end != RunState::Running).then(super::now_ms);
+            run.expires_at = run.finished_at.map(|at| at + RUN_HISTORY_MS);
             run.report = report.clone();
             run.error = error.clone();
             run.progress = progress.clone();

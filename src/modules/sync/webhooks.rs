@@ -27,12 +27,14 @@ pub static SUBSCRIPTIONS: Collection = Collection {
     name: "webhook_subscriptions",
     indexes: &[],
     ttl_field: None,
+    archived: false,
 };
 
 pub static SEEN_EVENTS: Collection = Collection {
     name: "webhook_events",
     indexes: &[],
     ttl_field: Some("expires_at"),
+    archived: false,
 };
 
 /// Notion retries a delivery for about a day; an event id is remembered a little longer.
