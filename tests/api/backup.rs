@@ -1,6 +1,6 @@
 //! `backup` and `restore`: the store to a file and back, document for document, between the two
 //! backends in both directions, from a live instance through the binary, and never from a
-//! damaged file.
+//! damaged file; and the archive of expired history, through the commands.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -12,6 +12,7 @@ use notion_graph::modules::ops::backup::{self, BackupError};
 use notion_graph::modules::sync::connection::{self, Api, LOCAL_TENANT};
 use notion_graph::modules::sync::run::{self, RunState};
 use notion_graph::modules::sync::service;
+use notion_graph::storage::archive;
 use notion_graph::storage::{Cursor, Filter, Query, SqliteStore, Store};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
@@ -189,6 +190,70 @@ async fn the_commands_back_up_a_live_instance_and_restore_it_only_into_an_empty_
         opened.expose_secret(),
         sim.token,
         "sealed, and opens with the keys"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_run_is_archived_then_listed_shown_and_restored_by_the_commands() {
+    let sim = simulator(64).await;
+    let Some(app) = spawn_app_with(Mode::Embedded, |s| {
+        (s.notion.api_url, s.notion.rate) = (sim.url.clone(), 500.0);
+    })
+    .await
+    else {
+        return;
+    };
+    let token = SecretString::from(sim.token.clone());
+    let id = service::connect_with_token(&app.state, LOCAL_TENANT, token, Api::Notion)
+        .await
+        .unwrap()
+        .id;
+    let store = &app.state.store;
+    let finished = eventually(Duration::from_secs(60), "the first import", || async {
+        let (runs, _) = run::runs(store)
+            .find(&Query::new(Filter::all()))
+            .await
+            .unwrap();
+        runs.into_iter()
+            .find(|r| r.value.state == RunState::Completed)
+    })
+    .await;
+    let expires = finished.value.expires_at.expect("a finished run expires");
+    assert!(
+        expires > finished.value.finished_at.unwrap(),
+        "kept a while first"
+    );
+
+    let archived = archive::archive_expired(store, &run::RUNS, expires + 1)
+        .await
+        .unwrap();
+    assert_eq!(archived, 1);
+    assert!(run::history(store, &id, 10).await.unwrap().is_empty());
+
+    let live = app.state.settings.storage.data_dir.clone();
+    let listed = run_binary(&live, &["archive", "list", "--collection", "sync_runs"], "");
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(
+        listed.contains("sync_runs") && listed.contains("1 documents"),
+        "{listed}"
+    );
+    let archive_id = listed.split_whitespace().next().unwrap();
+    let shown = run_binary(&live, &["archive", "show", archive_id], "");
+    let shown = String::from_utf8_lossy(&shown.stdout).to_string();
+    let line: Value = serde_json::from_str(shown.trim()).unwrap();
+    assert_eq!(line["id"], finished.id.as_str());
+    assert_eq!(line["body"]["connection"], id.as_str());
+
+    let restored = run_binary(&live, &["archive", "restore", archive_id], "");
+    assert!(restored.status.success(), "{restored:?}");
+    let history = run::history(store, &id, 10).await.unwrap();
+    assert_eq!(history.len(), 1, "the run is back for inspection");
+    let unknown = run_binary(&live, &["archive", "show", archive_id], "");
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "the archive is gone once restored"
     );
     app.stop().await;
 }
