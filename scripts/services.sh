@@ -120,3 +120,21 @@ start_smtp() { # exports SMTP_PORT and SMTP_MAILDIR (messages arrive in its new/
   wait_for_port "$SMTP_PORT" smtp "$!"
   export SMTP_PORT SMTP_MAILDIR
 }
+
+# Preferential attachment (m links per new node), seeded: the same graph every time.
+ba_edges() { # n m out (kept if it exists)
+  [ -f "$3" ] && return
+  python3 - "$@" <<'PY'
+import random, sys
+n, m, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rng, ends = random.Random(42), list(range(m))
+with open(out, "w") as f:
+    for v in range(m, n):
+        targets = set()
+        while len(targets) < m:
+            targets.add(rng.choice(ends))
+        for t in targets:
+            f.write(f"{v} {t}\n")
+            ends += (v, t)
+PY
+}

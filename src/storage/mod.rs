@@ -15,6 +15,7 @@ mod typed;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::stream::BoxStream;
 use serde_json::{Map, Value};
 
 pub use mongo::MongoStore;
@@ -137,6 +138,10 @@ pub trait DocumentStore: Send + Sync + 'static {
         now_ms: i64,
         limit: usize,
     ) -> StoreResult<Vec<Document>>;
+    /// Every document of `collection` in id order, read through one query (a SQLite statement,
+    /// a MongoDB cursor) rather than a page per round trip: for backups, whose pages through
+    /// the whole collection cost a seek each.
+    fn scan<'a>(&'a self, collection: &'a Collection) -> BoxStream<'a, StoreResult<Document>>;
     /// Cheap round trip for readiness.
     async fn ping(&self) -> StoreResult<()>;
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use futures::TryStreamExt;
+use futures::stream::{self, BoxStream};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use mongodb::bson::{self, Bson, Document as BsonDoc, doc};
 use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
@@ -22,6 +23,8 @@ use super::{
 const DUPLICATE_KEY: i32 = 11000;
 /// Statements per `update` command in a bulk upsert.
 const BULK_CHUNK: usize = 1000;
+/// Documents a scan's cursor fetches per round trip.
+const SCAN_BATCH: u32 = 500;
 
 #[derive(Clone)]
 pub struct MongoStore {
@@ -328,6 +331,28 @@ impl DocumentStore for MongoStore {
             .await
             .map_err(|e| classify(e, collection.name))?;
         raw.into_iter().map(read).collect()
+    }
+
+    fn scan<'a>(&'a self, collection: &'a Collection) -> BoxStream<'a, StoreResult<Document>> {
+        let documents = async move {
+            let cursor = self
+                .coll(collection)?
+                .find(doc! {})
+                .sort(doc! { "_id": 1 })
+                .batch_size(SCAN_BATCH)
+                .await
+                .map_err(|e| classify(e, collection.name))?;
+            let read =
+                move |raw: Result<BsonDoc, _>| read(raw.map_err(|e| classify(e, collection.name))?);
+            Ok(cursor.map(read))
+        };
+        documents
+            .map(|opened: StoreResult<_>| match opened {
+                Ok(documents) => documents.boxed(),
+                Err(error) => stream::once(async { Err(error) }).boxed(),
+            })
+            .flatten_stream()
+            .boxed()
     }
 
     async fn ping(&self) -> StoreResult<()> {

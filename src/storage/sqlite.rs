@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
+use futures::StreamExt;
+use futures::stream::{self, BoxStream};
 use serde_json::{Map, Value};
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
@@ -448,6 +450,21 @@ impl DocumentStore for SqliteStore {
             .await
             .map_err(|e| classify(e, collection.name))?;
         rows.iter().map(read_row).collect()
+    }
+
+    fn scan<'a>(&'a self, collection: &'a Collection) -> BoxStream<'a, StoreResult<Document>> {
+        let table = match table(collection) {
+            Ok(table) => table,
+            Err(error) => return stream::once(async { Err(error) }).boxed(),
+        };
+        let sql = format!("SELECT id, version, body FROM {table} ORDER BY id");
+        sqlx::query(AssertSqlSafe(sql))
+            .fetch(&self.pool)
+            .map(move |row| {
+                let row = row.map_err(|e| classify(e, collection.name))?;
+                read_row(&row)
+            })
+            .boxed()
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -231,29 +231,33 @@ async fn an_expired_run_is_archived_then_listed_shown_and_restored_by_the_comman
     assert_eq!(archived, 1);
     assert!(run::history(store, &id, 10).await.unwrap().is_empty());
 
-    let live = app.state.settings.storage.data_dir.clone();
-    let listed = run_binary(&live, &["archive", "list", "--collection", "sync_runs"], "");
+    // The commands run on the stopped instance's file: beside a live one, just after its
+    // import, a write waited out SQLite's busy timeout once under load.
+    let data = app.stop_keeping_data().await;
+    let live = data.path();
+    let listed = run_binary(live, &["archive", "list", "--collection", "sync_runs"], "");
     let listed = String::from_utf8_lossy(&listed.stdout).to_string();
     assert!(
         listed.contains("sync_runs") && listed.contains("1 documents"),
         "{listed}"
     );
     let archive_id = listed.split_whitespace().next().unwrap();
-    let shown = run_binary(&live, &["archive", "show", archive_id], "");
+    let shown = run_binary(live, &["archive", "show", archive_id], "");
     let shown = String::from_utf8_lossy(&shown.stdout).to_string();
     let line: Value = serde_json::from_str(shown.trim()).unwrap();
     assert_eq!(line["id"], finished.id.as_str());
     assert_eq!(line["body"]["connection"], id.as_str());
 
-    let restored = run_binary(&live, &["archive", "restore", archive_id], "");
+    let restored = run_binary(live, &["archive", "restore", archive_id], "");
     assert!(restored.status.success(), "{restored:?}");
-    let history = run::history(store, &id, 10).await.unwrap();
-    assert_eq!(history.len(), 1, "the run is back for inspection");
-    let unknown = run_binary(&live, &["archive", "show", archive_id], "");
+    let unknown = run_binary(live, &["archive", "show", archive_id], "");
     assert_eq!(
         unknown.status.code(),
         Some(2),
         "the archive is gone once restored"
     );
-    app.stop().await;
+    let file = live.join("notion-graph.sqlite");
+    let store: Store = std::sync::Arc::new(SqliteStore::open(&file).await.unwrap());
+    let history = run::history(&store, &id, 10).await.unwrap();
+    assert_eq!(history.len(), 1, "the run is back for inspection");
 }

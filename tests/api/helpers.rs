@@ -162,6 +162,13 @@ impl TestApp {
     }
 
     /// Stops gracefully, as SIGTERM would, and waits for the process-equivalent to end.
+    /// Stops the app and hands back its data folder, for commands to run on it afterwards.
+    pub async fn stop_keeping_data(mut self) -> TempDir {
+        let data = std::mem::replace(&mut self._data, TempDir::new().unwrap());
+        self.stop().await;
+        data
+    }
+
     pub async fn stop(mut self) {
         self.shutdown.trigger();
         if let Some(running) = self.running.take() {

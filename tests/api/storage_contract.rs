@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use futures::TryStreamExt;
+
 use notion_graph::storage::archive;
 use notion_graph::storage::{
     Collection, Document, Filter, Index, MongoStore, Order, Query, SqliteStore, Store, StoreError,
@@ -326,6 +328,22 @@ async fn delete_and_expiry_remove_documents() {
             store.get(&ITEMS, "young").await.unwrap().is_some(),
             "{name}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_scan_reads_every_document_once_in_id_order() {
+    for (name, store, _keep) in backends().await {
+        let docs: Vec<Document> = (0..1200)
+            .rev()
+            .map(|n| item(&format!("s{n:04}"), "s", n))
+            .collect();
+        store.bulk_upsert(&ITEMS, docs).await.unwrap();
+        let scanned: Vec<Document> = store.scan(&ITEMS).try_collect().await.unwrap();
+        let ids: Vec<&str> = scanned.iter().map(|d| d.id.as_str()).collect();
+        let expected: Vec<String> = (0..1200).map(|n| format!("s{n:04}")).collect();
+        assert_eq!(ids, expected, "{name}");
+        assert_eq!(scanned[7].body["rank"], 7, "{name}");
     }
 }
 

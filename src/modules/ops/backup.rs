@@ -1,6 +1,7 @@
-//! `backup` and `restore`: every collection of the document store as one file, streamed a page
-//! at a time, so that memory stays bounded whatever the store holds, and loadable into either
-//! backend (SQLite to MongoDB is how an instance outgrows one machine).
+//! `backup` and `restore`: every collection of the document store as one file, streamed (one
+//! scan of each collection, a statement in SQLite and a cursor in MongoDB), so that memory
+//! stays bounded whatever the store holds, and loadable into either backend (SQLite to MongoDB
+//! is how an instance outgrows one machine).
 //!
 //! The file is a zstd stream of JSON lines: a header, one line per document, and a trailer
 //! with the count per collection and the SHA-256 of every line before it. A restore checks the
@@ -14,18 +15,17 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, Code};
-use crate::storage::{Collection, Cursor, Document, Filter, Query, Store, StoreError};
+use crate::storage::{Collection, Document, Filter, Store, StoreError};
 
 /// What the header's `format` says, so that a restore refuses any other file.
 const FORMAT: &str = "notion-graph-backup";
 const VERSION: u32 = 1;
-/// Documents read from the store per round trip.
-const PAGE: usize = 200;
 /// A restore writes a batch when it holds this many documents or this many bytes.
 const BATCH_DOCUMENTS: usize = 500;
 const BATCH_BYTES: usize = 8 << 20;
@@ -136,30 +136,24 @@ async fn write_all(
     Ok(summary)
 }
 
-/// Writes one collection, a page at a time in id order; returns how many documents it held.
+/// Writes one collection in id order, as one scan of the store; returns how many documents it
+/// held.
 async fn dump(
     store: &Store,
     collection: &'static Collection,
     writer: &mut LineWriter,
 ) -> Result<u64, BackupError> {
-    let mut after: Option<Cursor> = None;
+    let mut documents = store.scan(collection);
     let mut written = 0;
-    loop {
-        let query = Query::new(Filter::all()).limit(PAGE).after(after);
-        let page = store.find(collection, &query).await?;
-        for doc in page.items {
-            writer.line(&Line::Document {
-                collection: collection.name.into(),
-                id: doc.id,
-                body: doc.body,
-            })?;
-            written += 1;
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(written),
-        }
+    while let Some(doc) = documents.try_next().await? {
+        writer.line(&Line::Document {
+            collection: collection.name.into(),
+            id: doc.id,
+            body: doc.body,
+        })?;
+        written += 1;
     }
+    Ok(written)
 }
 
 /// Loads the backup at `file` into `store`, after checking all of it. Into an empty store
