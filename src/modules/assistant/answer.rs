@@ -1,10 +1,7 @@
 //! Answers to the read intents, written from one snapshot of the graph (and its diff) as
 //! Markdown: every page named is a link to it in Notion, every title escaped.
 
-use graph_engine::Csr;
-
 use super::resolve::{Target, TitleIndex, escape};
-use crate::modules::graph::views::shortest_path;
 use crate::modules::graph::{Snapshot, SnapshotDiff};
 
 /// Pages an answer lists at most before saying how many more there are.
@@ -108,9 +105,7 @@ impl Graph<'_> {
         let (Some(start), Some(goal)) = (self.index.node(&from.id), self.index.node(&to.id)) else {
             return "One of these pages is not in the graph yet.".into();
         };
-        let graph = &self.snapshot.graph;
-        let csr = Csr::undirected(graph.nodes.len(), &graph.pairs(true));
-        match shortest_path(&csr, start, goal) {
+        match self.index.path(start, goal) {
             None => format!("No chain of links joins {} and {}.", from.link(), to.link()),
             Some(path) if path.len() == 1 => format!("{} is the same page.", from.link()),
             Some(path) => {
@@ -220,22 +215,11 @@ impl Graph<'_> {
     }
 
     pub fn search(&self, text: &str) -> String {
-        let hits = crate::modules::graph::pages::search(self.snapshot, text, LISTED);
+        let hits = self.index.search(text, LISTED);
         if hits.is_empty() {
             return format!("No page title contains “{}”.", escape(text));
         }
-        let lines: Vec<String> = hits
-            .iter()
-            .map(|h| {
-                let target = Target {
-                    id: h.id.clone(),
-                    title: h.title.clone(),
-                    url: h.url.clone(),
-                    kind: crate::modules::sync::EntityKind::Page,
-                };
-                format!("- {}", target.link())
-            })
-            .collect();
+        let lines: Vec<String> = hits.iter().map(|t| format!("- {}", t.link())).collect();
         format!("Pages matching “{}”:\n{}", escape(text), lines.join("\n"))
     }
 

@@ -191,13 +191,35 @@ fn close(typed: &str, word: &str) -> bool {
     typed.chars().count().abs_diff(length) <= allowed && distance(typed, word) <= allowed
 }
 
-/// Optimal string alignment distance (Levenshtein with swaps of neighbours), in three
-/// rolling rows.
+/// Optimal string alignment distance (Levenshtein with swaps of neighbours).
 pub fn distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current: Vec<usize> = vec![0; b.len() + 1];
+    distance_within(&a, &b, usize::MAX, &mut Rows::default()).unwrap_or(usize::MAX)
+}
+
+/// The three rolling rows [`distance_within`] fills, kept between calls so that a scan over
+/// many titles allocates nothing.
+#[derive(Default)]
+pub struct Rows {
+    before: Vec<usize>,
+    previous: Vec<usize>,
+    current: Vec<usize>,
+}
+
+/// The optimal string alignment distance of `a` and `b` if it is at most `max`. It gives up
+/// at the first row whose every cell is past `max`: no later row can come back under it.
+pub fn distance_within(a: &[char], b: &[char], max: usize, rows: &mut Rows) -> Option<usize> {
+    let Rows {
+        before,
+        previous,
+        current,
+    } = rows;
+    before.clear();
+    before.resize(b.len() + 1, 0);
+    previous.clear();
+    previous.extend(0..=b.len());
+    current.clear();
+    current.resize(b.len() + 1, 0);
     for i in 1..=a.len() {
         current[0] = i;
         for j in 1..=b.len() {
@@ -210,10 +232,13 @@ pub fn distance(a: &str, b: &str) -> usize {
             }
             current[j] = best;
         }
-        std::mem::swap(&mut before, &mut previous);
-        std::mem::swap(&mut previous, &mut current);
+        if current.iter().min().is_some_and(|&least| least > max) {
+            return None;
+        }
+        std::mem::swap(before, previous);
+        std::mem::swap(previous, current);
     }
-    previous[b.len()]
+    Some(previous[b.len()]).filter(|&d| d <= max)
 }
 
 #[derive(Debug)]

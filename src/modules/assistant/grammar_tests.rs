@@ -484,6 +484,28 @@ fn typos_are_forgiven_in_keywords_but_never_in_short_words() {
 }
 
 #[test]
+fn a_bounded_distance_is_the_distance_up_to_its_bound_and_none_past_it() {
+    let chars = |s: &str| s.chars().collect::<Vec<char>>();
+    let mut rows = Rows::default();
+    for (a, b) in [
+        ("kitten", "sitting"),
+        ("roadmap", "raodmap"),
+        ("q3 plan", "q3 plans"),
+        ("", "ab"),
+    ] {
+        let full = distance(a, b);
+        for max in 0..5 {
+            let bounded = distance_within(&chars(a), &chars(b), max, &mut rows);
+            assert_eq!(
+                bounded,
+                (full <= max).then_some(full),
+                "{a} / {b} within {max}"
+            );
+        }
+    }
+}
+
+#[test]
 fn properties_are_read_by_name() {
     assert_eq!(
         properties("Status=Done; Due: 2026-12-01 and Tag"),

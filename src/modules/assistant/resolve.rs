@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 
+use graph_engine::Csr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::grammar::distance;
+use super::grammar::{Rows, distance_within};
 use super::intent::PageName;
 use crate::modules::graph::Snapshot;
+use crate::modules::graph::views::shortest_path;
 use crate::modules::notion::ids;
 use crate::modules::sync::EntityKind;
 
@@ -72,8 +74,10 @@ struct Entry {
     length: usize,
 }
 
-/// The titles of one snapshot, ready to resolve names against. Trashed pages and link targets
-/// the integration cannot read are left out (an id still finds a trashed page).
+/// The titles of one snapshot, ready to resolve names against and search, with its links
+/// both ways for paths: built once per snapshot, so that a question costs only its answer.
+/// Trashed pages and link targets the integration cannot read are left out of names (an id
+/// still finds a trashed page).
 pub struct TitleIndex {
     targets: Vec<Target>,
     /// The graph node of each target, by position.
@@ -84,6 +88,8 @@ pub struct TitleIndex {
     by_id: HashMap<String, usize>,
     by_title: HashMap<String, Vec<usize>>,
     by_folded: HashMap<String, Vec<usize>>,
+    /// Every link (hierarchy included) in both directions.
+    undirected: Csr,
 }
 
 impl TitleIndex {
@@ -107,6 +113,7 @@ impl TitleIndex {
             by_id: HashMap::with_capacity(order.len()),
             by_title: HashMap::new(),
             by_folded: HashMap::new(),
+            undirected: Csr::undirected(nodes.len(), &snapshot.graph.pairs(true)),
         };
         for node in order {
             let n = &nodes[node as usize];
@@ -148,6 +155,23 @@ impl TitleIndex {
     pub fn target_of(&self, snapshot: &Snapshot, node: u32) -> Option<&Target> {
         let id = &snapshot.graph.nodes.get(node as usize)?.id;
         self.by_id.get(&hex(id)).map(|&at| &self.targets[at])
+    }
+
+    /// The fewest links between two graph nodes, either way along each.
+    pub fn path(&self, start: u32, goal: u32) -> Option<Vec<u32>> {
+        shortest_path(&self.undirected, start, goal)
+    }
+
+    /// Up to `limit` live titled pages whose title contains `text` (any case), highest
+    /// PageRank first.
+    pub fn search(&self, text: &str, limit: usize) -> Vec<&Target> {
+        let wanted = fold(text);
+        self.entries
+            .iter()
+            .filter(|e| e.folded.contains(&wanted))
+            .take(limit)
+            .map(|e| &self.targets[e.at as usize])
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -209,11 +233,17 @@ impl TitleIndex {
             8..=12 => 2,
             _ => 3,
         };
+        let wanted_chars: Vec<char> = wanted.chars().collect();
+        let (mut title, mut rows) = (Vec::new(), Rows::default());
         let mut best: Vec<(usize, usize)> = Vec::new();
         for entry in &self.entries {
-            let typos = (allowed > 0 && entry.length.abs_diff(length) <= allowed)
-                .then(|| distance(&entry.folded, wanted))
-                .filter(|&d| d <= allowed);
+            let close = allowed > 0 && entry.length.abs_diff(length) <= allowed;
+            let typos = close.then(|| {
+                title.clear();
+                title.extend(entry.folded.chars());
+                distance_within(&title, &wanted_chars, allowed, &mut rows)
+            });
+            let typos = typos.flatten();
             let score = if let Some(typos) = typos {
                 typos
             } else if length >= 3 && contains_words(&entry.folded, wanted) {
@@ -279,10 +309,9 @@ fn forms(text: &str) -> Vec<String> {
 
 /// Whether every word of `wanted` starts a word of `title` ("q3 plan" fits "Q3 planning notes").
 fn contains_words(title: &str, wanted: &str) -> bool {
-    let words: Vec<&str> = title.split_whitespace().collect();
     wanted
         .split_whitespace()
-        .all(|w| words.iter().any(|t| t.starts_with(w)))
+        .all(|w| title.split_whitespace().any(|t| t.starts_with(w)))
 }
 
 #[cfg(test)]
