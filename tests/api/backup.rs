@@ -14,11 +14,12 @@ use notion_graph::modules::sync::run::{self, RunState};
 use notion_graph::modules::sync::service;
 use notion_graph::storage::archive;
 use notion_graph::storage::{Cursor, Filter, Query, SqliteStore, Store};
+use notion_sim::RunningSim;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
 use crate::graph::{imported, mongo_store, simulator, sqlite_store};
-use crate::helpers::{Mode, eventually, run_binary, spawn_app_with};
+use crate::helpers::{Mode, TestApp, eventually, run_binary, spawn_app_with};
 
 /// Every document of every collection, by (collection, id).
 async fn everything(store: &Store) -> BTreeMap<(String, String), Map<String, Value>> {
@@ -131,18 +132,13 @@ async fn a_damaged_truncated_or_foreign_file_is_refused_and_restores_nothing() {
     }
 }
 
-/// The operator's path: `backup` on a running instance's data directory, `restore` into a new
-/// one, where the connection's token is still sealed, and opens with the same keys.
-#[tokio::test]
-async fn the_commands_back_up_a_live_instance_and_restore_it_only_into_an_empty_store() {
-    let sim = simulator(63).await;
-    let Some(app) = spawn_app_with(Mode::Embedded, |s| {
+/// An embedded instance with a simulated workspace imported once, and the workspace's id.
+async fn imported_app(seed: u64) -> Option<(RunningSim, TestApp, String)> {
+    let sim = simulator(seed).await;
+    let app = spawn_app_with(Mode::Embedded, |s| {
         (s.notion.api_url, s.notion.rate) = (sim.url.clone(), 500.0);
     })
-    .await
-    else {
-        return;
-    };
+    .await?;
     let token = SecretString::from(sim.token.clone());
     let id = service::connect_with_token(&app.state, LOCAL_TENANT, token, Api::Notion)
         .await
@@ -154,6 +150,16 @@ async fn the_commands_back_up_a_live_instance_and_restore_it_only_into_an_empty_
         done.then_some(())
     })
     .await;
+    Some((sim, app, id))
+}
+
+/// The operator's path: `backup` on a running instance's data directory, `restore` into a new
+/// one, where the connection's token is still sealed, and opens with the same keys.
+#[tokio::test]
+async fn the_commands_back_up_a_live_instance_and_restore_it_only_into_an_empty_store() {
+    let Some((sim, app, id)) = imported_app(63).await else {
+        return;
+    };
 
     let live = app.state.settings.storage.data_dir.clone();
     let file = tempfile::tempdir().unwrap().keep().join("live.backup");
@@ -196,29 +202,18 @@ async fn the_commands_back_up_a_live_instance_and_restore_it_only_into_an_empty_
 
 #[tokio::test]
 async fn an_expired_run_is_archived_then_listed_shown_and_restored_by_the_commands() {
-    let sim = simulator(64).await;
-    let Some(app) = spawn_app_with(Mode::Embedded, |s| {
-        (s.notion.api_url, s.notion.rate) = (sim.url.clone(), 500.0);
-    })
-    .await
-    else {
+    let Some((_sim, app, id)) = imported_app(64).await else {
         return;
     };
-    let token = SecretString::from(sim.token.clone());
-    let id = service::connect_with_token(&app.state, LOCAL_TENANT, token, Api::Notion)
-        .await
-        .unwrap()
-        .id;
     let store = &app.state.store;
-    let finished = eventually(Duration::from_secs(60), "the first import", || async {
-        let (runs, _) = run::runs(store)
-            .find(&Query::new(Filter::all()))
-            .await
-            .unwrap();
-        runs.into_iter()
-            .find(|r| r.value.state == RunState::Completed)
-    })
-    .await;
+    let (runs, _) = run::runs(store)
+        .find(&Query::new(Filter::all()))
+        .await
+        .unwrap();
+    let finished = runs
+        .into_iter()
+        .find(|r| r.value.state == RunState::Completed)
+        .unwrap();
     let expires = finished.value.expires_at.expect("a finished run expires");
     assert!(
         expires > finished.value.finished_at.unwrap(),

@@ -72,6 +72,44 @@ struct Entry {
     at: u32,
     folded: String,
     length: usize,
+    letters: Letters,
+}
+
+/// How many of each character a text holds (white space aside), in 32 buckets by code point:
+/// a cheap test that rules most titles out before the distance or the words are looked at.
+#[derive(Clone, Copy)]
+struct Letters([u8; 32]);
+
+impl Letters {
+    fn of(text: &str) -> Self {
+        let mut counts = [0u8; 32];
+        for c in text.chars().filter(|c| !c.is_whitespace()) {
+            let bucket = &mut counts[c as usize % 32];
+            *bucket = bucket.saturating_add(1);
+        }
+        Self(counts)
+    }
+
+    /// Whether `other` may be within `edits` of this: an edit changes two counts by one at
+    /// most (a swap none), so texts further apart than twice the edits in these counts are.
+    fn near(&self, other: &Letters, edits: usize) -> bool {
+        let apart: usize = self
+            .0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| usize::from(a.abs_diff(*b)))
+            .sum();
+        apart <= 2 * edits
+    }
+
+    /// Whether every character of `other` is among these (as it must be for its words to
+    /// start words of this text).
+    fn has_all_of(&self, other: &Letters) -> bool {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .all(|(mine, theirs)| *theirs == 0 || *mine > 0)
+    }
 }
 
 /// The titles of one snapshot, ready to resolve names against and search, with its links
@@ -140,6 +178,7 @@ impl TitleIndex {
             index.entries.push(Entry {
                 at: at as u32,
                 length: folded.chars().count(),
+                letters: Letters::of(&folded),
                 folded,
             });
         }
@@ -234,10 +273,13 @@ impl TitleIndex {
             _ => 3,
         };
         let wanted_chars: Vec<char> = wanted.chars().collect();
+        let letters = Letters::of(wanted);
         let (mut title, mut rows) = (Vec::new(), Rows::default());
         let mut best: Vec<(usize, usize)> = Vec::new();
         for entry in &self.entries {
-            let close = allowed > 0 && entry.length.abs_diff(length) <= allowed;
+            let close = allowed > 0
+                && entry.length.abs_diff(length) <= allowed
+                && entry.letters.near(&letters, allowed);
             let typos = close.then(|| {
                 title.clear();
                 title.extend(entry.folded.chars());
@@ -246,7 +288,10 @@ impl TitleIndex {
             let typos = typos.flatten();
             let score = if let Some(typos) = typos {
                 typos
-            } else if length >= 3 && contains_words(&entry.folded, wanted) {
+            } else if length >= 3
+                && entry.letters.has_all_of(&letters)
+                && contains_words(&entry.folded, wanted)
+            {
                 allowed + 1
             } else {
                 continue;

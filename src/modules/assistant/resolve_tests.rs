@@ -101,3 +101,22 @@ fn titles_are_escaped_in_markdown_links() {
     };
     assert_eq!(target.link(), "\\*\\[x\\]\\(javascript:alert\\(1\\)\\)");
 }
+
+#[test]
+fn the_letter_counts_never_rule_out_a_title_within_the_typos_allowed() {
+    let near = |a: &str, b: &str, edits| Letters::of(a).near(&Letters::of(b), edits);
+    assert!(near("roadmap", "raodmap", 0), "a swap changes no count");
+    assert!(near("roadmap", "roadmp", 1) && near("roadmap", "roadmaps", 1));
+    assert!(
+        near("roadmap", "roadmop", 1),
+        "a substitution moves two counts"
+    );
+    assert!(!near("roadmap", "journal", 2));
+    for (a, b) in [("meeting notes", "meetng nots"), ("q3 plan", "q3 pian")] {
+        let edits = crate::modules::assistant::grammar::distance(a, b);
+        assert!(near(a, b, edits), "{a} / {b}");
+    }
+    let title = Letters::of("q3 planning notes");
+    assert!(title.has_all_of(&Letters::of("q3 plan")));
+    assert!(!title.has_all_of(&Letters::of("q3 budget")));
+}
