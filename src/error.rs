@@ -242,7 +242,7 @@ codes! {
     NotReady = "not_ready", SERVICE_UNAVAILABLE;
     /// The document store (SQLite or MongoDB) is not answering.
     StoreUnavailable = "store_unavailable", SERVICE_UNAVAILABLE;
-    /// The cache, rate limiter or pub/sub (Redis) is not answering.
+    /// The cache, rate limiter, pub/sub or job queue (Redis) is not answering.
     CacheUnavailable = "cache_unavailable", SERVICE_UNAVAILABLE;
     /// The server failed; the cause is logged, never sent.
     Internal = "internal_error", INTERNAL_SERVER_ERROR;
@@ -332,7 +332,26 @@ pub enum AppError {
     #[error("{}: {}", .0.code, .0.detail)]
     Problem(Box<Problem>),
     #[error("internal error")]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for AppError {
+    /// A failure whose cause is the store or the cache being unreachable is an outage to retry
+    /// (503 `store_unavailable`, `cache_unavailable`), wherever it was wrapped; anything else
+    /// is internal.
+    fn from(cause: anyhow::Error) -> Self {
+        use crate::cache::CacheError;
+        use crate::storage::StoreError;
+        for link in cause.chain() {
+            if let Some(StoreError::Unavailable(detail)) = link.downcast_ref::<StoreError>() {
+                return AppError::new(Code::StoreUnavailable, detail.clone());
+            }
+            if let Some(error @ CacheError::Unavailable(_)) = link.downcast_ref::<CacheError>() {
+                return AppError::new(Code::CacheUnavailable, error.to_string());
+            }
+        }
+        AppError::Internal(cause)
+    }
 }
 
 impl AppError {
@@ -471,6 +490,19 @@ mod tests {
         assert_eq!(body["status"], 400);
         assert_eq!(body["type"], "urn:notion-graph:problem:invalid_limit");
         assert_eq!(body["detail"], "limit must be between 1 and 500");
+    }
+
+    #[test]
+    fn an_unreachable_store_or_cache_under_any_context_is_an_outage_not_an_internal_error() {
+        use anyhow::Context;
+        let store = Err::<(), _>(crate::storage::StoreError::Unavailable("no server".into()));
+        let wrapped = store.context("cannot list workspaces").unwrap_err();
+        assert_eq!(AppError::from(wrapped).code(), Code::StoreUnavailable);
+        let cache = anyhow::Error::new(crate::cache::CacheError::Unavailable("refused".into()));
+        let wrapped = cache.context("cannot resume the session");
+        assert_eq!(AppError::from(wrapped).code(), Code::CacheUnavailable);
+        let other = anyhow::anyhow!("a bug").context("somewhere");
+        assert_eq!(AppError::from(other).code(), Code::Internal);
     }
 
     #[actix_web::test]

@@ -17,6 +17,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use super::Job;
+use crate::cache::CacheError;
 use crate::config::Settings;
 use crate::manifest::Modules;
 use crate::metrics::Metrics;
@@ -120,10 +121,11 @@ impl JobQueue {
             Backend::Redis(connection) => {
                 let mut storage = RedisStorage::<T>::new(connection.clone())
                     .with_config(self.redis_config(queue));
-                storage
-                    .push_task(task)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot enqueue on {queue}: {e}"))?;
+                // Typed as the cache's outage, so that a request that enqueues answers 503.
+                storage.push_task(task).await.map_err(|e| {
+                    anyhow::Error::new(CacheError::Unavailable(e.to_string()))
+                        .context(format!("cannot enqueue on {queue}"))
+                })?;
             }
         }
         Ok(id.to_string())

@@ -10,7 +10,7 @@ use futures::stream::{self, BoxStream};
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use mongodb::bson::{self, Bson, Document as BsonDoc, doc};
 use mongodb::error::{ErrorKind, WriteFailure};
-use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
+use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument, WriteConcern};
 use mongodb::{Client, Database, IndexModel};
 use serde_json::{Map, Value};
 
@@ -41,6 +41,12 @@ impl MongoStore {
         options.app_name = Some("notion-graph".into());
         options.server_selection_timeout = Some(Duration::from_secs(5));
         options.connect_timeout = Some(Duration::from_secs(5));
+        // An acknowledged write must survive the server's crash, so unless the URI says
+        // otherwise writes wait for the journal (with the server's default, a Stripe event
+        // answered 200 was gone after a kill -9 in `scripts/faults`).
+        options
+            .write_concern
+            .get_or_insert_with(|| WriteConcern::builder().journal(true).build());
         let client = Client::with_options(options).context("cannot create the MongoDB client")?;
         Ok(Self {
             db: client.database(database),
@@ -287,7 +293,13 @@ impl DocumentStore for MongoStore {
                 .iter()
                 .map(|d| Ok(doc! { "q": { "_id": &d.id }, "u": write_update(d)?, "upsert": true }))
                 .collect::<StoreResult<Vec<_>>>()?;
-            let command = doc! { "update": coll.name(), "updates": updates, "ordered": false };
+            let mut command = doc! { "update": coll.name(), "updates": updates, "ordered": false };
+            // A raw command does not take the client's write concern by itself.
+            if let Some(concern) = self.db.write_concern() {
+                let concern =
+                    bson::to_document(concern).map_err(|e| StoreError::Other(e.into()))?;
+                command.insert("writeConcern", concern);
+            }
             let reply = self
                 .db
                 .run_command(command)

@@ -71,7 +71,7 @@ impl From<AuthError> for AppError {
                 let E::Internal(cause) = error else {
                     unreachable!()
                 };
-                return AppError::Internal(cause);
+                return cause.into();
             }
             E::TooManyAttempts(secs) => return AppError::too_many_requests(*secs),
             E::InvalidCredentials => Code::InvalidCredentials,

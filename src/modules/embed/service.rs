@@ -47,7 +47,7 @@ impl From<EmbedError> for AppError {
             EmbedError::Graph(e) => return e.into(),
             EmbedError::Store(e) => return e.into(),
             EmbedError::Crypto(e) => return e.into(),
-            EmbedError::Other(e) => return AppError::Internal(e),
+            EmbedError::Other(e) => return e.into(),
             EmbedError::UnknownShare(_) => (Code::UnknownShare, None),
             EmbedError::InvalidName => (Code::InvalidValue, Some("name")),
             EmbedError::InvalidPreset(e) => (Code::InvalidPreset, Some(e.field)),

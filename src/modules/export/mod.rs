@@ -71,7 +71,7 @@ impl From<ExportError> for AppError {
                 AppError::new(Code::InvalidArgument, error.to_string())
             }
             ExportError::Io(_) => AppError::Internal(error.into()),
-            ExportError::Other(error) => AppError::Internal(error),
+            ExportError::Other(error) => error.into(),
         }
     }
 }

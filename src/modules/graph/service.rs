@@ -48,7 +48,7 @@ impl From<GraphError> for AppError {
             GraphError::Busy(_) => Code::WorkspaceBusy,
             GraphError::View(error) => return error.into(),
             GraphError::Store(error) => return error.into(),
-            GraphError::Other(error) => return AppError::Internal(error),
+            GraphError::Other(error) => return error.into(),
         };
         AppError::new(code, error.to_string())
     }

@@ -18,11 +18,8 @@ pub fn problem(error: AppError) -> async_graphql::Error {
     coded(error.code(), error.describe())
 }
 
-pub fn invalid(code: Code, detail: String) -> async_graphql::Error {
-    coded(code, detail)
-}
-
-fn coded(code: Code, message: String) -> async_graphql::Error {
+/// A GraphQL error with its code.
+pub fn coded(code: Code, message: String) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code.name()))
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::{Context, Object, OutputType, SimpleObject};
 
-use super::errors::{Answer, OrProblem, invalid};
+use super::errors::{Answer, OrProblem, coded};
 use super::query::Caller;
 use crate::error::Code;
 use crate::modules::auth::model::rfc3339;
@@ -49,7 +49,7 @@ fn list<T, U: OutputType>(
     let start: usize = match after {
         None => 0,
         Some(cursor) => cursor.parse().map_err(|_| {
-            invalid(
+            coded(
                 Code::InvalidCursor,
                 format!("`after` `{cursor}` is not a cursor this API gave"),
             )
@@ -68,7 +68,7 @@ pub fn within(name: &str, given: usize, max: usize) -> Answer<usize> {
     if (1..=max).contains(&given) {
         Ok(given)
     } else {
-        Err(invalid(
+        Err(coded(
             Code::InvalidLimit,
             format!("`{name}` is {given}: give 1 to {max}"),
         ))
@@ -257,7 +257,7 @@ impl Graph {
     ) -> Answer<Subgraph> {
         let first = within("first", first, MAX_AROUND)?;
         if !(1..=MAX_DEPTH).contains(&depth) {
-            return Err(invalid(
+            return Err(coded(
                 Code::InvalidDepth,
                 format!("`depth` is {depth}: give 1 to {MAX_DEPTH}"),
             ));

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::{ServerError, ValidationResult};
 
-use super::errors::invalid;
+use super::errors::coded;
 use crate::error::Code;
 
 pub const MAX_DEPTH: usize = 12;
@@ -32,7 +32,7 @@ impl Extension for Limits {
         let measured = next.run(ctx).await?;
         match over(measured.depth, measured.complexity) {
             Some((code, detail)) => Err(vec![
-                invalid(code, detail).into_server_error(Default::default()),
+                coded(code, detail).into_server_error(Default::default()),
             ]),
             None => Ok(measured),
         }

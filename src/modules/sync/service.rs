@@ -74,7 +74,7 @@ impl From<SyncError> for AppError {
             SyncError::Plan(error) => *error,
             SyncError::Zip(error) => error.into(),
             SyncError::Notion(error) => error.into(),
-            SyncError::Other(error) => AppError::Internal(error),
+            SyncError::Other(error) => error.into(),
         }
     }
 }
