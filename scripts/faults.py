@@ -374,25 +374,10 @@ async def sign_in(stack, http):
     return {"Cookie": f"__Host-ng_session={session}", "X-CSRF-Token": csrf}
 
 
-def ba_edges(path, n=2000, m=3):
-    """A preferential-attachment graph (as scripts/load makes): the workspace the readers view."""
-    rng, ends = random.Random(42), list(range(m))
-    with open(path, "w") as f:
-        for v in range(m, n):
-            targets = set()
-            while len(targets) < m:
-                targets.add(rng.choice(ends))
-            for t in targets:
-                f.write(f"{v} {t}\n")
-                ends += (v, t)
-
-
 async def prepare(stack, http):
     """A user with a graph workspace (from an edge list, so no Notion is needed), signed in."""
     stack.cli("admin", "create-user", "--email", EMAIL, "--password-stdin", stdin=PASSWORD + "\n")
-    edges = stack.dir / "graph.edges"
-    ba_edges(edges)
-    stack.cli("--user", EMAIL, "graph", "import-edges", str(edges), "--name", "Graph")
+    stack.cli("--user", EMAIL, "graph", "import-edges", stack.opts.edges, "--name", "Graph")
     headers = await sign_in(stack, http)
     async with http.get(f"{stack.base}/api/v1/workspaces", headers=headers) as r:
         graph_ws = (await r.json())[0]["id"]
@@ -971,7 +956,7 @@ def markdown(outcomes):
 
 async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for flag in ["--bin", "--sim", "--venv", "--run-dir", "--out"]:
+    for flag in ["--bin", "--sim", "--venv", "--run-dir", "--edges", "--out"]:
         parser.add_argument(flag, required=True)
     parser.add_argument("scenarios", nargs="*", help=f"some of: {' '.join(FAULTS)} (default: all)")
     opts = parser.parse_args()

@@ -1,9 +1,10 @@
 //! The scheduled housekeeping: expired documents of every collection with a TTL are deleted
-//! (archived first where the collection is history: `crate::storage::archive`), finished job
-//! records older than a week are dropped from the queue's backend (what they did is in the
-//! runs, builds and dead letters), then each module's own housekeeping runs (enqueueing due
-//! syncs, for one). One failing part does not keep the others from running.
+//! (archived first where the collection is history: `crate::storage::archive`), once an hour
+//! finished job records older than a week are dropped from the queue's backend (what they did
+//! is in the runs, builds and dead letters), then each module's own housekeeping runs
+//! (enqueueing due syncs, for one). One failing part does not keep the others from running.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use crate::state::AppState;
@@ -11,6 +12,9 @@ use crate::storage::archive;
 
 /// Finished jobs stay in the queue's backend this long (for `apalis` tooling and debugging).
 const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The hour (since the epoch) this process last dropped them in: the Redis backend reads
+/// every task of a queue to find the old ones, too much for every tick of a minute.
+static FORGOTTEN_IN_HOUR: AtomicI64 = AtomicI64::new(-1);
 
 pub(super) async fn run(state: &AppState) -> anyhow::Result<()> {
     let mut failed = Vec::new();
@@ -21,12 +25,7 @@ pub(super) async fn run(state: &AppState) -> anyhow::Result<()> {
         );
         failed.push("expired documents");
     }
-    let queues: Vec<&str> = state.modules.jobs().map(|job| job.queue).collect();
-    if let Err(error) = state
-        .jobs
-        .forget_finished(&queues, FINISHED_JOBS_KEPT)
-        .await
-    {
+    if let Err(error) = forget_finished_jobs(state).await {
         tracing::warn!(
             error = format!("{error:#}"),
             "cannot drop finished job records"
@@ -50,6 +49,19 @@ pub(super) async fn run(state: &AppState) -> anyhow::Result<()> {
         true => Ok(()),
         false => anyhow::bail!("housekeeping failed for {}", failed.join(", ")),
     }
+}
+
+async fn forget_finished_jobs(state: &AppState) -> anyhow::Result<()> {
+    let hour = chrono::Utc::now().timestamp() / 3600;
+    if FORGOTTEN_IN_HOUR.swap(hour, Ordering::Relaxed) == hour {
+        return Ok(());
+    }
+    let queues: Vec<&str> = state.modules.jobs().map(|job| job.queue).collect();
+    state
+        .jobs
+        .forget_finished(&queues, FINISHED_JOBS_KEPT)
+        .await?;
+    Ok(())
 }
 
 async fn delete_expired(state: &AppState) -> anyhow::Result<()> {

@@ -111,7 +111,8 @@ pub fn unpack(archive: &Archive) -> anyhow::Result<Vec<Document>> {
         .collect()
 }
 
-/// The newest archives (of `collection`, if given), without their documents' count checked.
+/// The newest archives (of `collection`, if given), newest first, data and all (the store
+/// reads whole documents), not unpacked.
 pub async fn list(
     store: &Store,
     collection: Option<&str>,

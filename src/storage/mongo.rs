@@ -262,18 +262,9 @@ impl DocumentStore for MongoStore {
             sort.insert(body_path(field)?, direction);
         }
         sort.insert("_id", direction);
-        let cursor = self
-            .coll(collection)?
-            .find(filter)
-            .sort(sort)
-            .limit(query.limit as i64 + 1)
-            .await
-            .map_err(|e| classify(e, collection.name))?;
-        let raw: Vec<BsonDoc> = cursor
-            .try_collect()
-            .await
-            .map_err(|e| classify(e, collection.name))?;
-        let items = raw.into_iter().map(read).collect::<StoreResult<Vec<_>>>()?;
+        let coll = self.coll(collection)?;
+        let found = coll.find(filter).sort(sort).limit(query.limit as i64 + 1);
+        let items = documents(found.await, collection).await?;
         Ok(Page::from_rows(items, query))
     }
 
@@ -331,18 +322,12 @@ impl DocumentStore for MongoStore {
             return Ok(Vec::new());
         };
         let path = body_path(ttl)?;
-        let cursor = self
-            .coll(collection)?
+        let coll = self.coll(collection)?;
+        let found = coll
             .find(doc! { &path: { "$lt": now_ms } })
             .sort(doc! { &path: 1, "_id": 1 })
-            .limit(limit as i64)
-            .await
-            .map_err(|e| classify(e, collection.name))?;
-        let raw: Vec<BsonDoc> = cursor
-            .try_collect()
-            .await
-            .map_err(|e| classify(e, collection.name))?;
-        raw.into_iter().map(read).collect()
+            .limit(limit as i64);
+        documents(found.await, collection).await
     }
 
     fn scan<'a>(&'a self, collection: &'a Collection) -> BoxStream<'a, StoreResult<Document>> {
@@ -374,6 +359,20 @@ impl DocumentStore for MongoStore {
             .map(|_| ())
             .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
+}
+
+/// Every document a `find` gives, read.
+async fn documents(
+    found: mongodb::error::Result<mongodb::Cursor<BsonDoc>>,
+    collection: &Collection,
+) -> StoreResult<Vec<Document>> {
+    let classified = |e| classify(e, collection.name);
+    let raw: Vec<BsonDoc> = found
+        .map_err(classified)?
+        .try_collect()
+        .await
+        .map_err(classified)?;
+    raw.into_iter().map(read).collect()
 }
 
 /// A raw `update` command reports per-statement failures in its reply, not as an error.

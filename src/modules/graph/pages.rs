@@ -85,6 +85,13 @@ fn summary(snapshot: &Snapshot, at: usize) -> PageSummary {
 /// Up to `limit` pages whose title (or id, for a page without one) contains `text` (any
 /// case; every page for an empty text), highest PageRank first.
 pub fn search(snapshot: &Snapshot, text: &str, limit: usize) -> Vec<PageSummary> {
+    let mut hits = matching(snapshot, text);
+    hits.truncate(limit);
+    hits.into_iter().map(|at| summary(snapshot, at)).collect()
+}
+
+/// The positions of the pages [`search`] finds, all of them, in its order.
+pub fn matching(snapshot: &Snapshot, text: &str) -> Vec<usize> {
     let wanted = text.trim().to_lowercase();
     let nodes = &snapshot.graph.nodes;
     let mut hits: Vec<usize> = (0..nodes.len())
@@ -95,8 +102,7 @@ pub fn search(snapshot: &Snapshot, text: &str, limit: usize) -> Vec<PageSummary>
         .collect();
     let rank = &snapshot.metrics.pagerank;
     hits.sort_by(|&a, &b| rank[b].total_cmp(&rank[a]).then(a.cmp(&b)));
-    hits.truncate(limit);
-    hits.into_iter().map(|at| summary(snapshot, at)).collect()
+    hits
 }
 
 /// The page `text` names (a Notion id or URL, or an exact title) with its metrics and links.

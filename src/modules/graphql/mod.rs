@@ -4,9 +4,12 @@
 //! The same services as the REST API and MCP answer it; [`limits`] bounds what one query may
 //! ask. The schema is printed to `docs/schema.graphql`, which a test keeps equal to this one.
 
+mod changes;
 mod errors;
 mod graph;
 mod limits;
+mod list;
+mod page;
 mod query;
 mod routes;
 

@@ -5,7 +5,8 @@ use actix_web::web;
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::errors::{Answer, OrProblem};
-use super::graph::{Graph, MAX_FIRST, within};
+use super::graph::Graph;
+use super::list::{MAX_FIRST, within};
 use crate::modules::auth::AuthUser;
 use crate::modules::auth::model::rfc3339;
 use crate::modules::graph::{SnapshotMeta, service};
