@@ -11,8 +11,9 @@ use apalis::prelude::*;
 use apalis_cron::{CronScheduler, Tick};
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
-use futures::FutureExt;
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -119,16 +120,69 @@ fn retry_policy(state: &AppState) -> BackoffRetryPolicy<ExponentialBackoff<Hashe
 
 /// The same worker on either backend (their storage types differ, hence a macro).
 macro_rules! run_job_worker {
-    ($job:ty, $storage:expr, $name:expr, $state:expr, $stop:expr) => {
-        WorkerBuilder::new($name)
+    ($job:ty, $storage:expr, $name:expr, $state:expr, $stop:expr) => {{
+        let context = WorkerContext::new(&$name);
+        let events = WorkerBuilder::new(context.clone())
             .backend($storage.poll_with_interval(POLL_INTERVAL))
             .concurrency($state.settings.jobs.concurrency.max(1))
             .retry(retry_policy(&$state))
             .data($state.clone())
             .build(execute::<$job>)
-            .run_until($stop)
-            .boxed()
-    };
+            .stream()
+            .boxed();
+        drive(events, context, $stop).boxed()
+    }};
+}
+
+/// Runs one incarnation of a worker until its stop signal, or until its backend fails. A
+/// failed backend (Redis or SQLite unreachable) ends the incarnation but not the jobs it is
+/// running: they finish in the background while the supervisor starts a fresh incarnation.
+/// apalis's own `run_until` returns at the first error and so cancels every job in flight,
+/// which left an import's sync lease held, and its job unclaimed, until both timed out.
+async fn drive(
+    mut events: BoxStream<'static, Result<Event, WorkerError>>,
+    context: WorkerContext,
+    stop: BoxFuture<'static, Result<(), std::io::Error>>,
+) -> Result<(), WorkerError> {
+    let mut stop = stop.fuse();
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            event = events.next() => match event {
+                None => return Ok(()),
+                Some(Ok(_)) => {}
+                Some(Err(error)) => {
+                    if context.has_pending_tasks() {
+                        tokio::spawn(finish_in_flight(events, context));
+                    }
+                    return Err(error);
+                }
+            },
+            _ = &mut stop, if !stopping => {
+                stopping = true;
+                // Not started yet: there is nothing to wait for.
+                if context.stop().is_err() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Drives a failed incarnation until its jobs in flight have finished and their results are
+/// written (apalis does both once it stops fetching), or the backend fails again; a job
+/// whose result could not be written runs again once the heartbeat sweep re-enqueues it.
+async fn finish_in_flight(
+    mut events: BoxStream<'static, Result<Event, WorkerError>>,
+    context: WorkerContext,
+) {
+    while let Some(event) = events.next().await {
+        if let Err(error) = event {
+            let worker = context.name();
+            tracing::warn!(worker, %error, "a failed worker's jobs finished, but not all their results were written");
+            return;
+        }
+    }
 }
 
 pub(super) fn job_worker<J: Job>(state: &AppState) -> RunWorker {

@@ -45,8 +45,11 @@ impl Server {
                 "127.0.0.1",
                 "--save",
                 "",
+                // As deploy/compose.yaml runs it: a restart keeps the queues.
                 "--appendonly",
-                "no",
+                "yes",
+                "--appendfsync",
+                "always",
             ])
             .arg("--dir")
             .arg(dir)
@@ -92,15 +95,27 @@ async fn wait_until(app: &TestApp, status: StatusCode) -> serde_json::Value {
     .await
 }
 
+async fn canary(app: &TestApp, id: &str) -> Option<serde_json::Value> {
+    let response = app.admin_get(&format!("/api/admin/canaries/{id}")).await;
+    response.json().await.ok()
+}
+
 async fn canary_runs(app: &TestApp, id: &str) {
     let response = app
         .admin_post("/api/admin/canaries", &json!({ "id": id }))
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     eventually(OUTAGE, "the canary after recovery", || async {
-        let response = app.admin_get(&format!("/api/admin/canaries/{id}")).await;
-        let state: serde_json::Value = response.json().await.ok()?;
-        (state["completions"] == 1).then_some(())
+        (canary(app, id).await?["completions"] == 1).then_some(())
+    })
+    .await;
+}
+
+async fn listening(port: u16) {
+    eventually(OUTAGE, "the server to listen", || async {
+        std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .map(|_| ())
     })
     .await;
 }
@@ -111,12 +126,7 @@ async fn readiness_fails_while_redis_is_down_and_recovers_without_a_restart() {
     let port = free_port();
     let redis = Server::redis(port, dir.path());
     let url = format!("redis://127.0.0.1:{port}");
-    eventually(OUTAGE, "redis to listen", || async {
-        std::net::TcpStream::connect(("127.0.0.1", port))
-            .ok()
-            .map(|_| ())
-    })
-    .await;
+    listening(port).await;
     let Some(app) = spawn_app_with(Mode::Production, |s| {
         s.storage.redis_url = Some(SecretString::from(url))
     })
@@ -149,12 +159,7 @@ async fn readiness_fails_while_mongodb_is_down_and_recovers_without_a_restart() 
     let port = free_port();
     let mongo = Server::mongo(&program, port, dir.path());
     let uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false");
-    eventually(OUTAGE, "the MongoDB-protocol server to listen", || async {
-        std::net::TcpStream::connect(("127.0.0.1", port))
-            .ok()
-            .map(|_| ())
-    })
-    .await;
+    listening(port).await;
     let app = spawn_app_with(Mode::Embedded, |s| {
         s.storage.mongodb_uri = Some(SecretString::from(uri))
     })
@@ -170,5 +175,46 @@ async fn readiness_fails_while_mongodb_is_down_and_recovers_without_a_restart() 
     let _mongo = Server::mongo(&program, port, dir.path());
     wait_until(&app, StatusCode::OK).await;
     canary_runs(&app, "after-mongo-outage").await;
+    app.stop().await;
+}
+
+/// A Redis outage fails the workers' polls. The jobs they were running go on and complete
+/// (before, apalis cancelled them, and they ran again only once the heartbeat sweep took their
+/// worker for dead); jobs queued after Redis is back run at once.
+#[tokio::test]
+async fn a_job_running_when_redis_fails_is_not_cut_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let redis = Server::redis(port, dir.path());
+    let url = format!("redis://127.0.0.1:{port}");
+    listening(port).await;
+    let Some(app) = spawn_app_with(Mode::Production, |s| {
+        s.storage.redis_url = Some(SecretString::from(url))
+    })
+    .await
+    else {
+        return;
+    };
+    wait_until(&app, StatusCode::OK).await;
+    let slow = json!({ "id": "in-flight", "sleep_ms": 2500 });
+    let response = app.admin_post("/api/admin/canaries", &slow).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    eventually(OUTAGE, "the canary to start", || async {
+        (canary(&app, "in-flight").await?["attempts"] == 1).then_some(())
+    })
+    .await;
+    drop(redis);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let _redis = Server::redis(port, dir.path());
+    let done = eventually(OUTAGE, "the canary to complete", || async {
+        let state = canary(&app, "in-flight").await?;
+        (state["completions"] == 1).then_some(state)
+    })
+    .await;
+    assert_eq!(
+        done["completed_by"], 1,
+        "the first attempt finished: {done}"
+    );
+    canary_runs(&app, "after-redis-failure").await;
     app.stop().await;
 }

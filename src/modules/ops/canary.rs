@@ -43,6 +43,9 @@ pub struct CanaryState {
     pub completions: u32,
     /// Epoch milliseconds of the completion.
     pub completed_at: Option<i64>,
+    /// Which attempt applied the effect (1 is the first). A later one means an earlier
+    /// attempt was cut short, by a crash or an outage.
+    pub completed_by: Option<u32>,
     pub expires_at: i64,
 }
 
@@ -67,7 +70,7 @@ impl Job for Canary {
                 self.fail_times
             );
         }
-        complete(state, &self.id).await?;
+        complete(state, &self.id, attempts).await?;
         Ok(())
     }
 }
@@ -112,11 +115,12 @@ async fn start_attempt(state: &AppState, id: &str) -> Result<u32, StoreError> {
 
 /// Applies the effect unless it was applied already (an optimistic update, so two concurrent
 /// deliveries still complete once).
-async fn complete(state: &AppState, id: &str) -> Result<(), StoreError> {
+async fn complete(state: &AppState, id: &str, attempt: u32) -> Result<(), StoreError> {
     canaries(state)
         .update(id, |s| {
             s.completed_at.is_none().then(|| {
                 s.completed_at = Some(now_ms());
+                s.completed_by = Some(attempt);
                 s.completions += 1;
             })
         })
