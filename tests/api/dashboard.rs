@@ -737,12 +737,17 @@ async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_
         None => data.path().join("outbox"),
     };
     settings.accounts.smtp_url = smtp.map(secrecy::SecretString::from);
-    let _simulator = notion_graph::modules::dashboard::demo::start(&mut settings)
+    // The journey edits the sample and syncs it: the second graph comes soon after.
+    settings.graph.build_debounce_ms = 300;
+    let simulator = notion_graph::modules::dashboard::demo::start(&mut settings)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("an embedded instance serves the sample");
+    let export = data.path().join("small-export.zip");
+    std::fs::write(&export, crate::zip_import::small_export()).unwrap();
     let app = start(settings, data).await;
     let config = serde_json::json!({
-        "base": app.address, "mail_dir": mail_dir,
+        "base": app.address, "mail_dir": mail_dir, "sample": simulator.url, "zip": export,
         "screenshots": concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots"),
     });
     browser.run("dashboard_journey.py", config).await;
