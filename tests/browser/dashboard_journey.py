@@ -40,10 +40,11 @@ RINGS = [(0, 179, 64), (217, 0, 166)]
 AXE = pathlib.Path(__file__).parent / "vendor" / "axe.min.js"
 SIZES = [(390, 844), (1440, 900)]
 failures = []
+STARTED = time.time()
 
 
 def check(name, ok, detail=""):
-    print(f"{'ok' if ok else 'FAILED'}: {name} {detail}".rstrip(), flush=True)
+    print(f"{time.time() - STARTED:5.1f} {'ok' if ok else 'FAILED'}: {name} {detail}".rstrip(), flush=True)
     if not ok:
         failures.append(name)
 
@@ -96,6 +97,7 @@ def main(config):
         page.get_by_role("link", name="Connect a workspace").first.click()
         page.get_by_role("button", name="Try a sample workspace").click()
         page.wait_for_url(re.compile(r".*/workspaces/[0-9a-f-]+$"))
+        sample = page.url
         check("the sample workspace is connected", "import has started" in page.locator(".flash").inner_text())
         page.locator("td", has_text="Done").first.wait_for(timeout=120_000)
         check("the import reaches done and the page shows it by itself",
@@ -110,9 +112,11 @@ def main(config):
         explore_the_graph(page, shots)
         see_the_changes(page)
         download_the_view(page)
+        queue_an_export(page, sample)  # it runs while the pages are swept
         share_and_revoke(page, shots, base)
         share_this_view(page, base)
-        import_a_zip_and_export_it(page, config["zip"])
+        import_a_zip(page, config["zip"])
+        download_the_export(page, sample)
         check("no console errors (CSP violations among them)", not errors, "; ".join(errors))
         browser.close()
 
@@ -185,11 +189,13 @@ def pixel_at(page, x, y):
 
 def ringed(page, ids):
     """The ids whose node shows a ring colour just outside it, to its left or above it (labels
-    sit to the right)."""
+    sit to the right); nodes outside the canvas are skipped."""
+    box = page.locator("#graph").bounding_box()
     found = []
     for id in ids:
         at = page.evaluate("(id) => notionGraph.project(id)", id)
-        if not at:
+        if not at or not (box["x"] + 8 < at["x"] < box["x"] + box["width"] - 8
+                          and box["y"] + 8 < at["y"] < box["y"] + box["height"] - 8):
             continue
         out = at["radius"] + 1.5
         for x, y in [(at["x"] - out, at["y"]), (at["x"], at["y"] - out)]:
@@ -203,14 +209,16 @@ def ringed(page, ids):
 def see_the_changes(page):
     """The changes since the previous graph ringed in the viewer, the rest dimmed, with the
     toggle; a page picked in the list is selected and brought to the middle of the view."""
-    page.evaluate("() => notionGraph.select(null)")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.evaluate("() => { window.scrollTo(0, 0); notionGraph.select(null); }")
+    page.get_by_role("button", name="Fit the whole graph").click()
     listed = page.locator("section[aria-labelledby=changes-heading] [data-page]")
     ids = [listed.nth(k).get_attribute("data-page") for k in range(min(listed.count(), 6))]
     page.evaluate(FRAME)
     before = ringed(page, ids)
     toggle = page.get_by_role("button", name="Highlight in the graph")
     toggle.click()
-    page.wait_for_function("notionGraph.stats().marked > 0", timeout=10000)
+    page.wait_for_function("() => notionGraph.stats().marked > 0", timeout=10000)
     page.evaluate(FRAME)
     after = ringed(page, ids)
     check("the changed pages are ringed in the viewer once asked", not before and len(after) * 2 > len(ids),
@@ -306,9 +314,8 @@ def share_this_view(page, base):
     page.evaluate("localStorage.removeItem('notion-graph-theme')")
 
 
-def import_a_zip_and_export_it(page, export_zip):
-    """A Notion export zip uploaded on the new workspace page becomes a workspace; its Export
-    button queues an export whose zip the page offers once ready."""
+def import_a_zip(page, export_zip):
+    """A Notion export zip uploaded on the new workspace page becomes a workspace."""
     page.get_by_role("link", name="Connect a workspace").first.click()
     page.get_by_label("Name (optional)").fill("From a zip")
     page.get_by_label("Export zip").set_input_files(export_zip)
@@ -316,8 +323,21 @@ def import_a_zip_and_export_it(page, export_zip):
     page.wait_for_url(re.compile(r".*/workspaces/[^/]+$"))
     check("the uploaded zip becomes a workspace", "Notion export imported" in page.locator(".flash").inner_text()
           and page.get_by_role("heading", name="Imported from a Notion export").count() == 1)
+
+
+def queue_an_export(page, workspace):
+    """The workspace page's Export button queues an export; then back to the graph."""
+    graph = page.url
+    page.goto(workspace)
     page.get_by_role("button", name="Export", exact=True).click()
     check("an export is queued", "export is queued" in page.locator(".flash").inner_text())
+    page.goto(graph)
+
+
+def download_the_export(page, workspace):
+    """The workspace page offers the export's zip once ready: Markdown pages and their Notion
+    JSON."""
+    page.goto(workspace)
     link = page.get_by_role("link", name="Download zip")
     end = time.time() + 60
     while not link.count() and time.time() < end:
@@ -326,8 +346,9 @@ def import_a_zip_and_export_it(page, export_zip):
     with page.expect_download() as download:
         link.first.click()
     names = zipfile.ZipFile(download.value.path()).namelist()
-    check("the export downloads as a zip of Markdown pages", any(n.endswith(".md") for n in names),
-          f"{len(names)} files")
+    markdown, raw = (sum(n.endswith(end) for n in names) for end in (".md", ".json"))
+    check("the export downloads as a zip of Markdown pages and their JSON", markdown > 100 and raw > 100,
+          f"{markdown} Markdown files, {raw} JSON files")
 
 
 def sweep(browser, signed_in, base, pages, shots):

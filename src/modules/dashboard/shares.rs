@@ -54,8 +54,8 @@ pub struct ShareForm {
 }
 
 /// The comma-separated entries of a form field, trimmed, empty ones dropped.
-fn entries(list: &str) -> impl Iterator<Item = &str> {
-    list.split(',').map(str::trim).filter(|entry| !entry.is_empty())
+fn entries(field: &str) -> impl Iterator<Item = &str> {
+    field.split(',').map(str::trim).filter(|entry| !entry.is_empty())
 }
 
 impl ShareForm {
