@@ -110,11 +110,11 @@ def main(config):
               f'{len(graph["nodes"])} nodes, {len(graph["links"])} links')
         edit_and_sync(page, config["sample"])
         explore_the_graph(page, shots)
-        see_the_changes(page)
+        see_the_changes(page, shots)
         download_the_view(page)
         queue_an_export(page, sample)  # it runs while the pages are swept
         share_and_revoke(page, shots, base)
-        share_this_view(page, base)
+        share_this_view(page, base, shots)
         import_a_zip(page, config["zip"])
         download_the_export(page, sample)
         check("no console errors (CSP violations among them)", not errors, "; ".join(errors))
@@ -206,7 +206,7 @@ def ringed(page, ids):
     return found
 
 
-def see_the_changes(page):
+def see_the_changes(page, shots):
     """The changes since the previous graph ringed in the viewer, the rest dimmed, with the
     toggle; a page picked in the list is selected and brought to the middle of the view."""
     page.set_viewport_size({"width": 1440, "height": 900})
@@ -221,6 +221,7 @@ def see_the_changes(page):
     page.wait_for_function("() => notionGraph.stats().marked > 0", timeout=10000)
     page.evaluate(FRAME)
     after = ringed(page, ids)
+    page.screenshot(path=shots / "graph-changes-1440-light.png")
     check("the changed pages are ringed in the viewer once asked", not before and len(after) * 2 > len(ids),
           f"{len(before)} before, {len(after)} of {len(ids)} after, {page.evaluate('notionGraph.stats().marked')} marked")
     toggle.click()
@@ -283,7 +284,7 @@ def share_and_revoke(page, shots, base):
     embed.close()
 
 
-def share_this_view(page, base):
+def share_this_view(page, base, shots):
     """The graph as the owner leaves it (a community hidden, orphans hidden, a hub in focus two
     links deep, titles off, the dark theme), shared with "Share this view": the share holds it."""
     workspace = re.search(r"/workspaces/([^/]+)/", page.url).group(1)
@@ -300,6 +301,7 @@ def share_this_view(page, base):
     page.locator("#theme-toggle").click()
     shown = page.evaluate("notionGraph.view()")
     page.get_by_role("link", name="Share this view").click()
+    page.screenshot(path=shots / "shares-from-view-1440-dark.png", full_page=True)
     page.get_by_label("Name").fill("This view")
     page.get_by_role("button", name="Create the share link").click()
     check("a share is made from the view", "Share link created" in page.locator(".flash").inner_text())

@@ -153,7 +153,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
 
   function drawTitles(theme) {
     if (!labels || !state.labels) return clearLabels(overlay);
-    const emphasised = [state.selected, state.hovered].filter((i) => i >= 0);
+    const emphasised = [state.selected, state.hovered, ...(viewer.marks?.named() ?? [])].filter((i) => i >= 0);
     drawLabels(overlay, {
       graph, camera: state.camera, order, ratio: size.ratio, emphasised,
       title: (i) => titleOf(i), visible: (i) => shown[i] === 1,

@@ -3,6 +3,9 @@
 // the rest dimmed. Pages added are one group; pages still there whose links were added or
 // removed are the other. The diff is loaded once, the first time the marks are shown.
 
+/** Marked pages whose titles are drawn before any other (so that a ring has a name). */
+const NAMED = 24;
+
 /** The node indices `diff` touches in this graph: `[added, linksChanged]`, each in node order.
  * Ids the graph does not hold (removed pages, and the far end of a removed link) are skipped. */
 export function changedNodes(diff, indexOf) {
@@ -32,7 +35,8 @@ export async function loadChanges(url, credentials) {
 /**
  * Binds the toggle `button` (absent, or no `url`: marks stay off): the first press loads the
  * diff and hands its groups to the renderer; every press calls `onChange()`. Returns whether
- * marks are shown, and `count(shown)`, how many marked nodes the filters show.
+ * marks are shown, `count(shown)`, how many marked nodes the filters show, and `named()`,
+ * the first few marked nodes, whose labels come first.
  */
 export function bindMarks({ button, url, credentials, renderer, indexOf, onChange }) {
   let on = false, groups = null, loading = null;
@@ -58,6 +62,7 @@ export function bindMarks({ button, url, credentials, renderer, indexOf, onChang
   }
   return {
     on: () => on && groups !== null,
+    named: () => (on && groups ? [...groups[0].subarray(0, NAMED), ...groups[1].subarray(0, NAMED)].slice(0, NAMED) : []),
     count: (shown) => {
       if (!on || !groups) return 0;
       let count = 0;
