@@ -55,7 +55,10 @@ pub struct ShareForm {
 
 /// The comma-separated entries of a form field, trimmed, empty ones dropped.
 fn entries(field: &str) -> impl Iterator<Item = &str> {
-    field.split(',').map(str::trim).filter(|entry| !entry.is_empty())
+    field
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
 }
 
 impl ShareForm {
