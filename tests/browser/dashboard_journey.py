@@ -5,15 +5,15 @@ graph as D3 JSON; then add a page and a link in the sample and sync it, open the
 the second graph is built, search a page and inspect its links, ring the changes in the viewer
 and focus one from the list, download the view as a PNG, share the graph, open the embed URL,
 revoke it and see the embed answer 404, share the view as it was left (filters, focus, theme,
-titles) and find those in the share; last, upload a Notion export zip on the new workspace
-page, export that workspace and download the export. Before revoking, every page is checked
+titles) and find those in the share, upload a Notion export zip on the new workspace page, and
+download the export of the sample queued before the sweep below. Before revoking, every page is checked
 with axe-core (no serious or critical violation) and photographed at 390x844 and 1440x900 in
 the light and the dark theme (`screenshots/<page>-<width>-<theme>.png`).
 
 Usage: dashboard_journey.py CONFIG_JSON with `chromium`, `base` (the instance), `mail_dir`
 (where its mail lands: the SMTP server's Maildir `new/` or the outbox), `sample` (the sample
 workspace's simulator, whose `/_sim` API edits it), `zip` (a small Notion export) and
-`screenshots`. Prints one line per check; exits 1 when one fails.
+`screenshots`. Prints one line per check (with the seconds since the start); exits 1 when one fails.
 """
 
 import email
