@@ -188,8 +188,9 @@ def pixel_at(page, x, y):
 
 
 def ringed(page, ids):
-    """The ids whose node shows a ring colour just outside it, to its left or above it (labels
-    sit to the right); nodes outside the canvas are skipped."""
+    """The ids whose node shows a ring colour just outside it, to its left, above or below it
+    (labels sit to the right; another node may cover one side); nodes outside the canvas are
+    skipped."""
     box = page.locator("#graph").bounding_box()
     found = []
     for id in ids:
@@ -198,7 +199,7 @@ def ringed(page, ids):
                           and box["y"] + 8 < at["y"] < box["y"] + box["height"] - 8):
             continue
         out = at["radius"] + 1.5
-        for x, y in [(at["x"] - out, at["y"]), (at["x"], at["y"] - out)]:
+        for x, y in [(at["x"] - out, at["y"]), (at["x"], at["y"] - out), (at["x"], at["y"] + out)]:
             pixel = pixel_at(page, x, y)
             if any(all(abs(a - b) <= 48 for a, b in zip(pixel, ring)) for ring in RINGS):
                 found.append(id)
@@ -213,7 +214,7 @@ def see_the_changes(page, shots):
     page.evaluate("() => { window.scrollTo(0, 0); notionGraph.select(null); }")
     page.get_by_role("button", name="Fit the whole graph").click()
     listed = page.locator("section[aria-labelledby=changes-heading] [data-page]")
-    ids = [listed.nth(k).get_attribute("data-page") for k in range(min(listed.count(), 6))]
+    ids = list(dict.fromkeys(listed.nth(k).get_attribute("data-page") for k in range(listed.count())))[:6]
     page.evaluate(FRAME)
     before = ringed(page, ids)
     toggle = page.get_by_role("button", name="Highlight in the graph")
