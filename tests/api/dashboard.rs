@@ -459,6 +459,39 @@ async fn a_share_made_from_the_form_embeds_until_it_is_revoked_after_a_confirmat
         .to_owned();
     assert!(csp.contains("frame-ancestors 'self' "), "{csp}");
 
+    // "Share this view" on the graph page fills the form in from the query string.
+    let view = "?view=full&theme=light&communities=0,2&kinds=page&hide_orphans=on";
+    let filled = get_page(&app, Some(&owner), &format!("{shares}{view}")).await;
+    let filled = filled.text().await.unwrap();
+    for part in [
+        r#"name="communities" value="0,2""#,
+        r#"name="kinds" value="page""#,
+        r#"<option value="light" selected>"#,
+        r#"name="hide_orphans" checked"#,
+        r#"name="labels">"#,
+    ] {
+        assert!(filled.contains(part), "{part} is missing:\n{filled}");
+    }
+    let csrf = owner.csrf.as_str();
+    let from_view = |communities| {
+        [
+            ("csrf_token", csrf),
+            ("name", "From the view"),
+            ("view", "full"),
+            ("theme", "auto"),
+            ("communities", communities),
+            ("kinds", "page"),
+        ]
+    };
+    let wrong = post_form(&app, Some(&owner), &shares, &from_view("0, two")).await;
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert!(wrong.text().await.unwrap().contains("by their ids"));
+    let made = post_form(&app, Some(&owner), &shares, &from_view("0, 2")).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let newest = &json(owner.get(&app, &format!("/api/v1{shares}")).await).await[0];
+    assert_eq!(newest["preset"]["communities"], serde_json::json!([0, 2]));
+    assert_eq!(newest["preset"]["kinds"], serde_json::json!(["page"]));
+
     let stranger = sign_up(&app, "share-stranger").await;
     let revoke = format!("{shares}/{}/revoke", share["id"].as_str().unwrap());
     assert_eq!(
@@ -737,12 +770,17 @@ async fn a_newcomer_signs_up_confirms_the_mail_and_imports_the_sample_in_a_real_
         None => data.path().join("outbox"),
     };
     settings.accounts.smtp_url = smtp.map(secrecy::SecretString::from);
-    let _simulator = notion_graph::modules::dashboard::demo::start(&mut settings)
+    // The journey edits the sample and syncs it: the second graph comes soon after.
+    settings.graph.build_debounce_ms = 300;
+    let simulator = notion_graph::modules::dashboard::demo::start(&mut settings)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("an embedded instance serves the sample");
+    let export = data.path().join("small-export.zip");
+    std::fs::write(&export, crate::zip_import::small_export()).unwrap();
     let app = start(settings, data).await;
     let config = serde_json::json!({
-        "base": app.address, "mail_dir": mail_dir,
+        "base": app.address, "mail_dir": mail_dir, "sample": simulator.url, "zip": export,
         "screenshots": concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots"),
     });
     browser.run("dashboard_journey.py", config).await;

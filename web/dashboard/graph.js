@@ -1,6 +1,7 @@
-// The graph page's side panel: pages named in it select themselves in the viewer, and the
+// The graph page's side panel: pages named in it select themselves in the viewer, the
 // inspector shows the selected page (from the graph API's `pages/{page}`): its metrics and its
-// links in and out, grouped by kind, each with the block or property it was found in.
+// links in and out, grouped by kind, each with the block or property it was found in, and
+// "Share this view" opens the share form filled in from the viewer's state.
 
 const root = document.getElementById("viewer");
 const inspector = document.getElementById("inspector");
@@ -14,6 +15,22 @@ root.addEventListener("click", (event) => {
 });
 
 root.addEventListener("viewer:selected", (event) => inspect(event.detail.id));
+
+const share = document.getElementById("share-view");
+root.addEventListener("viewer:view", (event) => {
+  share.href = `/workspaces/${encodeURIComponent(workspace)}/shares?${shareQuery(event.detail)}`;
+});
+
+/** The share form's fields for `preset` (the viewer's state), as the form itself posts them:
+ * a checkbox is present when checked, lists are comma-separated. */
+function shareQuery(preset) {
+  const query = new URLSearchParams({ view: preset.view, depth: String(preset.depth), theme: preset.theme });
+  if (preset.root) query.set("root", preset.root);
+  for (const flag of ["labels", "hide_hierarchy", "hide_orphans"]) if (preset[flag]) query.set(flag, "on");
+  if (preset.communities.length) query.set("communities", preset.communities.join(","));
+  if (preset.kinds.length) query.set("kinds", preset.kinds.join(","));
+  return query;
+}
 
 async function inspect(id) {
   if (!id || id === shown) return;

@@ -1,11 +1,13 @@
 //! The graph page (`/workspaces/{id}/graph`): the embed viewer (`web/embed/viewer/`) full
 //! screen for the workspace's owner, reading the graph API (`format=bin` and `format=labels`,
 //! with the session), beside a side panel: communities (the viewer's legend), hubs, orphans,
-//! bridges, what changed since the previous snapshot, the page inspector (filled from
-//! `GET pages/{page}` by `web/dashboard/graph.js`) and downloads (the graph API's formats, and
-//! here the whole graph as an SVG picture, drawn as the embed's static preview is).
+//! bridges, what changed since the previous snapshot (listed here, ringed in the viewer from the
+//! graph API's diff when asked), the page inspector (filled from `GET pages/{page}` by
+//! `web/dashboard/graph.js`), "share this view" (the shares page's form filled from the
+//! viewer's state) and downloads (the graph API's formats, here the whole graph as an SVG
+//! picture, drawn as the embed's static preview is, and the viewer's own PNG of what it shows).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -60,6 +62,8 @@ impl<T> Listed<T> {
 pub struct Changes {
     pub from: u64,
     pub added: Listed<PageRef>,
+    /// Pages still there whose links were added or removed.
+    pub relinked: Listed<PageRef>,
     pub removed: usize,
     pub added_links: usize,
     pub removed_links: usize,
@@ -133,6 +137,7 @@ impl Changes {
         Changes {
             from: diff.from,
             added: named(&diff.added_nodes),
+            relinked: named(&relinked(diff)),
             removed: diff.removed_nodes.len(),
             added_links: diff.added_links.len(),
             removed_links: diff.removed_links.len(),
@@ -140,6 +145,18 @@ impl Changes {
             broken_links: diff.broken_links.len(),
         }
     }
+}
+
+/// The ends of the links `diff` added or removed, less the pages it added, in id order: the
+/// same pages the viewer rings as "links changed" (`web/embed/viewer/marks.js`). Ids the newer
+/// snapshot does not hold are dropped by the caller.
+fn relinked(diff: &SnapshotDiff) -> Vec<String> {
+    let added: BTreeSet<&str> = diff.added_nodes.iter().map(String::as_str).collect();
+    let ends: BTreeSet<&str> = (diff.added_links.iter().chain(&diff.removed_links))
+        .flat_map(|link| [link.source.as_str(), link.target.as_str()])
+        .filter(|id| !added.contains(id))
+        .collect();
+    ends.into_iter().map(str::to_owned).collect()
 }
 
 #[derive(Template)]
@@ -234,4 +251,30 @@ async fn svg_download(
         .content_type(embed::svg::CONTENT_TYPE)
         .insert_header((actix_web::http::header::CONTENT_DISPOSITION, file))
         .body(picture))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::graph::LinkKind;
+    use crate::modules::graph::model::LinkRef;
+
+    fn link(source: &str, target: &str) -> LinkRef {
+        LinkRef {
+            source: source.into(),
+            target: target.into(),
+            kind: LinkKind::PageMention,
+        }
+    }
+
+    #[test]
+    fn pages_whose_links_changed_are_the_ends_of_changed_links_less_the_added_pages() {
+        let diff = SnapshotDiff {
+            added_nodes: vec!["new".into()],
+            added_links: vec![link("a", "new"), link("a", "b")],
+            removed_links: vec![link("c", "gone")],
+            ..SnapshotDiff::default()
+        };
+        assert_eq!(relinked(&diff), ["a", "b", "c", "gone"]);
+    }
 }

@@ -1,7 +1,8 @@
 //! A workspace's share links (`/workspaces/{id}/shares`): create one from a form (view, root,
 //! depth, theme, labels, filters, hidden titles, expiry), copy its URL for Notion's `/embed`, see
 //! it live in an iframe, and revoke it after a confirmation. Over the embed module's service,
-//! as the share API is.
+//! as the share API is. The graph page's "Share this view" opens the form filled in from the
+//! viewer's state: the same fields in the query string.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -26,15 +27,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revoke);
 }
 
-/// The create form as typed: shown again, with the reason, when it is refused.
+/// The create form as typed: shown again, with the reason, when it is refused. A field left
+/// out reads as empty or unchecked (the query string of "Share this view" leaves out what is
+/// off).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ShareForm {
-    #[serde(default)]
     csrf_token: String,
     pub name: String,
     /// `full`, `summary` or `neighbourhood`.
     pub view: String,
-    #[serde(default)]
     pub root: String,
     pub depth: Option<u8>,
     /// `auto`, `light` or `dark`.
@@ -43,9 +45,20 @@ pub struct ShareForm {
     pub hide_hierarchy: Option<String>,
     pub hide_orphans: Option<String>,
     pub hide_titles: Option<String>,
+    /// Community ids shown, comma-separated; empty shows all.
+    pub communities: String,
+    /// Node kinds shown, comma-separated; empty shows all.
+    pub kinds: String,
     /// Days until the link expires; empty never expires.
-    #[serde(default)]
     pub expires_in_days: String,
+}
+
+/// The comma-separated entries of a form field, trimmed, empty ones dropped.
+fn entries(field: &str) -> impl Iterator<Item = &str> {
+    field
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
 }
 
 impl ShareForm {
@@ -88,6 +101,10 @@ impl ShareForm {
                 Some(rfc3339(now_ms + days * 86_400_000))
             }
         };
+        let communities = entries(&self.communities)
+            .map(|id| id.parse::<u32>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| invalid("communities are given by their ids, such as `0, 3`".into()))?;
         let neighbourhood = view == PresetView::Neighbourhood;
         let preset = Preset {
             view,
@@ -98,6 +115,8 @@ impl ShareForm {
             hide_hierarchy: self.hide_hierarchy.is_some(),
             hide_orphans: self.hide_orphans.is_some(),
             hide_titles: self.hide_titles.is_some(),
+            communities,
+            kinds: entries(&self.kinds).map(str::to_owned).collect(),
             ..Preset::default()
         };
         Ok(NewShare {
@@ -130,6 +149,16 @@ impl From<ShareView> for ShareRow {
                 preset.root.as_deref().unwrap_or("?")
             ),
         };
+        if !preset.communities.is_empty() {
+            let count = preset.communities.len();
+            summary.push_str(&format!(
+                ", {count} communit{}",
+                if count == 1 { "y" } else { "ies" }
+            ));
+        }
+        if !preset.kinds.is_empty() {
+            summary.push_str(&format!(", only {}", preset.kinds.join(", ")));
+        }
         if preset.hide_titles {
             summary.push_str(", titles hidden");
         }
@@ -179,24 +208,22 @@ async fn shares_page(
     })
 }
 
+/// The list and the form: blank, or filled in from the query ("Share this view").
 #[get("/workspaces/{id}/shares")]
 async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
     user: Option<AuthUser>,
     id: web::Path<String>,
+    filled: web::Query<ShareForm>,
 ) -> Result<HttpResponse, PageError> {
     let user = signed_in(&request, user)?;
     let connection = workspace_for(&state, &user, &id).await?;
-    let body = shares_page(
-        &state,
-        &request,
-        &user,
-        connection,
-        ShareForm::blank(),
-        None,
-    )
-    .await?;
+    let form = match request.query_string().is_empty() {
+        true => ShareForm::blank(),
+        false => filled.into_inner(),
+    };
+    let body = shares_page(&state, &request, &user, connection, form, None).await?;
     page(&request, StatusCode::OK, &body)
 }
 

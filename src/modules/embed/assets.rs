@@ -28,6 +28,9 @@ pub static FILES: StaticFiles = crate::static_files!(
         "viewer/theme.js",
         "viewer/fragment.js",
         "viewer/versions.js",
+        "viewer/marks.js",
+        "viewer/picture.js",
+        "viewer/preset.js",
     ]
 );
 

@@ -8,8 +8,11 @@
 // canvas fills its parent. The embed page is one such page; the owner's graph page in the
 // dashboard is another: it sets `data-credentials="same-origin"` (its data routes take the
 // session) and the preset theme "page", and talks to the viewer with DOM events on `#viewer`:
-// the viewer sends `viewer:selected` ({detail: {id}}, id null when cleared) and obeys
-// `viewer:select` ({detail: {id}}).
+// the viewer sends `viewer:selected` ({detail: {id}}, id null when cleared) and `viewer:view`
+// ({detail: preset}, the state as a share preset, whenever it changes) and obeys
+// `viewer:select` ({detail: {id}}). Optional controls, bound when the page has them: `#show-labels`
+// (titles on or off), `#download-png` (the view as a PNG) and, with `data-changes` (the graph
+// API's diff), `#show-changes` (ring the pages it touches).
 
 import { clipTransform, centreOn, fit, pan, sizeScale, toScreen, toWorld, zoomAt } from "./camera.js";
 import { createCard } from "./card.js";
@@ -20,11 +23,14 @@ import { neighbourhood, nodeColours, visibleLinks, visibleNodes } from "./filter
 import { bindInput } from "./input.js";
 import { clearLabels, drawLabels, labelOrder } from "./labels.js";
 import { createLegend } from "./legend.js";
+import { bindMarks } from "./marks.js";
+import { composite, savePng } from "./picture.js";
 import { createPicker } from "./picking.js";
+import { KIND_NAMES, presetOf } from "./preset.js";
 import { createRenderer } from "./renderer.js";
 import { createSearch } from "./search.js";
 import { createState } from "./state.js";
-import { colourOf, currentTheme, themeName } from "./theme.js";
+import { colourOf, currentTheme, presetTheme, themeName } from "./theme.js";
 import { offerNewer } from "./versions.js";
 
 /** The budgeted frame aims at this many milliseconds. */
@@ -37,7 +43,7 @@ const html = document.documentElement;
 const root = document.getElementById("viewer");
 const fragment = readFragment(window.location.hash);
 const preset = { ...JSON.parse(root.dataset.preset || "{}"), ...fragment.overrides };
-const stats = { nodes: 0, links: 0, drawnLinks: 0, highlighted: 0, firstFrameMs: null, lastFrameMs: null };
+const stats = { nodes: 0, links: 0, drawnLinks: 0, highlighted: 0, marked: 0, firstFrameMs: null, lastFrameMs: null };
 let labelledNow;
 const whenLabelled = new Promise((resolve) => { labelledNow = resolve; });
 const credentials = root.dataset.credentials || "omit";
@@ -49,6 +55,7 @@ window.notionGraph = {
   select: async (id) => (await whenLabelled)?.select(id) ?? false,
   search: async (text) => (await whenLabelled)?.search(text) ?? null,
   project: async (id) => (await whenLabelled)?.project(id) ?? null,
+  view: async () => (await whenLabelled)?.view() ?? null,
 };
 
 boot().catch((error) => {
@@ -89,6 +96,13 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     renderer.setColours(nodeColours(graph, shown));
     renderer.setLinks(visibleLinks(graph, shown, filters.hideHierarchy));
     highlight();
+    stats.marked = viewer.marks?.count(shown) ?? 0;
+    describe();
+  };
+  const describe = () => {
+    const detail = presetOf({ graph, state, idOf: (i) => labels?.ids[i] ?? null, theme: presetTheme(preset.theme) });
+    root.dispatchEvent(new CustomEvent("viewer:view", { detail }));
+    return detail;
   };
   const highlight = () => {
     const focus = state.hovered >= 0 ? state.hovered : state.selected;
@@ -120,6 +134,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
       ratio: size.ratio,
       linkCount: full ? visible : Math.max(1, Math.min(budget || visible, visible)),
       background: theme.background, link: theme.link, highlight: theme.highlight,
+      marks: viewer.marks?.on() ? theme.marks : null,
     });
     stats.lastFrameMs = result.ms;
     stats.drawnLinks = result.drawnLinks;
@@ -138,7 +153,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
 
   function drawTitles(theme) {
     if (!labels || !state.labels) return clearLabels(overlay);
-    const emphasised = [state.selected, state.hovered].filter((i) => i >= 0);
+    const emphasised = [state.selected, state.hovered, ...(viewer.marks?.named() ?? [])].filter((i) => i >= 0);
     drawLabels(overlay, {
       graph, camera: state.camera, order, ratio: size.ratio, emphasised,
       title: (i) => titleOf(i), visible: (i) => shown[i] === 1,
@@ -166,6 +181,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
       announce(`Selected ${titleOf(i) || kindName}`);
     }
     if (jump && i >= 0) centreOn(state.camera, graph.positions[2 * i], graph.positions[2 * i + 1], 3);
+    describe();
     invalidate(false);
   }
 
@@ -182,6 +198,11 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     legend();
     invalidate(false);
     const byId = new Map(labels.ids.map((id, i) => [id, i]));
+    viewer.marks = bindMarks({
+      button: root.querySelector("#show-changes"), url: root.dataset.changes, credentials, renderer,
+      indexOf: (id) => byId.get(id),
+      onChange: () => { stats.marked = viewer.marks.count(shown); invalidate(false); },
+    });
     root.addEventListener("viewer:select", (event) => select(byId.get(event.detail?.id) ?? -1, true));
     if (fragment.select && byId.has(fragment.select)) select(byId.get(fragment.select), true);
     else if (fragment.search) search.search(fragment.search);
@@ -189,6 +210,7 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
       select: (id) => { const i = byId.get(id) ?? -1; select(i, true); return i >= 0; },
       search: (text) => { const i = search.search(text); return i >= 0 ? labels.ids[i] : null; },
       project: (id) => project(byId.get(id)),
+      view: describe,
     };
   }
 
@@ -202,7 +224,8 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     if (i === undefined || i < 0) return null;
     const box = root.querySelector("#graph").getBoundingClientRect();
     const [x, y] = toScreen(state.camera, graph.positions[2 * i], graph.positions[2 * i + 1], size.width, size.height);
-    return { x: box.left + x, y: box.top + y, colour: colourOf(graph.communities[i]) };
+    const radius = Math.min(Math.max(graph.sizes[i] * sizeScale(state.camera), 2), 64) / 2;
+    return { x: box.left + x, y: box.top + y, radius, colour: colourOf(graph.communities[i]) };
   }
 
   const pointAt = ([x, y]) => {
@@ -228,6 +251,11 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     clear: () => select(-1),
   });
   controls(state, graph, { refilter, invalidate, select, size: () => size });
+  bindExtras(state, { invalidate, describe, picture: () => {
+    state.interacting = false;
+    frame(); // and read it back in this same task, before the browser clears the buffer
+    return composite(canvas, overlay);
+  } });
   updatedAgo(root.querySelector("#updated"));
   offerNewer({
     url: root.dataset.versions, shown: Number(root.dataset.version),
@@ -244,14 +272,13 @@ function start({ canvas, overlay, renderer, graph, viewer }) {
     if (first) fit(state.camera, graph.bounds, width, height);
     invalidate(false);
   }).observe(stage);
-  new MutationObserver(() => invalidate(false)).observe(html, { attributeFilter: ["data-theme"] });
+  new MutationObserver(() => { describe(); invalidate(false); }).observe(html, { attributeFilter: ["data-theme"] });
   refilter();
 }
 
 /** The preset's kinds and communities, as the hidden sets the legend toggles. */
 function initialFilters(graph, filters) {
-  const kinds = ["page", "row", "database", "data_source", "unknown"];
-  const wantedKinds = new Set((preset.kinds || []).map((k) => kinds.indexOf(k)));
+  const wantedKinds = new Set((preset.kinds || []).map((k) => KIND_NAMES.indexOf(k)));
   const wantedCommunities = new Set(preset.communities || []);
   for (let i = 0; i < graph.n; i++) {
     if (wantedKinds.size && graph.kinds[i] !== KIND_COMMUNITY && !wantedKinds.has(graph.kinds[i])) filters.hiddenKinds.add(graph.kinds[i]);
@@ -296,6 +323,25 @@ function controls(state, graph, { refilter, invalidate, select, size }) {
     refilter();
     select(state.selected);
   });
+}
+
+/** The optional controls: titles on or off, and the PNG download. */
+function bindExtras(state, { invalidate, describe, picture }) {
+  const titles = root.querySelector("#show-labels");
+  if (titles) {
+    titles.setAttribute("aria-pressed", String(state.labels));
+    titles.addEventListener("click", () => {
+      state.labels = !state.labels;
+      titles.setAttribute("aria-pressed", String(state.labels));
+      describe();
+      invalidate(false);
+    });
+  }
+  const png = root.querySelector("#download-png");
+  if (png) {
+    png.hidden = false;
+    png.addEventListener("click", () => savePng(picture(), png.dataset.file || "graph.png"));
+  }
 }
 
 function announce(text) {

@@ -1,5 +1,5 @@
 // The WebGL2 side: one context, the graph's buffers, and one draw call per layer (links, nodes,
-// then the highlighted links and nodes on top). It keeps the arrays it was given, so that a
+// the marked nodes ringed, then the highlighted links and nodes on top). It keeps the arrays it was given, so that a
 // lost context is rebuilt as it was when the browser restores it.
 
 import { buffer } from "./gl/program.js";
@@ -10,7 +10,8 @@ export function createRenderer(canvas, { onLost, onRestored }) {
   const options = { antialias: true, alpha: false, premultipliedAlpha: false };
   const gl = canvas.getContext("webgl2", options);
   if (!gl) return null;
-  const kept = { graph: null, colours: null, links: null, nodes: new Uint32Array(0), near: new Uint32Array(0) };
+  const none = new Uint32Array(0);
+  const kept = { graph: null, colours: null, links: null, nodes: none, near: none, marks: [none, none] };
   let parts = null;
   const pixel = new Uint8Array(4);
 
@@ -20,6 +21,7 @@ export function createRenderer(canvas, { onLost, onRestored }) {
     if (kept.colours) setColours(kept.colours);
     if (kept.links) setLinks(kept.links);
     setHighlight(kept.nodes, kept.near);
+    setMarks(...kept.marks);
   }
 
   function upload(graph) {
@@ -64,8 +66,28 @@ export function createRenderer(canvas, { onLost, onRestored }) {
     parts.hlLinkCount = links.length / 2;
   }
 
+  /** Nodes ringed when the frame asks for marks: two groups (the dashboard's added pages and
+   * pages whose links changed), each ringed in its own colour. */
+  function setMarks(...groups) {
+    kept.marks = groups;
+    for (const mark of parts.marks || []) gl.deleteBuffer(mark.buffer);
+    parts.marks = groups.map((nodes) => ({
+      buffer: buffer(gl, gl.ELEMENT_ARRAY_BUFFER, nodes.length ? nodes : new Uint32Array(1)),
+      count: nodes.length,
+    }));
+  }
+
+  /** Rings, then the marked nodes over them at full strength. */
+  function drawMarks(points, colours) {
+    parts.marks.forEach((mark, k) => {
+      drawPoints(gl, parts.points, { ...points, alpha: 1, grow: RING_PX, tint: colours[k] }, 0, mark.buffer, mark.count);
+    });
+    for (const mark of parts.marks) drawPoints(gl, parts.points, { ...points, alpha: 1 }, 0, mark.buffer, mark.count);
+  }
+
   /**
-   * One frame: the first `linkCount` links, every node, then the highlights. Waits for the GPU
+   * One frame: the first `linkCount` links, every node, the marks (`frame.marks`: a colour
+   * per group, or null for none), then the highlights. Waits for the GPU
    * by reading one pixel back, so that the time it returns is the frame's real cost (the frame
    * budget and `ready` rest on it): Chromium's gl.finish() returns before its GPU process has
    * drawn (0.1 ms for a frame of 1 M lines that took 14 s in SwiftShader).
@@ -80,11 +102,13 @@ export function createRenderer(canvas, { onLost, onRestored }) {
     gl.enable(gl.BLEND);
     gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
     gl.bindVertexArray(parts.vao);
-    const dim = parts.hlNodeCount > 0 ? 0.35 : 1;
+    const marking = !!frame.marks && parts.marks.some((mark) => mark.count > 0);
+    const dim = parts.hlNodeCount > 0 || marking ? 0.35 : 1;
     const linkCount = Math.min(frame.linkCount, parts.linkCount);
     drawLines(gl, parts.lines, frame.view, parts.links, linkCount, withAlpha(frame.link, dim));
     const points = { view: frame.view, size: frame.size, ratio: frame.ratio, alpha: dim };
     drawPoints(gl, parts.points, points, kept.graph.n, null, 0);
+    if (marking) drawMarks(points, frame.marks);
     if (parts.hlNodeCount > 0) {
       drawLines(gl, parts.lines, frame.view, parts.hlLinks, parts.hlLinkCount, frame.highlight);
       drawPoints(gl, parts.points, { ...points, alpha: 1, size: frame.size * 1.15 }, 0, parts.hlNodes, parts.hlNodeCount);
@@ -102,7 +126,10 @@ export function createRenderer(canvas, { onLost, onRestored }) {
     onRestored();
   });
   build();
-  return { gl, upload, setColours, setLinks, setHighlight, draw, linkCount: () => parts.linkCount || 0 };
+  return { gl, upload, setColours, setLinks, setHighlight, setMarks, draw, linkCount: () => parts.linkCount || 0 };
 }
+
+/** Pixels a ring adds to a marked node's diameter (half of it each side). */
+const RING_PX = 7;
 
 const withAlpha = ([r, g, b, a], k) => [r, g, b, a * k];
