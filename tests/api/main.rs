@@ -17,6 +17,7 @@ mod cache_contract;
 mod command_line;
 mod contract;
 mod dashboard;
+mod deploy;
 mod embed;
 mod export;
 mod graph;
