@@ -22,7 +22,7 @@ mod tests;
 use std::path::Path;
 
 use super::connect::new_connection;
-use super::connection::{Connection, Source, Status, connections};
+use super::connection::{Connection, Counts, Source, Status, connections};
 use super::local::write;
 use super::service::SyncError;
 use super::workspaces::WorkspaceView;
