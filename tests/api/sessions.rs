@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{PASSWORD, TestUser, signed_in, sign_up};
+use crate::accounts::{PASSWORD, TestUser, sign_up, signed_in};
 use crate::dashboard::{get_page, post_form};
 use crate::helpers::{Mode, TestApp, json, spawn_app, spawn_app_with};
 
@@ -47,8 +47,15 @@ async fn active_sessions_are_listed_with_their_device_and_this_one_marked_but_ne
 
         let listed = sessions_of(&app, &laptop).await;
         assert_eq!(listed.len(), 3, "{listed:?}");
-        let devices: Vec<&str> = listed.iter().map(|s| s["device"].as_str().unwrap()).collect();
-        assert_eq!(devices[..2], ["Safari on iOS", "Firefox on Linux"], "newest first");
+        let devices: Vec<&str> = listed
+            .iter()
+            .map(|s| s["device"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            devices[..2],
+            ["Safari on iOS", "Firefox on Linux"],
+            "newest first"
+        );
         let current: Vec<&str> = listed
             .iter()
             .filter(|s| s["current"] == true)
@@ -85,7 +92,10 @@ async fn one_session_is_signed_out_from_the_list_and_another_users_is_not_found(
         let phone = log_in_from(&app, &alice, IPHONE).await;
         let bob = sign_up(&app, "bob").await;
         let listed = sessions_of(&app, &alice).await;
-        let phone_id = listed.iter().find(|s| s["device"] == "Safari on iOS").unwrap()["id"]
+        let phone_id = listed
+            .iter()
+            .find(|s| s["device"] == "Safari on iOS")
+            .unwrap()["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -147,14 +157,22 @@ async fn ended_and_timed_out_sessions_are_not_listed() {
         let active = log_in_from(&app, &idle, FIREFOX).await;
         for _ in 0..10 {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            assert_eq!(active.get(&app, "/api/v1/me").await.status(), StatusCode::OK);
+            assert_eq!(
+                active.get(&app, "/api/v1/me").await.status(),
+                StatusCode::OK
+            );
         }
         let listed = sessions_of(&app, &active).await;
         assert_eq!(listed.len(), 1, "the idle one timed out: {listed:?}");
         assert_eq!(listed[0]["current"], true);
 
         let everywhere = active
-            .send(&app, Method::POST, "/api/v1/auth/logout-everywhere", &json!({}))
+            .send(
+                &app,
+                Method::POST,
+                "/api/v1/auth/logout-everywhere",
+                &json!({}),
+            )
             .await;
         assert_eq!(everywhere.status(), StatusCode::NO_CONTENT);
         let fresh = log_in_from(&app, &idle, IPHONE).await;
@@ -180,7 +198,10 @@ async fn the_account_page_lists_the_sessions_and_signs_one_out_with_a_csrf_prote
     assert!(!page.contains(&user.cookie) && !page.contains(&phone.cookie));
 
     let listed = sessions_of(&app, &user).await;
-    let phone_id = listed.iter().find(|s| s["device"] == "Safari on iOS").unwrap()["id"]
+    let phone_id = listed
+        .iter()
+        .find(|s| s["device"] == "Safari on iOS")
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -191,7 +212,13 @@ async fn the_account_page_lists_the_sessions_and_signs_one_out_with_a_csrf_prote
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(phone.get(&app, "/api/v1/me").await.status(), StatusCode::OK);
 
-    let ended = post_form(&app, Some(&user), &path, &[("csrf_token", user.csrf.as_str())]).await;
+    let ended = post_form(
+        &app,
+        Some(&user),
+        &path,
+        &[("csrf_token", user.csrf.as_str())],
+    )
+    .await;
     assert_eq!(ended.status(), StatusCode::SEE_OTHER);
     assert_eq!(ended.headers()["location"], "/account");
     assert_eq!(

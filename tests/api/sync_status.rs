@@ -85,11 +85,15 @@ async fn the_home_card_shows_what_the_store_holds_after_each_sync() {
         let path = format!("/api/v1/workspaces/{id}/syncs");
         let queued = owner.send(&app, Method::POST, &path, &json!({})).await;
         assert_eq!(queued.status(), StatusCode::ACCEPTED);
-        let after = eventually(Duration::from_secs(60), "the sync that reads it", || async {
-            settled(&app, &owner, &id).await;
-            let (_, after) = card_and_store(&app, &owner, &id).await;
-            (after.0 > stored.0 && after.1 > stored.1).then_some(after)
-        })
+        let after = eventually(
+            Duration::from_secs(60),
+            "the sync that reads it",
+            || async {
+                settled(&app, &owner, &id).await;
+                let (_, after) = card_and_store(&app, &owner, &id).await;
+                (after.0 > stored.0 && after.1 > stored.1).then_some(after)
+            },
+        )
         .await;
         let (home, now) = card_and_store(&app, &owner, &id).await;
         assert_eq!(now, after);
@@ -149,25 +153,56 @@ async fn an_admin_sees_failing_and_stuck_syncs_of_every_account_and_queues_a_syn
                 stuck["problem"].as_str(),
                 stuck["can_retry"].as_bool()
             ),
-            (Some(id.as_str()), Some(owner.email.as_str()), Some("stuck"), Some(true)),
+            (
+                Some(id.as_str()),
+                Some(owner.email.as_str()),
+                Some("stuck"),
+                Some(true)
+            ),
             "{stuck}"
         );
-        assert!(stuck["advice"].as_str().unwrap().contains("resumes"), "{stuck}");
-        let page = get_page(&app, Some(&admin), "/admin").await.text().await.unwrap();
+        assert!(
+            stuck["advice"].as_str().unwrap().contains("resumes"),
+            "{stuck}"
+        );
+        let page = get_page(&app, Some(&admin), "/admin")
+            .await
+            .text()
+            .await
+            .unwrap();
         let form = format!("/admin/workspaces/{id}/sync");
-        assert!(page.contains(&form) && page.contains(&owner.email), "{page}");
+        assert!(
+            page.contains(&form) && page.contains(&owner.email),
+            "{page}"
+        );
 
         let unknown = admin
-            .send(&app, Method::POST, "/api/admin/workspaces/nope/syncs", &json!({}))
+            .send(
+                &app,
+                Method::POST,
+                "/api/admin/workspaces/nope/syncs",
+                &json!({}),
+            )
             .await;
         assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-        let retried = post_form(&app, Some(&admin), &form, &[("csrf_token", admin.csrf.as_str())]).await;
+        let retried = post_form(
+            &app,
+            Some(&admin),
+            &form,
+            &[("csrf_token", admin.csrf.as_str())],
+        )
+        .await;
         assert_eq!(retried.status(), StatusCode::SEE_OTHER);
         eventually(Duration::from_secs(60), "the retried sync", || async {
             failing(&app, &admin).await.is_empty().then_some(())
         })
         .await;
-        let audit = json(admin.get(&app, "/api/admin/audit?action=sync_retried").await).await;
+        let audit = json(
+            admin
+                .get(&app, "/api/admin/audit?action=sync_retried")
+                .await,
+        )
+        .await;
         assert_eq!(audit["events"][0]["target"], id.as_str(), "{audit}");
         assert_eq!(audit["events"][0]["actor"], admin.id.as_str(), "{audit}");
 
@@ -191,13 +226,28 @@ async fn an_admin_sees_failing_and_stuck_syncs_of_every_account_and_queues_a_syn
             (Some("failed"), Some("needs_reauthorization"), Some(false)),
             "{failed}"
         );
-        assert!(failed["error"].as_str().unwrap().contains("refused"), "{failed}");
-        assert!(failed["advice"].as_str().unwrap().contains("reconnect"), "{failed}");
+        assert!(
+            failed["error"].as_str().unwrap().contains("refused"),
+            "{failed}"
+        );
+        assert!(
+            failed["advice"].as_str().unwrap().contains("reconnect"),
+            "{failed}"
+        );
         let refused = admin
-            .send(&app, Method::POST, &format!("/api/admin/workspaces/{id}/syncs"), &json!({}))
+            .send(
+                &app,
+                Method::POST,
+                &format!("/api/admin/workspaces/{id}/syncs"),
+                &json!({}),
+            )
             .await;
         assert_eq!(refused.status(), StatusCode::CONFLICT);
-        let card = get_page(&app, Some(&owner), "/").await.text().await.unwrap();
+        let card = get_page(&app, Some(&owner), "/")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(card.contains("Reconnect needed"), "{card}");
     }
 }

@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn an_unknown_or_missing_user_agent_is_said_so_and_nothing_of_it_is_copied() {
         assert_eq!(describe(None), "Unknown device");
-        assert_eq!(describe(Some("<script>alert(1)</script>")), "Unknown device");
+        assert_eq!(
+            describe(Some("<script>alert(1)</script>")),
+            "Unknown device"
+        );
         assert_eq!(
             describe(Some("Something (Windows NT 10.0)")),
             "Unknown browser on Windows"

@@ -4,10 +4,10 @@
 use actix_web::{HttpResponse, delete, get, web};
 use utoipa::OpenApi;
 
+use super::AuthUser;
 use super::audit::ClientInfo;
 use super::service;
 use super::sessions::{SessionView, Sessions};
-use super::AuthUser;
 use crate::error::AppError;
 use crate::state::AppState;
 

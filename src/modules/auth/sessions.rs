@@ -15,8 +15,8 @@ use std::time::Duration;
 use actix_web::cookie::{Cookie, SameSite, time};
 use serde::{Deserialize, Serialize};
 
+use super::model::rfc3339;
 use super::tokens::{digest, random};
-use crate::modules::auth::model::rfc3339;
 use crate::cache::SharedCache;
 use crate::modules::sync::now_ms;
 use crate::storage::{Collection, Filter, Index, Query, Store, Typed};

@@ -16,11 +16,11 @@ use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
 use super::workspaces::readable;
 use super::{form_user, signed_in};
 use crate::error::AppError;
+use crate::modules::auth::AuthUser;
 use crate::modules::auth::api_keys::{self, ApiKeyView, Scope};
 use crate::modules::auth::audit::ClientInfo;
 use crate::modules::auth::model::Preferences;
 use crate::modules::auth::service;
-use crate::modules::auth::AuthUser;
 use crate::modules::auth::sessions::{SessionView, Sessions};
 use crate::state::AppState;
 

@@ -172,7 +172,11 @@ mod tests {
         let now = 100 * STUCK_AFTER_MS;
         let run = running_since(now - 3 * STUCK_AFTER_MS);
         assert_eq!(stalled_at(&run, Some(now + 5_000), now), None, "held");
-        assert_eq!(stalled_at(&run, Some(now - 60_000), now), None, "just expired");
+        assert_eq!(
+            stalled_at(&run, Some(now - 60_000), now),
+            None,
+            "just expired"
+        );
         let expired = now - 2 * STUCK_AFTER_MS;
         assert_eq!(stalled_at(&run, Some(expired), now), Some(expired));
         assert_eq!(

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
 use super::connection::{Source, Status};
-use super::service::{progress_channel, workspace_for};
 use super::run::RunState;
+use super::service::{progress_channel, workspace_for};
 use super::workspaces::{self, LatestSync, WorkspaceUpdate, WorkspaceView};
 use crate::error::AppError;
 use crate::modules::auth::AuthUser;
