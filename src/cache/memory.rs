@@ -1,7 +1,7 @@
 //! The in-process backend for the embedded default: one process, so plain maps and a
 //! broadcast channel per pub/sub channel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,7 @@ const SWEEP_EVERY: u64 = 1024;
 pub struct MemoryCache {
     started: Instant,
     entries: Mutex<Entries>,
+    sets: Mutex<HashMap<String, (HashSet<String>, Instant)>>,
     buckets: Mutex<HashMap<String, u64>>,
     sequences: Mutex<HashMap<String, u64>>,
     channels: Mutex<HashMap<String, broadcast::Sender<String>>>,
@@ -37,6 +38,7 @@ impl Default for MemoryCache {
         Self {
             started: Instant::now(),
             entries: Mutex::default(),
+            sets: Mutex::default(),
             buckets: Mutex::default(),
             sequences: Mutex::default(),
             channels: Mutex::default(),
@@ -85,6 +87,36 @@ impl Cache for MemoryCache {
     async fn delete(&self, key: &str) -> CacheResult<()> {
         self.entries.lock().expect("cache poisoned").map.remove(key);
         Ok(())
+    }
+
+    async fn add_member(&self, key: &str, member: &str, ttl: Duration) -> CacheResult<()> {
+        let mut sets = self.sets.lock().expect("sets poisoned");
+        let now = Instant::now();
+        // Few sets live here (the embedded mode keeps sessions in its documents): a sweep per
+        // add costs little.
+        sets.retain(|_, (_, expires)| *expires > now);
+        let (members, expires) = sets
+            .entry(key.to_owned())
+            .or_insert_with(|| (HashSet::new(), now));
+        members.insert(member.to_owned());
+        *expires = now + ttl;
+        Ok(())
+    }
+
+    async fn remove_member(&self, key: &str, member: &str) -> CacheResult<()> {
+        if let Some((members, _)) = self.sets.lock().expect("sets poisoned").get_mut(key) {
+            members.remove(member);
+        }
+        Ok(())
+    }
+
+    async fn members(&self, key: &str) -> CacheResult<Vec<String>> {
+        let sets = self.sets.lock().expect("sets poisoned");
+        Ok(sets
+            .get(key)
+            .filter(|(_, expires)| *expires > Instant::now())
+            .map(|(members, _)| members.iter().cloned().collect())
+            .unwrap_or_default())
     }
 
     async fn acquire(

@@ -44,6 +44,11 @@ pub trait Cache: Send + Sync + 'static {
     async fn get(&self, key: &str) -> CacheResult<Option<Vec<u8>>>;
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<()>;
     async fn delete(&self, key: &str) -> CacheResult<()>;
+    /// Adds `member` to the set `key`, which then lives `ttl` from now (each add renews it).
+    async fn add_member(&self, key: &str, member: &str, ttl: Duration) -> CacheResult<()>;
+    async fn remove_member(&self, key: &str, member: &str) -> CacheResult<()>;
+    /// The members of the set `key`, in no order; none once it expired.
+    async fn members(&self, key: &str) -> CacheResult<Vec<String>>;
     /// Takes one slot from the bucket `key`. When the next free slot is at most `max_wait`
     /// away it is reserved for the caller, who must wait before using it; otherwise nothing is
     /// reserved. Shared by every process using the same backend.

@@ -112,6 +112,36 @@ impl Cache for RedisCache {
             .map_err(unavailable)
     }
 
+    async fn add_member(&self, key: &str, member: &str, ttl: Duration) -> CacheResult<()> {
+        let key = self.key("set", key);
+        let ms = ttl.as_millis().max(1) as u64;
+        redis::pipe()
+            .atomic()
+            .sadd(&key, member)
+            .ignore()
+            .pexpire(&key, ms as i64)
+            .ignore()
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn remove_member(&self, key: &str, member: &str) -> CacheResult<()> {
+        self.connection
+            .clone()
+            .srem(self.key("set", key), member)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn members(&self, key: &str) -> CacheResult<Vec<String>> {
+        self.connection
+            .clone()
+            .smembers(self.key("set", key))
+            .await
+            .map_err(unavailable)
+    }
+
     async fn acquire(
         &self,
         key: &str,

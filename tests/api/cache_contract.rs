@@ -42,6 +42,24 @@ async fn values_expire_after_their_ttl() {
 }
 
 #[tokio::test]
+async fn sets_gain_and_lose_members_and_expire_after_their_last_add() {
+    for (name, cache) in backends() {
+        let ttl = Duration::from_millis(1000);
+        cache.add_member("s", "a", ttl).await.unwrap();
+        cache.add_member("s", "b", ttl).await.unwrap();
+        cache.add_member("s", "a", ttl).await.unwrap();
+        let mut members = cache.members("s").await.unwrap();
+        members.sort();
+        assert_eq!(members, ["a", "b"], "{name}");
+        cache.remove_member("s", "a").await.unwrap();
+        assert_eq!(cache.members("s").await.unwrap(), ["b"], "{name}");
+        assert!(cache.members("none").await.unwrap().is_empty(), "{name}");
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        assert!(cache.members("s").await.unwrap().is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
 async fn the_limiter_allows_a_burst_then_refuses_with_the_time_to_wait() {
     for (name, cache) in backends() {
         // One token a second: a slow machine cannot refill the bucket between the calls.

@@ -396,7 +396,9 @@ async fn every_route_answers_404_to_another_user_and_403_to_a_non_admin() {
         )
         .await;
         let (conversation, plan, task) = assistant_task(&app, &a, &sim).await;
+        let sessions = json(a.get(&app, "/api/v1/me/sessions").await).await;
         let ids = vec![
+            ("sessions", sessions[0]["id"].as_str().unwrap().to_owned()),
             ("workspaces", workspace.clone()),
             ("api-keys", key["id"].as_str().unwrap().to_owned()),
             // Refused at the workspace, before any page is looked up.

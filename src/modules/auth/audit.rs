@@ -34,6 +34,8 @@ pub enum Action {
     SignInFailed,
     SignOut,
     SignOutEverywhere,
+    /// One session ended from the list of the account's sessions.
+    SessionRevoked,
     PasswordChanged,
     PasswordResetRequested,
     PasswordReset,
@@ -43,6 +45,8 @@ pub enum Action {
     RoleChanged,
     WorkspaceConnected,
     WorkspaceDisconnected,
+    /// An admin asked for a sync of someone's workspace (from the failing syncs).
+    SyncRetried,
     AccountDeleted,
 }
 

@@ -15,6 +15,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod csrf;
+pub mod device;
 mod error;
 mod extractor;
 pub mod limits;
@@ -24,6 +25,7 @@ pub mod notion;
 pub mod password;
 mod routes;
 pub mod service;
+mod session_routes;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -64,6 +66,12 @@ pub static MODULE: Module = Module {
             access: Access::SignedIn,
             configure: routes::configure,
             openapi: routes::Api::openapi,
+        },
+        Routes {
+            mount: Mount::Api,
+            access: Access::SignedIn,
+            configure: session_routes::configure,
+            openapi: session_routes::Api::openapi,
         },
         Routes {
             mount: Mount::Admin,

@@ -123,7 +123,7 @@ pub async fn finish(
                 &user.id,
                 crate::modules::analytics::Event::SignedIn,
             );
-            Some(start_session(state, user).await?)
+            Some(start_session(state, user, client).await?)
         }
     };
     Ok(Finished {

@@ -1,5 +1,5 @@
-//! The account page (`/account`): profile, password, usage analytics (opt out), "sign out
-//! everywhere", API keys, and
+//! The account page (`/account`): profile, password, usage analytics (opt out), the active
+//! sessions (each can be signed out, or all at once: "sign out everywhere"), API keys, and
 //! deleting the account (after a confirmation naming what goes with it). Each
 //! form posts without script; a refused one comes back with the reason beside it. A new API
 //! key's secret is shown once, in the answer to the form that made it (never in a redirect,
@@ -16,11 +16,12 @@ use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
 use super::workspaces::readable;
 use super::{form_user, signed_in};
 use crate::error::AppError;
+use crate::modules::auth::AuthUser;
 use crate::modules::auth::api_keys::{self, ApiKeyView, Scope};
 use crate::modules::auth::audit::ClientInfo;
 use crate::modules::auth::model::Preferences;
 use crate::modules::auth::service;
-use crate::modules::auth::{AuthUser, sessions::Sessions};
+use crate::modules::auth::sessions::{SessionView, Sessions};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(analytics)
         .service(password)
         .service(everywhere)
+        .service(end_session)
         .service(create_key)
         .service(revoke_key)
         .service(delete_form)
@@ -56,6 +58,8 @@ struct AccountPage {
     shares_usage: bool,
     /// This instance sends usage events somewhere (a PostHog key is configured).
     analytics_on: bool,
+    /// The active sessions, newest first, their times readable.
+    sessions: Vec<SessionView>,
     keys: Vec<ApiKeyView>,
     /// A key just made: its name and secret, shown this once.
     created: Option<(String, String)>,
@@ -74,6 +78,13 @@ async fn account_page(
         key.created_at = readable(&key.created_at);
         key.last_used_at = key.last_used_at.as_deref().map(readable);
     }
+    let mut sessions = service::list_sessions(state, user)
+        .await
+        .map_err(AppError::from)?;
+    for session in &mut sessions {
+        session.started_at = readable(&session.started_at);
+        session.last_seen_at = readable(&session.last_seen_at);
+    }
     Ok(AccountPage {
         chrome: Chrome::new(request, Some(user)),
         name: user.user.name.clone(),
@@ -82,6 +93,7 @@ async fn account_page(
         has_password: user.user.password_hash.is_some(),
         shares_usage: !user.user.preferences.analytics_opt_out,
         analytics_on: state.settings.analytics.posthog_api_key.is_some(),
+        sessions,
         keys,
         created: None,
         error: None,
@@ -199,6 +211,27 @@ async fn everywhere(
         .await
         .map_err(AppError::from)?;
     let mut response = see_other("/login", Some(Flash::SignedOutEverywhere));
+    let _ = response.add_cookie(&Sessions::removal_cookie());
+    Ok(response)
+}
+
+/// Signs one session out; signing this one out is signing out.
+#[post("/account/sessions/{id}/sign-out")]
+async fn end_session(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = form_user(&request, &form.csrf_token).await?;
+    let this = service::end_session(&state, &user, &id, &client)
+        .await
+        .map_err(AppError::from)?;
+    if !this {
+        return Ok(see_other("/account", Some(Flash::SessionEnded)));
+    }
+    let mut response = see_other("/login", Some(Flash::SignedOut));
     let _ = response.add_cookie(&Sessions::removal_cookie());
     Ok(response)
 }

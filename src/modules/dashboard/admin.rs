@@ -1,6 +1,7 @@
 //! The admin page (`/admin`, admins only; anyone else gets the 404 page, as for a page that
-//! does not exist): accounts (a search over the newest and a role change), the dead letters
-//! (replay or discard), the newest alerts and the newest audit events. Forms post without script, with the
+//! does not exist): accounts (a search over the newest and a role change), the failing and
+//! stuck syncs of every account (sync now), the dead letters (replay or discard), the newest
+//! alerts and the newest audit events. Forms post without script, with the
 //! session's CSRF token; every change is audited by the services it calls.
 
 use actix_web::http::StatusCode;
@@ -16,6 +17,7 @@ use crate::jobs;
 use crate::modules::auth::audit::{self, AuditFilter, ClientInfo, EventView};
 use crate::modules::auth::model::{Role, UserView, rfc3339};
 use crate::modules::auth::{AuthUser, service, users};
+use crate::modules::sync::failing::{self, FailingSync, Problem};
 use crate::state::AppState;
 
 /// Accounts searched (newest first) and dead letters and events shown.
@@ -25,6 +27,7 @@ const SHOWN: usize = 50;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(show)
         .service(set_role)
+        .service(retry_sync)
         .service(replay)
         .service(discard);
 }
@@ -61,6 +64,7 @@ struct AdminPage {
     chrome: Chrome,
     query: String,
     users: Vec<UserView>,
+    failing: Vec<FailingSync>,
     letters: Vec<Letter>,
     alerts: Vec<AlertRow>,
     events: Vec<EventView>,
@@ -97,6 +101,10 @@ async fn show(
             ..UserView::from(u)
         })
         .collect();
+    let mut failing = failing::list(&state).await.map_err(AppError::from)?;
+    for sync in &mut failing {
+        sync.since = readable(&sync.since);
+    }
     let (dead, _) = jobs::list(&state, SHOWN, None)
         .await
         .map_err(anyhow::Error::from)?;
@@ -137,6 +145,7 @@ async fn show(
         chrome: Chrome::new(&request, Some(&user)),
         query,
         users,
+        failing,
         letters,
         alerts,
         events,
@@ -168,6 +177,22 @@ async fn set_role(
 #[derive(Deserialize)]
 struct CsrfForm {
     csrf_token: String,
+}
+
+/// Queues a sync of any account's workspace from the failing syncs.
+#[post("/admin/workspaces/{id}/sync")]
+async fn retry_sync(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    client: ClientInfo,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let user = admin(form_user(&request, &form.csrf_token).await?)?;
+    failing::retry(&state, Some(user.id()), &id, &client)
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other("/admin", Some(Flash::SyncQueued)))
 }
 
 #[post("/admin/dead-letters/{id}/replay")]

@@ -40,6 +40,7 @@ pub enum Flash {
     AnalyticsSaved,
     PasswordChanged,
     SignedOutEverywhere,
+    SessionEnded,
     KeyRevoked,
     RoleChanged,
     Replayed,
@@ -50,7 +51,7 @@ pub enum Flash {
 }
 
 impl Flash {
-    const ALL: [Flash; 24] = [
+    const ALL: [Flash; 25] = [
         Flash::Welcome,
         Flash::SignedIn,
         Flash::SignedOut,
@@ -68,6 +69,7 @@ impl Flash {
         Flash::AnalyticsSaved,
         Flash::PasswordChanged,
         Flash::SignedOutEverywhere,
+        Flash::SessionEnded,
         Flash::KeyRevoked,
         Flash::RoleChanged,
         Flash::Replayed,
@@ -96,6 +98,7 @@ impl Flash {
             Flash::AnalyticsSaved => "analytics_saved",
             Flash::PasswordChanged => "password_changed",
             Flash::SignedOutEverywhere => "signed_out_everywhere",
+            Flash::SessionEnded => "session_ended",
             Flash::KeyRevoked => "key_revoked",
             Flash::RoleChanged => "role_changed",
             Flash::Replayed => "replayed",
@@ -133,6 +136,7 @@ impl Flash {
             Flash::SignedOutEverywhere => {
                 "Every session of your account is signed out, this one too."
             }
+            Flash::SessionEnded => "That session is signed out: its device must sign in again.",
             Flash::KeyRevoked => {
                 "The API key is revoked: requests with it are refused from now on."
             }

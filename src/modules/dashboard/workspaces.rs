@@ -52,11 +52,18 @@ pub struct Card {
 }
 
 impl Card {
-    fn new(view: WorkspaceView, latest: Option<&Run>) -> Self {
-        let importing = latest.is_some_and(|r| r.state == RunState::Running)
+    /// From what the workspace's connection keeps: no read of its run history.
+    fn new(view: WorkspaceView) -> Self {
+        let latest = view.latest_sync.as_ref().map(|l| l.state);
+        let importing = latest == Some(RunState::Running)
             || (view.last_sync_at.is_none() && !view.paused && latest.is_none());
         let status = match view.status {
             crate::modules::sync::connection::Status::Active if importing => "Importing",
+            crate::modules::sync::connection::Status::Active
+                if latest == Some(RunState::Failed) =>
+            {
+                "Sync failed"
+            }
             crate::modules::sync::connection::Status::Active => "Up to date",
             crate::modules::sync::connection::Status::Paused => "Paused",
             crate::modules::sync::connection::Status::NeedsReauthorization => "Reconnect needed",
@@ -72,13 +79,6 @@ impl Card {
             view,
         }
     }
-}
-
-async fn card(state: &AppState, view: WorkspaceView) -> Result<Card, PageError> {
-    let history = workspaces::history(state, &view.id, 1)
-        .await
-        .map_err(AppError::from)?;
-    Ok(Card::new(view, history.first()))
 }
 
 #[derive(Template)]
@@ -108,16 +108,12 @@ async fn home(
         };
         return page(&request, StatusCode::OK, &body);
     };
-    let mut cards = Vec::new();
-    for view in workspaces::list(&state, user.id())
+    let views = workspaces::list(&state, user.id())
         .await
-        .map_err(AppError::from)?
-    {
-        cards.push(card(&state, view).await?);
-    }
+        .map_err(AppError::from)?;
     let body = Home {
         chrome: Chrome::new(&request, Some(&user)),
-        cards,
+        cards: views.into_iter().map(Card::new).collect(),
     };
     page(&request, StatusCode::OK, &body)
 }
@@ -280,7 +276,7 @@ async fn show(
     let body = WorkspacePage {
         chrome: Chrome::new(&request, Some(&user)),
         from_zip: view.source == crate::modules::sync::connection::Source::Zip,
-        card: Card::new(view, history.first()),
+        card: Card::new(view),
         runs: history.iter().map(RunRow::from).collect(),
         exports,
     };
@@ -360,7 +356,7 @@ async fn disconnect_form(
         .map_err(AppError::from)?;
     let body = DisconnectPage {
         chrome: Chrome::new(&request, Some(&user)),
-        card: Card::new(view, None),
+        card: Card::new(view),
     };
     page(&request, StatusCode::OK, &body)
 }

@@ -258,6 +258,8 @@ pub(super) fn new_connection(state: &AppState, owner: &str, id: &str) -> Connect
         api: Api::Notion,
         page_limit_reached: None,
         source: super::connection::Source::Api,
+        counts: None,
+        latest_run: None,
     }
 }
 

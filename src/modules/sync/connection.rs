@@ -4,6 +4,8 @@
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use super::model::{EDGES, ENTITIES};
+use super::run::{RunKind, RunState};
 use crate::crypto::{Binding, CryptoError, Keyring, Sealed};
 use crate::storage::{Collection, Filter, Index, Query, Store, StoreResult, Typed};
 
@@ -13,6 +15,7 @@ pub static CONNECTIONS: Collection = Collection {
         Index::on(&["status"]),
         Index::on(&["tenant", "name"]),
         Index::on(&["workspace_id"]),
+        Index::on(&["latest_run.state"]),
     ],
     ttl_field: None,
     archived: false,
@@ -77,6 +80,72 @@ pub struct Connection {
     /// Where what is stored came from; connections stored before zips existed are the API's.
     #[serde(default)]
     pub source: Source,
+    /// What is stored, counted when the latest run or import ended, so that listing
+    /// workspaces counts nothing. `None` before the first run ends, and in connections stored
+    /// before counts were kept: those are counted when they are shown.
+    #[serde(default)]
+    pub counts: Option<Counts>,
+    /// How the latest run stands, kept here as runs start and end, so that neither the home
+    /// page nor the admin's failing syncs read the run history.
+    #[serde(default)]
+    pub latest_run: Option<LatestRun>,
+}
+
+/// Pages (every entity) and links (every edge) stored for a connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub pages: u64,
+    pub links: u64,
+}
+
+impl Counts {
+    /// Counted in the store: two counts, made when a run or an import ends.
+    pub async fn of(store: &Store, id: &str) -> StoreResult<Self> {
+        let mine = Filter::all().eq("connection", id);
+        Ok(Self {
+            pages: store.count(&ENTITIES, &mine).await?,
+            links: store.count(&EDGES, &mine).await?,
+        })
+    }
+}
+
+/// The latest run of a connection, in short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatestRun {
+    pub run: String,
+    pub kind: RunKind,
+    /// `failed` as soon as it failed, even while a full import stays resumable.
+    pub state: RunState,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// Keeps `latest` on the connection; once the run has ended, with the counts of what it left.
+pub async fn record_run(store: &Store, id: &str, latest: LatestRun) -> StoreResult<()> {
+    let counts = match latest.state {
+        RunState::Running => None,
+        _ => Some(Counts::of(store, id).await?),
+    };
+    connections(store)
+        .update(id, |c| {
+            c.latest_run = Some(latest.clone());
+            c.counts = counts.or(c.counts);
+            Some(())
+        })
+        .await?;
+    Ok(())
+}
+
+/// Connections of every tenant whose latest run is in `state`.
+pub async fn with_latest_run(store: &Store, state: RunState) -> StoreResult<Vec<Connection>> {
+    let name = serde_json::to_value(state).unwrap_or_default();
+    let query = Query::new(Filter::all().eq("latest_run.state", name)).limit(200);
+    let mut found = Vec::new();
+    connections(store)
+        .for_each(&query, |r| found.push(r.value))
+        .await?;
+    Ok(found)
 }
 
 /// How a workspace was imported.

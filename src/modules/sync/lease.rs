@@ -40,6 +40,11 @@ fn expiry(ttl: Duration) -> i64 {
     now_ms() + ttl.as_millis() as i64
 }
 
+/// When the lease on `key` expires (or expired; 0 once released); `None` when there is none.
+pub async fn expires_at(store: &Store, key: &str) -> StoreResult<Option<i64>> {
+    Ok(leases(store).get(key).await?.map(|r| r.value.expires_at))
+}
+
 /// Takes the lease on `key` for `holder`, unless someone else holds it and has not let it
 /// expire. `None` means it is taken.
 pub async fn acquire(

@@ -4,7 +4,7 @@
 //! treats them like any other. They have no token and are never synced: they start paused.
 
 use super::connect::new_connection;
-use super::connection::{Connection, Status, connections};
+use super::connection::{Connection, Counts, Status, connections};
 use super::model::{Edge, Entity, EntityKind, Origin};
 use super::now_ms;
 use super::service::SyncError;
@@ -64,6 +64,7 @@ pub async fn create(
         (edge.key(), edge)
     });
     write(&store::edges(&state.store), edges).await?;
+    connection.counts = Some(Counts::of(&state.store, &id).await?);
     // Last, so that the workspace appears only once it is whole.
     connections(&state.store).insert(&id, &connection).await?;
     Ok(connection)

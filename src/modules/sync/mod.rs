@@ -10,10 +10,13 @@
 //!   membership check of workspace routes; [`jobs`]: the jobs and the schedule; [`webhooks`]:
 //!   Notion's webhook endpoint.
 //! - [`workspaces`] and `routes`: the workspace API under `/api/v1/workspaces`.
+//! - [`failing`] and `admin_routes`: failing and stuck syncs of every tenant, for admins.
 
+mod admin_routes;
 mod connect;
 pub mod connection;
 pub mod crawl;
+pub mod failing;
 mod incremental;
 pub mod jobs;
 pub mod lease;
@@ -88,6 +91,12 @@ pub static MODULE: Module = Module {
             access: Access::Admin,
             configure: webhooks::configure_admin,
             openapi: webhooks::AdminApi::openapi,
+        },
+        Routes {
+            mount: Mount::Admin,
+            access: Access::Admin,
+            configure: admin_routes::configure,
+            openapi: admin_routes::Api::openapi,
         },
     ],
     housekeeping: Some(enqueue_due_syncs),

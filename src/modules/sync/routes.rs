@@ -11,8 +11,9 @@ use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
 use super::connection::{Source, Status};
+use super::run::RunState;
 use super::service::{progress_channel, workspace_for};
-use super::workspaces::{self, WorkspaceUpdate, WorkspaceView};
+use super::workspaces::{self, LatestSync, WorkspaceUpdate, WorkspaceView};
 use crate::error::AppError;
 use crate::modules::auth::AuthUser;
 use crate::modules::auth::audit::ClientInfo;
@@ -33,7 +34,15 @@ use crate::state::AppState;
         syncs,
         progress
     ),
-    components(schemas(ConnectBody, WorkspaceView, WorkspaceUpdate, Status, Source))
+    components(schemas(
+        ConnectBody,
+        WorkspaceView,
+        WorkspaceUpdate,
+        LatestSync,
+        RunState,
+        Status,
+        Source
+    ))
 )]
 pub struct Api;
 

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::connection::Connection;
+use super::connection::{self, Connection, LatestRun};
 use super::crawl::{ImportReport, Task};
 use super::progress::ProgressSnapshot;
 use crate::storage::{Collection, Filter, Index, Order, Query, Store, StoreResult, Typed};
@@ -43,7 +43,7 @@ pub enum RunKind {
     Webhook,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     Running,
@@ -114,13 +114,22 @@ pub async fn begin(
     full: bool,
 ) -> StoreResult<(String, RunKind)> {
     if let Some((id, _)) = interrupted(store, &connection.id).await? {
-        runs(store)
+        let resumed = runs(store)
             .update(&id, |run| {
                 run.resumed += 1;
                 run.holder = holder.to_owned();
                 Some(())
             })
             .await?;
+        if let Some(resumed) = resumed {
+            // Running again: the failure it stopped at is history now.
+            let latest = LatestRun {
+                state: RunState::Running,
+                error: None,
+                ..latest(&id, &resumed.value)
+            };
+            connection::record_run(store, &connection.id, latest).await?;
+        }
         return Ok((id, RunKind::Full));
     }
     let kind = match connection.last_sync_started_at {
@@ -155,10 +164,26 @@ pub async fn start(
         expires_at: None,
     };
     runs(store).insert(&id, &run).await?;
+    connection::record_run(store, &connection.id, latest(&id, &run)).await?;
     Ok(id)
 }
 
-/// Records how a run ended (`Running` keeps a full import resumable).
+/// The run `id` in short, for its connection. A full import that failed stays `running` to
+/// be resumed, but its latest attempt failed.
+fn latest(id: &str, run: &Run) -> LatestRun {
+    let failed = run.state == RunState::Running && run.error.is_some();
+    LatestRun {
+        run: id.to_owned(),
+        kind: run.kind,
+        state: if failed { RunState::Failed } else { run.state },
+        started_at: run.started_at,
+        finished_at: run.finished_at,
+        error: run.error.clone(),
+    }
+}
+
+/// Records how a run ended (`Running` keeps a full import resumable), and keeps it with its
+/// connection together with the counts of what is now stored.
 pub async fn finish(
     store: &Store,
     id: &str,
@@ -167,7 +192,7 @@ pub async fn finish(
     error: Option<String>,
     progress: &ProgressSnapshot,
 ) -> StoreResult<()> {
-    runs(store)
+    let ended = runs(store)
         .update(id, |run| {
             run.state = end;
             run.finished_at = (end != RunState::Running).then(super::now_ms);
@@ -178,6 +203,9 @@ pub async fn finish(
             Some(())
         })
         .await?;
+    if let Some(ended) = ended {
+        connection::record_run(store, &ended.value.connection, latest(id, &ended.value)).await?;
+    }
     Ok(())
 }
 

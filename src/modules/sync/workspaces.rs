@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::connection::{self, Api, Connection, Source, Status, connections};
+use super::connection::{self, Api, Connection, Counts, LatestRun, Source, Status, connections};
 use super::jobs::SyncWorkspace;
 use super::model::{EDGES, ENTITIES};
-use super::run::{self, FRONTIER, RUNS, Run};
+use super::run::{self, FRONTIER, RUNS, Run, RunState};
 use super::service::{SyncError, connect_with_token, progress_channel};
 use super::{LEASES, lease, now_ms};
 use crate::modules::auth::audit::{self, Action, ClientInfo};
@@ -48,13 +48,43 @@ pub struct WorkspaceView {
     /// Set when the last sync stopped at the plan's pages per workspace (this many): the
     /// graph shows what was imported; a plan with a higher limit imports the rest.
     pub page_limit_reached: Option<u64>,
+    /// How the latest sync went; `null` before the first one starts.
+    pub latest_sync: Option<LatestSync>,
 }
 
+/// A workspace's latest sync.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LatestSync {
+    /// `failed` when the latest attempt failed, even if a full import will resume.
+    pub state: RunState,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// What went wrong, when it failed.
+    pub error: Option<String>,
+}
+
+impl From<&LatestRun> for LatestSync {
+    fn from(latest: &LatestRun) -> Self {
+        Self {
+            state: latest.state,
+            started_at: rfc3339(latest.started_at),
+            finished_at: latest.finished_at.map(rfc3339),
+            error: latest.error.clone(),
+        }
+    }
+}
+
+/// The workspace with the counts kept on its connection: nothing is counted unless they were
+/// never kept (before its first run ends, or a connection older than the counts).
 pub async fn view(state: &AppState, connection: Connection) -> Result<WorkspaceView, SyncError> {
-    let mine = Filter::all().eq("connection", connection.id.as_str());
+    let counts = match connection.counts {
+        Some(counts) => counts,
+        None => Counts::of(&state.store, &connection.id).await?,
+    };
     Ok(WorkspaceView {
-        pages: state.store.count(&ENTITIES, &mine).await?,
-        links: state.store.count(&EDGES, &mine).await?,
+        pages: counts.pages,
+        links: counts.links,
+        latest_sync: connection.latest_run.as_ref().map(LatestSync::from),
         connected_with: match (connection.source, &connection.refresh_token) {
             (Source::Zip, _) => "zip",
             (Source::Api, Some(_)) => "oauth",

@@ -5,6 +5,7 @@
 mod account;
 mod operator;
 mod recovery;
+mod sessions;
 mod sign_in;
 
 pub use account::{create_api_key, delete_account, revoke_api_key, set_role, update_profile};
@@ -12,6 +13,7 @@ pub use operator::{LOCAL_ADMIN, acting_user, create_account, grant_admin};
 pub use recovery::{
     confirm_reset, request_reset, resend_verification, send_verification, verify_email,
 };
+pub use sessions::{end_session, list_sessions};
 pub use sign_in::{
     change_password, log_in, log_out, log_out_everywhere, role_for_new_account, sign_up,
     start_session,

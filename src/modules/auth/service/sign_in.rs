@@ -5,6 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::modules::auth::Auth;
 use crate::modules::auth::AuthError;
 use crate::modules::auth::audit::{self, Action, ClientInfo};
+use crate::modules::auth::device::describe;
 use crate::modules::auth::extractor::AuthUser;
 use crate::modules::auth::limits::{self, Subjects};
 use crate::modules::auth::model::{Role, User, normalize_email};
@@ -26,10 +27,16 @@ pub async fn role_for_new_account(state: &AppState) -> Result<Role, AuthError> {
     })
 }
 
-pub async fn start_session(state: &AppState, user: User) -> Result<SignedIn, AuthError> {
+/// A new session for `user` on the device `client` describes.
+pub async fn start_session(
+    state: &AppState,
+    user: User,
+    client: &ClientInfo,
+) -> Result<SignedIn, AuthError> {
+    let device = describe(client.user_agent.as_deref());
     let (session_id, session) = Auth::of(state)
         .sessions
-        .start(&user.id, user.session_epoch)
+        .start(&user.id, user.session_epoch, device)
         .await?;
     Ok(SignedIn {
         user,
@@ -70,7 +77,7 @@ pub async fn sign_up(
     .await;
     crate::modules::analytics::track(state, &user.id, crate::modules::analytics::Event::SignedUp);
     send_verification(state, &user).await?;
-    start_session(state, user).await
+    start_session(state, user, client).await
 }
 
 /// The same answer, after the same work, for a wrong password and an unknown email.
@@ -102,7 +109,7 @@ pub async fn log_in(
                 &user.id,
                 crate::modules::analytics::Event::SignedIn,
             );
-            start_session(state, user).await
+            start_session(state, user, client).await
         }
         user => {
             limits::record_failure(&*state.cache, &subjects).await?;
@@ -184,5 +191,5 @@ pub async fn change_password(
         None,
     )
     .await;
-    start_session(state, updated).await
+    start_session(state, updated, client).await
 }

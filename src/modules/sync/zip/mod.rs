@@ -22,7 +22,7 @@ mod tests;
 use std::path::Path;
 
 use super::connect::new_connection;
-use super::connection::{Connection, Source, Status, connections};
+use super::connection::{Connection, Counts, Source, Status, connections};
 use super::local::write;
 use super::service::SyncError;
 use super::workspaces::WorkspaceView;
@@ -155,6 +155,7 @@ pub async fn import(
         .map(|e| (store::entity_id(&id, &e.notion_id), e));
     write(&store::entities(&state.store), entities).await?;
     write(&store::edges(&state.store), workspace.edges.into_iter()).await?;
+    connection.counts = Some(Counts::of(&state.store, &id).await?);
     // Last, so that the workspace appears only once it is whole.
     connections(&state.store).insert(&id, &connection).await?;
     Ok((connection, report))
