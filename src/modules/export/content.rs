@@ -60,7 +60,11 @@ impl Cache {
     }
 
     /// The content of `node`: the stored copy when fresh, else read from `reader` and stored.
-    pub async fn content(&self, node: &Node, reader: Reader<'_>) -> anyhow::Result<(Value, Source)> {
+    pub async fn content(
+        &self,
+        node: &Node,
+        reader: Reader<'_>,
+    ) -> anyhow::Result<(Value, Source)> {
         if let Some(content) = self.fresh(node) {
             if !self.path(&node.entry.id).exists() {
                 files::write_atomic(&self.path(&node.entry.id), &pretty(&content))?;
@@ -76,9 +80,9 @@ impl Cache {
                 })?;
                 (content, Source::Stored)
             }
-            Reader::Unavailable => anyhow::bail!(
-                "the workspace has no Notion connection to read the content from"
-            ),
+            Reader::Unavailable => {
+                anyhow::bail!("the workspace has no Notion connection to read the content from")
+            }
         };
         files::write_atomic(&self.path(&node.entry.id), &pretty(&content))?;
         Ok((content, source))

@@ -57,6 +57,49 @@ pub struct Report {
     pub failed: Vec<Failure>,
 }
 
+impl Report {
+    /// Pages, rows and databases the export holds (resumed ones included, failed ones not).
+    pub fn exported(&self) -> u64 {
+        self.pages + self.rows + self.databases - self.failed.len() as u64
+    }
+
+    /// Nothing could be exported, yet there was something to export.
+    pub fn all_failed(&self) -> bool {
+        !self.failed.is_empty() && self.exported() == 0
+    }
+
+    /// What to tell the user of the pages that failed, naming the first few; `None` when none did.
+    pub fn failure_summary(&self) -> Option<String> {
+        let first = self.failed.first()?;
+        let count = self.failed.len();
+        let total = self.pages + self.rows + self.databases;
+        let named: Vec<&str> = self
+            .failed
+            .iter()
+            .take(NAMED_FAILURES)
+            .map(|f| {
+                if f.title.is_empty() {
+                    "Untitled"
+                } else {
+                    f.title.as_str()
+                }
+            })
+            .collect();
+        let more = match count.saturating_sub(NAMED_FAILURES) {
+            0 => String::new(),
+            rest => format!(" and {rest} more"),
+        };
+        Some(format!(
+            "{count} of {total} pages failed: {}{more} (each with its error in the report and manifest.json); the first failed with: {}",
+            named.join(", "),
+            first.error
+        ))
+    }
+}
+
+/// Failed pages named in the summary; the report lists them all.
+const NAMED_FAILURES: usize = 5;
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Failure {
     pub id: String,

@@ -23,11 +23,18 @@ pub trait Children {
     fn child(&self, id: &str) -> Option<EntityKind>;
 }
 
-/// The content of the Markdown page `text`, titled `title`.
-pub fn page(id: &str, title: &str, text: &str, children: &dyn Children) -> Value {
-    let page = MarkdownPage::split(text);
+/// The content of the Markdown page `text`, titled `title`. Only a database's row has
+/// properties in the export; a page's `Name: value` lines are its text.
+pub fn page(id: &str, title: &str, text: &str, row: bool, children: &dyn Children) -> Value {
+    let mut page = MarkdownPage::split(text);
     let mut properties = Map::new();
-    properties.insert("title".into(), json!({ "id": "title", "type": "title", "title": rich_text(title) }));
+    properties.insert(
+        "title".into(),
+        json!({ "id": "title", "type": "title", "title": rich_text(title) }),
+    );
+    if !row {
+        page.body.splice(0..0, page.properties.drain(..));
+    }
     for line in &page.properties {
         if let Some((name, value)) = line.split_once(": ") {
             properties.insert(name.trim().to_owned(), property(value));
@@ -67,18 +74,28 @@ pub fn blocks(lines: &[&str], children: &dyn Children) -> Vec<Value> {
         }
         if let Some(language) = text.strip_prefix("```") {
             let end = find_from(lines, at, |l| l.trim_start().starts_with("```"));
-            let code = lines[at..end].iter().map(|l| l.trim_start()).collect::<Vec<_>>();
+            let code = lines[at..end]
+                .iter()
+                .map(|l| l.trim_start())
+                .collect::<Vec<_>>();
             out.push(code_block(language.trim(), &code.join("\n")));
             at = (end + 1).min(lines.len());
         } else if let Some((kind, extra, rest)) = list_item(text) {
-            let end = find_from(lines, at, |l| !l.trim().is_empty() && indent(l) <= indent(line));
+            let end = find_from(lines, at, |l| {
+                !l.trim().is_empty() && indent(l) <= indent(line)
+            });
             let nested = blocks(&lines[at..end], children);
             out.push(block(kind, rich_text(rest), extra, nested));
             at = end;
         } else if text == "<aside>" {
             let end = find_from(lines, at, |l| l.trim() == "</aside>");
             let inner: Vec<&str> = lines[at..end].iter().map(|l| l.trim()).collect();
-            out.push(block("callout", rich_text(&inner.join("\n")), None, Vec::new()));
+            out.push(block(
+                "callout",
+                rich_text(&inner.join("\n")),
+                None,
+                Vec::new(),
+            ));
             at = (end + 1).min(lines.len());
         } else if text.starts_with('|') {
             let end = find_from(lines, at, |l| !l.trim_start().starts_with('|'));
@@ -87,12 +104,19 @@ pub fn blocks(lines: &[&str], children: &dyn Children) -> Vec<Value> {
         } else if text.starts_with('>') {
             let end = find_from(lines, at, |l| !l.trim_start().starts_with('>'));
             let quoted: Vec<&str> = lines[at - 1..end].iter().map(|l| unquote(l)).collect();
-            out.push(block("quote", rich_text(&quoted.join("\n")), None, Vec::new()));
+            out.push(block(
+                "quote",
+                rich_text(&quoted.join("\n")),
+                None,
+                Vec::new(),
+            ));
             at = end;
         } else if text.starts_with('#') || text == "---" {
             out.push(single(text, children));
         } else {
-            let end = find_from(lines, at, |l| l.trim().is_empty() || starts_block(l.trim_start()));
+            let end = find_from(lines, at, |l| {
+                l.trim().is_empty() || starts_block(l.trim_start())
+            });
             let joined: Vec<&str> = lines[at - 1..end].iter().map(|l| l.trim_start()).collect();
             out.push(single(&joined.join("\n"), children));
             at = end;
@@ -169,7 +193,12 @@ fn single(text: &str, children: &dyn Children) -> Value {
     block("paragraph", rich_text(text), None, Vec::new())
 }
 
-fn block(kind: &str, text: Vec<Value>, extra: Option<(&str, Value)>, children: Vec<Value>) -> Value {
+fn block(
+    kind: &str,
+    text: Vec<Value>,
+    extra: Option<(&str, Value)>,
+    children: Vec<Value>,
+) -> Value {
     let mut payload = json!({ "rich_text": text });
     if let Some((key, value)) = extra {
         payload[key] = value;
@@ -182,17 +211,23 @@ fn block(kind: &str, text: Vec<Value>, extra: Option<(&str, Value)>, children: V
 }
 
 fn code_block(language: &str, code: &str) -> Value {
-    let language = if language.is_empty() { "plain text" } else { language };
+    let language = if language.is_empty() {
+        "plain text"
+    } else {
+        language
+    };
     let text = json!([{ "type": "text", "text": { "content": code, "link": null }, "plain_text": code, "href": null }]);
     json!({ "object": "block", "type": "code", "code": { "rich_text": text, "language": language }, "has_children": false })
 }
 
 /// A pipe table; a `| --- |` line after the first row makes that row the header.
 fn table(lines: &[&str]) -> Value {
-    let is_rule = |line: &&str| line.trim().trim_matches('|').split('|').all(|c| {
-        let c = c.trim();
-        !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':'))
-    });
+    let is_rule = |line: &&str| {
+        line.trim().trim_matches('|').split('|').all(|c| {
+            let c = c.trim();
+            !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':'))
+        })
+    };
     let header = lines.get(1).is_some_and(is_rule);
     let rows: Vec<Value> = lines
         .iter()
@@ -203,7 +238,11 @@ fn table(lines: &[&str]) -> Value {
             json!({ "object": "block", "type": "table_row", "table_row": { "cells": cells }, "has_children": false })
         })
         .collect();
-    let width = rows.iter().map(|r| r["table_row"]["cells"].as_array().map_or(0, Vec::len)).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|r| r["table_row"]["cells"].as_array().map_or(0, Vec::len))
+        .max()
+        .unwrap_or(0);
     json!({
         "object": "block",
         "type": "table",
@@ -239,7 +278,7 @@ mod tests {
              > quoted\n\n```rust\nfn main() {{}}\n```\n\n---\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n\
              <aside>\n💡 Note\n</aside>\n\n[Child](Plan/Child%20{A}.md)\n"
         );
-        let content = page("id", "Plan", &text, &ChildA);
+        let content = page("id", "Plan", &text, true, &ChildA);
         let properties = &content["object"]["properties"];
         assert_eq!(properties["title"]["title"][0]["plain_text"], "Plan");
         assert_eq!(properties["Status"]["rich_text"][0]["plain_text"], "Done");
@@ -261,11 +300,32 @@ mod tests {
                 "child_page"
             ]
         );
-        assert_eq!(blocks[1]["paragraph"]["rich_text"][0]["plain_text"], "First line\nsecond line");
-        assert_eq!(kinds(blocks[2]["children"].as_array().unwrap()), ["bulleted_list_item"]);
+        assert_eq!(
+            blocks[1]["paragraph"]["rich_text"][0]["plain_text"],
+            "First line\nsecond line"
+        );
+        assert_eq!(
+            kinds(blocks[2]["children"].as_array().unwrap()),
+            ["bulleted_list_item"]
+        );
         assert_eq!(blocks[3]["to_do"]["checked"], true);
         assert_eq!(blocks[6]["code"]["language"], "rust");
         assert_eq!(blocks[8]["children"].as_array().unwrap().len(), 2);
         assert_eq!(blocks[10]["id"], A_ID);
+        let not_a_row = page(
+            "id",
+            "Plan",
+            "# Plan\n\nNote: a line of text\n",
+            false,
+            &ChildA,
+        );
+        assert_eq!(
+            not_a_row["object"]["properties"].as_object().unwrap().len(),
+            1
+        );
+        assert_eq!(
+            not_a_row["blocks"][0]["paragraph"]["rich_text"][0]["plain_text"],
+            "Note: a line of text"
+        );
     }
 }

@@ -99,13 +99,17 @@ pub async fn save(
     let (file, read) = (path.to_owned(), pages.clone());
     let walker = tokio::task::spawn_blocking(move || {
         let mut seen = HashSet::new();
-        archive::walk(&file, archive::Limits::new(expanded_bytes), &mut |path, bytes| {
-            let converted = page_content(&read, &path, &bytes);
-            if let Some((id, content)) = converted.filter(|(id, _)| seen.insert(id.clone())) {
-                // The writer stops only on a store error, which the import reports itself.
-                let _ = sender.blocking_send((id, content));
-            }
-        })
+        archive::walk(
+            &file,
+            archive::Limits::new(expanded_bytes),
+            &mut |path, bytes| {
+                let converted = page_content(&read, &path, &bytes);
+                if let Some((id, content)) = converted.filter(|(id, _)| seen.insert(id.clone())) {
+                    // The writer stops only on a store error, which the import reports itself.
+                    let _ = sender.blocking_send((id, content));
+                }
+            },
+        )
     });
     let databases = pages
         .kept
@@ -156,10 +160,8 @@ fn page_content(pages: &Pages, path: &[String], bytes: &[u8]) -> Option<(String,
     if kept.kind == EntityKind::Database {
         return None;
     }
-    let children = ChildrenOf {
-        pages,
-        parent: &id,
-    };
-    let content = content::page(&id, &kept.title, &markdown, &children);
+    let children = ChildrenOf { pages, parent: &id };
+    let row = kept.kind == EntityKind::Row;
+    let content = content::page(&id, &kept.title, &markdown, row, &children);
     Some((id, content))
 }

@@ -77,7 +77,12 @@ impl Writer {
             return;
         }
         let mut escaped = String::new();
-        for c in text.split_whitespace().collect::<Vec<_>>().join(" ").chars() {
+        for c in text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+        {
             if matches!(c, '*' | '`' | '[' | ']' | '~' | '\\') {
                 escaped.push('\\');
             }
@@ -157,9 +162,10 @@ impl Writer {
                 let level = name[1..].parse().unwrap_or(1);
                 self.line = format!("{} ", "#".repeat(level));
             }
-            ("p" | "div" | "h1" | "h2" | "h3" | "br" | "figure" | "tr" | "details" | "summary", _) => {
-                self.end_line()
-            }
+            (
+                "p" | "div" | "h1" | "h2" | "h3" | "br" | "figure" | "tr" | "details" | "summary",
+                _,
+            ) => self.end_line(),
             _ => {}
         }
     }

@@ -231,7 +231,10 @@ mod tests {
 
     #[test]
     fn an_unclosed_marker_is_text() {
-        assert_eq!(shape(&rich_text("2 * 3 and [x")), [("2 * 3 and [x".into(), String::new())]);
+        assert_eq!(
+            shape(&rich_text("2 * 3 and [x")),
+            [("2 * 3 and [x".into(), String::new())]
+        );
     }
 
     #[test]
