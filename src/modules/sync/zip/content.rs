@@ -150,8 +150,11 @@ fn starts_block(text: &str) -> bool {
         || list_item(text).is_some()
 }
 
-/// A list item's block type, its extra payload (a to-do's `checked`) and its text.
-fn list_item(text: &str) -> Option<(&'static str, Option<(&'static str, Value)>, &str)> {
+/// A payload field besides the text (a to-do's `checked`).
+type Extra = Option<(&'static str, Value)>;
+
+/// A list item's block type, its extra payload field and its text.
+fn list_item(text: &str) -> Option<(&'static str, Extra, &str)> {
     for (marker, checked) in [("- [ ] ", false), ("- [x] ", true), ("- [X] ", true)] {
         if let Some(rest) = text.strip_prefix(marker) {
             return Some(("to_do", Some(("checked", json!(checked))), rest));
