@@ -33,19 +33,55 @@ pub fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     writer.finish().unwrap().into_inner()
 }
 
-/// A small "Markdown & CSV" export: Home with a child and a mention of Notes.
+/// A small "Markdown & CSV" export: Home with a child and a mention of Notes, each with some
+/// text of its own.
 pub fn small_export() -> Vec<u8> {
     zip_of(&[
         (
             format!("Export-x/Home {A}.md"),
-            format!("# Home\n\n[Notes](Notes%20{B}.md)\n\n[Child](Home/Child%20{C}.md)\n").into(),
+            format!(
+                "# Home\n\nThe **start** of everything.\n\n[Notes](Notes%20{B}.md)\n\n[Child](Home/Child%20{C}.md)\n"
+            )
+            .into(),
         ),
         (
             format!("Export-x/Home/Child {C}.md"),
-            format!("# Child\n\n[Home](../Home%20{A}.md)\n").into(),
+            format!("# Child\n\n- Buy milk\n- [x] Call the bank\n\n[Home](../Home%20{A}.md)\n").into(),
         ),
-        (format!("Export-x/Notes {B}.md"), b"# Notes\n".to_vec()),
+        (
+            format!("Export-x/Notes {B}.md"),
+            b"# Notes\n\nMeeting notes: ship v2 on Friday.\n".to_vec(),
+        ),
     ])
+}
+
+/// Every file of a zip by its path, as text.
+fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    (0..archive.len())
+        .map(|index| {
+            let mut entry = archive.by_index(index).unwrap();
+            let name = entry.name().unwrap().into_owned();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            (name, text)
+        })
+        .collect()
+}
+
+/// The text of the one file whose path ends with `suffix`.
+fn file_ending<'a>(files: &'a BTreeMap<String, String>, suffix: &str) -> &'a str {
+    let found: Vec<_> = files
+        .iter()
+        .filter(|(name, _)| name.ends_with(suffix))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one file ending {suffix} in {:?}",
+        files.keys()
+    );
+    found[0].1
 }
 
 /// A `multipart/form-data` body: `fields`, then `file`.
@@ -723,5 +759,96 @@ async fn the_dashboard_imports_a_zip_and_exports_a_workspace_with_plain_forms() 
     let zip = user.get(&app, &link).await;
     assert_eq!(zip.status(), StatusCode::OK);
     assert_eq!(zip.headers()["content-type"], "application/zip");
+    let files = unzip(&zip.bytes().await.unwrap());
+
+    // Every page's Markdown holds its text, its links rewritten to the exported files.
+    let home = file_ending(&files, "/Home.md");
+    assert!(home.contains("\nThe **start** of everything.\n"), "{home}");
+    assert!(home.contains("\n[Notes](Notes.md)\n"), "{home}");
+    assert!(home.contains("\n[Child](Home/Child.md)\n"), "{home}");
+    let child = file_ending(&files, "/Child.md");
+    assert!(
+        child.contains("- Buy milk\n- [x] Call the bank\n"),
+        "{child}"
+    );
+    let notes = file_ending(&files, "/Notes.md");
+    assert!(
+        notes.contains("\nMeeting notes: ship v2 on Friday.\n"),
+        "{notes}"
+    );
+    // And its JSON, which says it came from the zip.
+    for id in [A, B, C] {
+        let id = notion_graph::modules::notion::ids::normalize(id).unwrap();
+        let content: Value =
+            serde_json::from_str(file_ending(&files, &format!("/json/{id}.json"))).unwrap();
+        assert_eq!(content["origin"], "notion_export_zip", "{content}");
+    }
+    let manifest: Value = serde_json::from_str(file_ending(&files, "manifest.json")).unwrap();
+    assert_eq!(manifest["report"]["failed"], json!([]), "{manifest}");
+    assert_eq!(manifest["report"]["pages"], 3, "{manifest}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_export_in_which_every_page_failed_ends_failed_and_names_the_pages() {
+    use notion_graph::modules::sync::zip::contents::CONTENTS;
+    use notion_graph::storage::{Filter, delete_matching};
+
+    let Some(app) = spawn_app_with(Mode::Embedded, |_| {}).await else {
+        return;
+    };
+    let user = sign_up(&app, "all-failed").await;
+    let created = json(upload(&app, &user, Some("Lost"), &small_export()).await).await;
+    let workspace = created["id"].as_str().unwrap().to_owned();
+    // A zip workspace whose stored contents are gone: no page can be exported.
+    let mine = Filter::all().eq("connection", workspace.as_str());
+    delete_matching(&app.state.store, &CONTENTS, &mine)
+        .await
+        .unwrap();
+
+    let exports = format!("/api/v1/workspaces/{workspace}/exports");
+    let asked = user.send(&app, Method::POST, &exports, &json!({})).await;
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let export_id = json(asked).await["id"].as_str().unwrap().to_owned();
+    let export = eventually(Duration::from_secs(60), "the export to end", || async {
+        let view = json(user.get(&app, &format!("{exports}/{export_id}")).await).await;
+        matches!(view["state"].as_str(), Some("failed" | "completed")).then_some(view)
+    })
+    .await;
+
+    assert_eq!(export["state"], "failed", "{export}");
+    let error = export["error"].as_str().unwrap();
+    assert!(error.starts_with("3 of 3 pages failed: "), "{error}");
+    for title in ["Home", "Child", "Notes"] {
+        assert!(error.contains(title), "{error}");
+    }
+    assert!(
+        error.contains("held no file with this page's content"),
+        "{error}"
+    );
+    assert_eq!(
+        export["report"]["failed"].as_array().map(Vec::len),
+        Some(3),
+        "{export}"
+    );
+    assert_eq!(export["download_url"], Value::Null);
+    let download = user
+        .get(&app, &format!("{exports}/{export_id}/download"))
+        .await;
+    assert_eq!(download.status(), StatusCode::CONFLICT);
+
+    let page = page_request(
+        &app,
+        &user,
+        Method::GET,
+        &format!("/workspaces/{workspace}"),
+    )
+    .send()
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains("0 of 3 pages, 3 failed"), "{page}");
     app.stop().await;
 }

@@ -43,9 +43,14 @@ impl From<ExportView> for ExportRow {
                 ExportState::Completed => "Ready",
                 ExportState::Failed => "Failed",
             },
-            progress: match progress.total {
-                0 => "—".to_owned(),
-                total => format!("{} of {total} pages", progress.done),
+            progress: match (progress.total, progress.failed) {
+                (0, _) => "—".to_owned(),
+                // A failed page is done but not exported: counting it would say all went well.
+                (total, 0) => format!("{} of {total} pages", progress.done),
+                (total, failed) => format!(
+                    "{} of {total} pages, {failed} failed",
+                    progress.done.saturating_sub(failed)
+                ),
             },
             download: view.download_url,
             error: view.error.unwrap_or_default(),

@@ -1,6 +1,7 @@
 //! The raw Notion content of an exported entity: a page's object and block tree, a
 //! database's object and data sources. Kept as `json/<id>.json`; a stored copy whose edit time
-//! matches the import's is used as it is, so an unchanged page costs no call to Notion.
+//! matches the import's is used as it is, so an unchanged page costs no call to Notion. Other
+//! content comes from a [`Reader`]: Notion, or what a zip import stored.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,8 @@ use serde_json::{Value, json};
 use super::files;
 use super::layout::{Node, NodeKind};
 use crate::modules::notion::{NotionClient, NotionError};
+use crate::modules::sync::service as sync;
+use crate::state::AppState;
 
 /// Where raw content is read from and written to.
 pub struct Cache {
@@ -19,6 +22,20 @@ pub struct Cache {
     pub dir: PathBuf,
     /// An earlier export's copies (the previous export of the workspace), read only.
     pub earlier: Option<PathBuf>,
+}
+
+/// Where content that has no fresh stored copy is read from.
+#[derive(Clone, Copy)]
+pub enum Reader<'a> {
+    /// Notion's API, through the workspace's connection.
+    Notion(&'a NotionClient),
+    /// What the import of a Notion export zip stored: such a workspace has no Notion to ask.
+    Zip {
+        state: &'a AppState,
+        connection: &'a str,
+    },
+    /// Nowhere: the workspace's connection cannot read Notion.
+    Unavailable,
 }
 
 /// Where a copy came from.
@@ -42,11 +59,11 @@ impl Cache {
             .find(|content| content["object"]["last_edited_time"].as_str() == Some(edited))
     }
 
-    /// The content of `node`: the stored copy when fresh, else read from Notion and stored.
+    /// The content of `node`: the stored copy when fresh, else read from `reader` and stored.
     pub async fn content(
         &self,
         node: &Node,
-        client: Option<&NotionClient>,
+        reader: Reader<'_>,
     ) -> anyhow::Result<(Value, Source)> {
         if let Some(content) = self.fresh(node) {
             if !self.path(&node.entry.id).exists() {
@@ -54,12 +71,21 @@ impl Cache {
             }
             return Ok((content, Source::Stored));
         }
-        let client = client.ok_or_else(|| {
-            anyhow::anyhow!("the workspace has no Notion connection to read the content from")
-        })?;
-        let content = fetch(client, node).await?;
+        let (content, source) = match reader {
+            Reader::Notion(client) => (fetch(client, node).await?, Source::Notion),
+            Reader::Zip { state, connection } => {
+                let stored = sync::zip_content(state, connection, &node.entry.id).await?;
+                let content = stored.ok_or_else(|| {
+                    anyhow::anyhow!("the Notion export zip held no file with this page's content")
+                })?;
+                (content, Source::Stored)
+            }
+            Reader::Unavailable => {
+                anyhow::bail!("the workspace has no Notion connection to read the content from")
+            }
+        };
         files::write_atomic(&self.path(&node.entry.id), &pretty(&content))?;
-        Ok((content, Source::Notion))
+        Ok((content, source))
     }
 }
 

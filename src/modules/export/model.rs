@@ -40,7 +40,7 @@ pub struct Export {
     pub expires_at: i64,
     pub progress: ProgressSnapshot,
     pub report: Option<serde_json::Value>,
-    /// Why it failed, for the user.
+    /// Why it failed, for the user; for one that completed, which pages it failed to export.
     pub error: Option<String>,
     pub zip_bytes: Option<u64>,
 }
@@ -73,6 +73,7 @@ pub struct ExportView {
     /// Counts, bytes and the pages that failed (`failed`), once finished.
     #[schema(value_type = Option<Object>)]
     pub report: Option<serde_json::Value>,
+    /// Why it failed; for a completed export, which pages it failed to export.
     pub error: Option<String>,
     /// The zip to download once completed.
     pub download_url: Option<String>,

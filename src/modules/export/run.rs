@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::ExportError;
-use super::content::{Cache, Source};
+use super::content::{Cache, Reader, Source};
 use super::database;
 use super::files::{self, Checkpoint, STATE_DIR};
 use super::layout::{self, Entry, Node, NodeKind, Plan};
@@ -20,7 +20,7 @@ use super::progress::Progress;
 use crate::modules::notion::NotionClient;
 use crate::modules::notion::links::LinkKind;
 use crate::modules::sync::EntityKind;
-use crate::modules::sync::connection::Connection;
+use crate::modules::sync::connection::{self, Connection};
 use crate::modules::sync::service as sync;
 use crate::state::AppState;
 
@@ -56,6 +56,49 @@ pub struct Report {
     /// Pages that kept failing; the rest of the export went on.
     pub failed: Vec<Failure>,
 }
+
+impl Report {
+    /// Pages, rows and databases the export holds (resumed ones included, failed ones not).
+    pub fn exported(&self) -> u64 {
+        self.pages + self.rows + self.databases - self.failed.len() as u64
+    }
+
+    /// Nothing could be exported, yet there was something to export.
+    pub fn all_failed(&self) -> bool {
+        !self.failed.is_empty() && self.exported() == 0
+    }
+
+    /// What to tell the user of the pages that failed, naming the first few; `None` when none did.
+    pub fn failure_summary(&self) -> Option<String> {
+        let first = self.failed.first()?;
+        let count = self.failed.len();
+        let total = self.pages + self.rows + self.databases;
+        let named: Vec<&str> = self
+            .failed
+            .iter()
+            .take(NAMED_FAILURES)
+            .map(|f| {
+                if f.title.is_empty() {
+                    "Untitled"
+                } else {
+                    f.title.as_str()
+                }
+            })
+            .collect();
+        let more = match count.saturating_sub(NAMED_FAILURES) {
+            0 => String::new(),
+            rest => format!(" and {rest} more"),
+        };
+        Some(format!(
+            "{count} of {total} pages failed: {}{more} (each with its error in the report and manifest.json); the first failed with: {}",
+            named.join(", "),
+            first.error
+        ))
+    }
+}
+
+/// Failed pages named in the summary; the report lists them all.
+const NAMED_FAILURES: usize = 5;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Failure {
@@ -100,7 +143,7 @@ pub async fn export(
     let work = Work {
         plan: &plan,
         cache: &cache,
-        client: client.as_ref(),
+        reader: reader(state, &request.connection, client.as_ref()),
         request,
     };
     let queue: Vec<(usize, bool)> = selected
@@ -281,6 +324,23 @@ pub async fn plan(state: &AppState, connection: &str) -> Result<Plan, ExportErro
     Ok(Plan::new(entries, &hosts, &data_sources))
 }
 
+/// Where `connection`'s content comes from: a zip's stored pages until a token is connected,
+/// then Notion.
+fn reader<'a>(
+    state: &'a AppState,
+    connection: &'a Connection,
+    client: Option<&'a NotionClient>,
+) -> Reader<'a> {
+    match (connection.source, client) {
+        (connection::Source::Zip, _) => Reader::Zip {
+            state,
+            connection: &connection.id,
+        },
+        (_, Some(client)) => Reader::Notion(client),
+        (_, None) => Reader::Unavailable,
+    }
+}
+
 /// What one page's export did.
 struct Done {
     source: Source,
@@ -292,7 +352,7 @@ struct Done {
 struct Work<'a> {
     plan: &'a Plan,
     cache: &'a Cache,
-    client: Option<&'a NotionClient>,
+    reader: Reader<'a>,
     request: &'a Request,
 }
 
@@ -313,7 +373,7 @@ impl Work<'_> {
     }
 
     async fn node(&self, node: &Node) -> anyhow::Result<Done> {
-        let (content, source) = self.cache.content(node, self.client).await?;
+        let (content, source) = self.cache.content(node, self.reader).await?;
         let mut done = Done {
             source,
             files: 0,

@@ -175,18 +175,7 @@ pub async fn run(state: &AppState, id: &str) -> anyhow::Result<()> {
     let snapshot = progress.snapshot();
     mark(state, id, |e| e.progress = snapshot.clone()).await?;
     match outcome {
-        Ok((report, bytes)) => {
-            let pages = report.pages + report.rows + report.databases - report.failed.len() as u64;
-            state.metrics.observe_export(
-                "completed",
-                pages,
-                report.failed.len() as u64,
-                report.bytes_written,
-            );
-            let completed = crate::modules::analytics::Event::ExportCompleted { pages };
-            crate::modules::analytics::track(state, &request.connection.tenant, completed);
-            finish(state, id, Ok((serde_json::to_value(&report)?, bytes))).await
-        }
+        Ok((report, bytes)) => finish_with(state, &request, id, &report, bytes).await,
         Err(ExportError::Other(error)) if error.is::<Stopped>() => Err(error),
         // Retried from its checkpoint; once no attempt is left, `give_up` marks it failed.
         Err(error) => {
@@ -195,6 +184,35 @@ pub async fn run(state: &AppState, id: &str) -> anyhow::Result<()> {
             Err(anyhow::Error::from(error).context("the export attempt failed"))
         }
     }
+}
+
+/// Ends an export that ran to its end by what it holds: `failed` when no page could be
+/// exported (its zip would hold a manifest alone), else `completed`, naming any pages that
+/// failed in its error. The report, failures listed, is kept either way.
+async fn finish_with(
+    state: &AppState,
+    request: &Request,
+    id: &str,
+    report: &super::Report,
+    bytes: u64,
+) -> anyhow::Result<()> {
+    let failed = report.failed.len() as u64;
+    let value = serde_json::to_value(report)?;
+    let summary = report.failure_summary();
+    if report.all_failed() {
+        state
+            .metrics
+            .observe_export("failed", 0, failed, report.bytes_written);
+        mark(state, id, |e| e.report = Some(value.clone())).await?;
+        return finish(state, id, Err(summary.unwrap_or_default())).await;
+    }
+    let pages = report.exported();
+    state
+        .metrics
+        .observe_export("completed", pages, failed, report.bytes_written);
+    let completed = crate::modules::analytics::Event::ExportCompleted { pages };
+    crate::modules::analytics::track(state, &request.connection.tenant, completed);
+    finish(state, id, Ok((value, bytes, summary))).await
 }
 
 /// The job failed every attempt (dead-lettered): the export ends `failed` with the last
@@ -255,18 +273,18 @@ async fn earlier_json(state: &AppState, export: &Export) -> anyhow::Result<Optio
 async fn finish(
     state: &AppState,
     id: &str,
-    outcome: Result<(serde_json::Value, u64), String>,
+    outcome: Result<(serde_json::Value, u64, Option<String>), String>,
 ) -> anyhow::Result<()> {
     let now = now_ms();
     let Some(record) = mark(state, id, |e| {
         e.finished_at = Some(now);
         e.expires_at = now + state.settings.export.retention_ms();
         match &outcome {
-            Ok((report, bytes)) => {
+            Ok((report, bytes, failures)) => {
                 e.state = ExportState::Completed;
                 e.report = Some(report.clone());
                 e.zip_bytes = Some(*bytes);
-                e.error = None;
+                e.error = failures.clone();
             }
             Err(error) => {
                 e.state = ExportState::Failed;

@@ -68,6 +68,7 @@ pub static MODULE: Module = Module {
         &pending::PENDING,
         &webhooks::SUBSCRIPTIONS,
         &webhooks::SEEN_EVENTS,
+        &zip::contents::CONTENTS,
     ],
     jobs: &[
         JobType::of::<SyncWorkspace>(),

@@ -100,6 +100,17 @@ pub fn notion_client(
     client_for(state, connection)
 }
 
+/// The content the import of a Notion export zip stored for entity `notion_id` of
+/// `connection` (a page's object and blocks, in the shape Notion's API gives them); `None`
+/// when nothing was stored for it, as for every entity of an API import.
+pub async fn zip_content(
+    state: &AppState,
+    connection: &str,
+    notion_id: &str,
+) -> Result<Option<serde_json::Value>, SyncError> {
+    Ok(super::zip::contents::get(&state.store, connection, notion_id).await?)
+}
+
 /// How a sync ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {

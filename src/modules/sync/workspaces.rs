@@ -316,7 +316,8 @@ pub async fn disconnect(
     Ok(())
 }
 
-/// Deletes what the import of `id` stored: entities, edges, runs and their checkpoints.
+/// Deletes what the import of `id` stored: entities, edges, runs and their checkpoints, and
+/// a zip's page contents.
 async fn delete_imported(state: &AppState, id: &str) -> Result<(), SyncError> {
     let mine = Filter::all().eq("connection", id);
     let mut run_ids = Vec::new();
@@ -327,7 +328,7 @@ async fn delete_imported(state: &AppState, id: &str) -> Result<(), SyncError> {
         let frontier = Filter::all().eq("run", run.as_str());
         delete_matching(&state.store, &FRONTIER, &frontier).await?;
     }
-    for collection in [&ENTITIES, &EDGES, &RUNS] {
+    for collection in [&ENTITIES, &EDGES, &RUNS, &super::zip::contents::CONTENTS] {
         delete_matching(&state.store, collection, &mine).await?;
     }
     Ok(())

@@ -7,9 +7,15 @@
 //!
 //! - [`archive`]: reading the upload safely (type, traversal, zip bombs, nesting).
 //! - [`names`]: the `Title <32 hex>` naming and links to ids; [`parse`]: one file's facts;
-//!   [`tree`]: the files to entities and edges. All three are pure.
+//!   [`tree`]: the files to entities and edges; [`content`] (with `inline` and `html`): a
+//!   page's file to the content an export reads. These are pure.
+//! - [`contents`]: that content, stored at import for the workspace's exports.
 
 pub mod archive;
+pub mod content;
+pub mod contents;
+mod html;
+mod inline;
 pub mod names;
 pub mod parse;
 pub mod routes;
@@ -149,6 +155,7 @@ pub async fn import(
         without_id: workspace.without_id as u64,
         page_limit: cut,
     };
+    contents::save(&state.store, path, &id, &workspace, expanded).await?;
     let entities = workspace
         .entities
         .into_iter()

@@ -30,40 +30,68 @@ pub struct FoundLink {
 
 /// A Markdown page of the "Markdown & CSV" export.
 pub fn markdown(text: &str) -> PageFile {
-    let mut lines = text.lines().skip_while(|l| l.trim().is_empty());
-    let title = lines
-        .clone()
-        .next()
-        .and_then(|l| l.strip_prefix("# "))
-        .map(|t| t.trim().to_owned());
-    if title.is_some() {
-        lines.next();
-    }
-    let mut links = Vec::new();
-    let mut in_properties = title.is_some();
-    let mut seen_property = false;
-    for line in lines {
-        let blank = line.trim().is_empty();
-        if in_properties && blank && seen_property {
-            in_properties = false;
-        }
-        let property = in_properties && !blank && is_property_line(line);
-        seen_property |= property;
-        if in_properties && !blank && !property {
-            in_properties = false;
-        }
-        for target in markdown_targets(line) {
-            links.push(FoundLink {
-                target,
-                in_property: property,
-            });
-        }
-    }
+    let page = MarkdownPage::split(text);
+    let links = page
+        .properties
+        .iter()
+        .map(|line| (line, true))
+        .chain(page.body.iter().map(|line| (line, false)))
+        .flat_map(|(line, in_property)| {
+            markdown_targets(line)
+                .into_iter()
+                .map(move |target| FoundLink {
+                    target,
+                    in_property,
+                })
+        })
+        .collect();
     PageFile {
-        title,
+        title: page.title,
         own_id: None,
         database: false,
         links,
+    }
+}
+
+/// A Markdown page as the export lays it out: `# Title`, the property lines up to the first
+/// blank line, then the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkdownPage<'a> {
+    pub title: Option<String>,
+    pub properties: Vec<&'a str>,
+    pub body: Vec<&'a str>,
+}
+
+impl<'a> MarkdownPage<'a> {
+    pub fn split(text: &'a str) -> Self {
+        let mut lines = text.lines().skip_while(|l| l.trim().is_empty()).peekable();
+        let title = lines
+            .peek()
+            .and_then(|l| l.strip_prefix("# "))
+            .map(|t| t.trim().to_owned());
+        if title.is_some() {
+            lines.next();
+        }
+        let mut properties = Vec::new();
+        let mut in_properties = title.is_some();
+        let mut body = Vec::new();
+        for line in lines {
+            let blank = line.trim().is_empty();
+            if in_properties && !blank && is_property_line(line) {
+                properties.push(line);
+                continue;
+            }
+            // Blank lines before the first property belong to neither; any other line ends them.
+            in_properties &= blank && properties.is_empty();
+            if !in_properties {
+                body.push(line);
+            }
+        }
+        Self {
+            title,
+            properties,
+            body,
+        }
     }
 }
 
@@ -79,7 +107,7 @@ fn is_property_line(line: &str) -> bool {
 /// The pages `[text](href)`, `Text (href)` (how properties list their links) and `<url>`
 /// autolinks point at. A target may hold balanced parentheses (`Plan%20(v2)%20<hex>.md`); a
 /// parenthesis with spaces inside is prose, whose own links are still found.
-fn markdown_targets(line: &str) -> Vec<String> {
+pub fn markdown_targets(line: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut at = 0;
     while let Some(open) = line[at..].find(['(', '<']).map(|i| at + i) {
@@ -100,7 +128,7 @@ fn markdown_targets(line: &str) -> Vec<String> {
 }
 
 /// Where the bracket `text` opens with closes (its byte offset), counting nested ones.
-fn closing(text: &str) -> Option<usize> {
+pub(super) fn closing(text: &str) -> Option<usize> {
     let (open, close) = match text.as_bytes().first()? {
         b'(' => (b'(', b')'),
         _ => (b'<', b'>'),
@@ -133,8 +161,7 @@ pub fn html(text: &str) -> PageFile {
     let title = between(text, "<h1 class=\"page-title\">", "</h1>")
         .or_else(|| between(text, "<title>", "</title>"))
         .map(|t| unescape(&strip_tags(t)).trim().to_owned());
-    let own_id =
-        between(text, "<article id=\"", "\"").and_then(crate::modules::notion::ids::normalize);
+    let own_id = own_id(text);
     let properties = text.find("<table class=\"properties\">").map(|start| {
         let end = text[start..]
             .find("</table>")
@@ -166,14 +193,19 @@ pub fn html(text: &str) -> PageFile {
     }
 }
 
-fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+/// The id an HTML page states of itself (`<article id="<uuid>">`).
+pub(super) fn own_id(text: &str) -> Option<String> {
+    between(text, "<article id=\"", "\"").and_then(crate::modules::notion::ids::normalize)
+}
+
+pub(super) fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
     let start = text.find(open)? + open.len();
     let len = text[start..].find(close)?;
     Some(&text[start..start + len])
 }
 
 /// Text with its tags removed (a title may hold an icon's `<span>` or an emphasis).
-fn strip_tags(text: &str) -> String {
+pub(super) fn strip_tags(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_tag = false;
     for c in text.chars() {
@@ -188,7 +220,7 @@ fn strip_tags(text: &str) -> String {
 }
 
 /// The entities HTML exports use in text and attributes.
-fn unescape(text: &str) -> String {
+pub(super) fn unescape(text: &str) -> String {
     text.replace("&quot;", "\"")
         .replace("&#x27;", "'")
         .replace("&#39;", "'")
