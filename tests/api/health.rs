@@ -111,6 +111,19 @@ async fn canary_runs(app: &TestApp, id: &str) {
     .await;
 }
 
+/// A production-mode app on a Redis of the test's own, ready.
+async fn on_own_redis(port: u16, dir: &Path) -> Option<(TestApp, Server)> {
+    let redis = Server::redis(port, dir);
+    listening(port).await;
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = spawn_app_with(Mode::Production, |s| {
+        s.storage.redis_url = Some(SecretString::from(url))
+    })
+    .await?;
+    wait_until(&app, StatusCode::OK).await;
+    Some((app, redis))
+}
+
 async fn listening(port: u16) {
     eventually(OUTAGE, "the server to listen", || async {
         std::net::TcpStream::connect(("127.0.0.1", port))
@@ -124,17 +137,9 @@ async fn listening(port: u16) {
 async fn readiness_fails_while_redis_is_down_and_recovers_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let redis = Server::redis(port, dir.path());
-    let url = format!("redis://127.0.0.1:{port}");
-    listening(port).await;
-    let Some(app) = spawn_app_with(Mode::Production, |s| {
-        s.storage.redis_url = Some(SecretString::from(url))
-    })
-    .await
-    else {
+    let Some((app, redis)) = on_own_redis(port, dir.path()).await else {
         return;
     };
-    wait_until(&app, StatusCode::OK).await;
     drop(redis);
     let body = wait_until(&app, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(body["code"], "not_ready");
@@ -185,17 +190,9 @@ async fn readiness_fails_while_mongodb_is_down_and_recovers_without_a_restart() 
 async fn a_job_running_when_redis_fails_is_not_cut_short() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let redis = Server::redis(port, dir.path());
-    let url = format!("redis://127.0.0.1:{port}");
-    listening(port).await;
-    let Some(app) = spawn_app_with(Mode::Production, |s| {
-        s.storage.redis_url = Some(SecretString::from(url))
-    })
-    .await
-    else {
+    let Some((app, redis)) = on_own_redis(port, dir.path()).await else {
         return;
     };
-    wait_until(&app, StatusCode::OK).await;
     let slow = json!({ "id": "in-flight", "sleep_ms": 2500 });
     let response = app.admin_post("/api/admin/canaries", &slow).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
