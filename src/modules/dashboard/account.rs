@@ -11,6 +11,7 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::CsrfForm;
 use super::accounts::with_session;
 use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
 use super::workspaces::readable;
@@ -192,11 +193,6 @@ async fn password(
         )),
         Err(error) => refused_in(&state, &request, &user, Section::Password, error.into()).await,
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 #[post("/account/sign-out-everywhere")]

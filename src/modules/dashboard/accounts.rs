@@ -10,6 +10,7 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::CsrfForm;
 use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
 use crate::error::AppError;
 use crate::modules::auth::audit::ClientInfo;
@@ -177,11 +178,6 @@ async fn signup(
             refused(&request, &error, &body)
         }
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 #[post("/logout")]

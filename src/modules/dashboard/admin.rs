@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::CsrfForm;
 use super::view::{Chrome, Flash, PageError, page, see_other};
 use super::workspaces::readable;
 use super::{form_user, signed_in};
@@ -172,11 +173,6 @@ async fn set_role(
         .await
         .map_err(AppError::from)?;
     Ok(see_other("/admin", Some(Flash::RoleChanged)))
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 /// Queues a sync of any account's workspace from the failing syncs.

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::CsrfForm;
 use super::form_user;
 use super::view::{Flash, PageError, explain, refused, see_other};
 use super::workspaces::{new_page, readable};
@@ -109,11 +110,6 @@ fn refused_upload(
 ) -> Result<HttpResponse, PageError> {
     let message = Some(explain(&error));
     refused(request, &error, &new_page(state, request, user, message))
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 /// The Export button: queues an export of every page, Markdown and JSON.

@@ -101,6 +101,12 @@ pub fn signed_in(request: &HttpRequest, user: Option<AuthUser>) -> Result<AuthUs
     })
 }
 
+/// A form whose only field is its CSRF token (sign-out, revoke, retry, delete buttons).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf_token: String,
+}
+
 /// The signed-in user of a form post, checked against the form's CSRF token.
 pub async fn form_user(request: &HttpRequest, csrf_token: &str) -> Result<AuthUser, PageError> {
     match AuthUser::from_form(request, csrf_token).await {

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::CsrfForm;
 use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
 use super::{form_user, signed_in};
 use crate::error::AppError;
@@ -297,11 +298,6 @@ async fn revoke_form(
         share,
     };
     page(&request, StatusCode::OK, &body)
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 #[post("/workspaces/{id}/shares/{share}/revoke")]

@@ -9,6 +9,7 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::CsrfForm;
 use super::view::{Chrome, Flash, PageError, explain, page, refused, see_other};
 use super::{demo, form_user, signed_in};
 use crate::error::AppError;
@@ -172,11 +173,6 @@ async fn connect_token(
     let user = form_user(&request, &form.csrf_token).await?;
     let view = workspaces::connect(&state, user.id(), form.token, &client).await;
     connected(&state, &request, &user, view)
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 /// Connects the sample workspace this instance serves itself.
