@@ -369,7 +369,43 @@ async fn the_graph_page_shows_its_owner_the_viewer_and_panel_and_anyone_else_a_4
         "one circle per page"
     );
 
+    let thumbnail = format!("/workspaces/{id}/thumbnail.png");
+    let home = get_page(&app, Some(&owner), "/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains(&thumbnail),
+        "the card shows the graph:\n{home}"
+    );
+    let picture = get_page(&app, Some(&owner), &thumbnail).await;
+    assert_eq!(picture.status(), StatusCode::OK);
+    assert_eq!(picture.headers()["content-type"], "image/png");
+    let etag = picture.headers()["etag"].clone();
+    assert!(
+        picture
+            .bytes()
+            .await
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n")
+    );
+    let again = browser()
+        .get(app.url(&thumbnail))
+        .header("cookie", format!("__Host-ng_session={}", owner.cookie))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::NOT_MODIFIED,
+        "revalidated, not redrawn"
+    );
+
     let stranger = sign_up(&app, "graph-stranger").await;
+    let refused = get_page(&app, Some(&stranger), &thumbnail).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     let refused = get_page(&app, Some(&stranger), &format!("/workspaces/{id}/graph")).await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     assert!(refused.text().await.unwrap().contains("Page not found"));

@@ -108,6 +108,8 @@ def main(config):
         check("the D3 JSON download holds the imported graph",
               len(graph["nodes"]) > 100 and len(graph["links"]) > 100,
               f'{len(graph["nodes"])} nodes, {len(graph["links"])} links')
+        home_card_pictures_the_graph(page, base)
+        page.goto(sample)
         edit_and_sync(page, config["sample"])
         explore_the_graph(page, shots)
         see_the_changes(page, shots)
@@ -251,6 +253,15 @@ def download_the_view(page):
     check("the PNG download is a picture of the view at the canvas's resolution",
           size == tuple(canvas) and len(png) > 20_000 and download.value.suggested_filename.endswith(".png"),
           f"{size} for the canvas {canvas}, {len(png)} bytes")
+
+
+def home_card_pictures_the_graph(page, base):
+    page.goto(base + "/")
+    picture = page.locator(".card .thumbnail img").first
+    picture.scroll_into_view_if_needed()
+    picture.evaluate("img => img.decode()")
+    size = picture.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    check("the home card shows a picture of the graph", size == [800, 500], str(size))
 
 
 def share_and_revoke(page, shots, base):

@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::modules::auth::AuthUser;
 use crate::modules::embed;
 use crate::modules::graph::bin::{Labels, Packed};
+use crate::modules::graph::http::{REVALIDATE, Representation};
 use crate::modules::graph::metrics::display_title;
 use crate::modules::graph::views::{self, ViewError};
 use crate::modules::graph::{self, GraphError, Snapshot, SnapshotDiff, ViewRequest};
@@ -29,7 +30,7 @@ use crate::state::AppState;
 const LISTED: usize = 12;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(show).service(svg_download);
+    cfg.service(show).service(svg_download).service(thumbnail);
 }
 
 /// A page named in the panel.
@@ -251,6 +252,26 @@ async fn svg_download(
         .content_type(embed::svg::CONTENT_TYPE)
         .insert_header((actix_web::http::header::CONTENT_DISPOSITION, file))
         .body(picture))
+}
+
+/// The picture of the graph on the workspace's card (home page): its summary as a PNG,
+/// rendered once per snapshot; a browser revalidates it (a 304) until a newer one is built.
+#[get("/workspaces/{id}/thumbnail.png")]
+async fn thumbnail(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    user: Option<AuthUser>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = signed_in(&request, user)?;
+    let connection = workspace_for(&state, &user, &id).await?;
+    let picture = embed::documents::thumbnail(&state, &connection.id)
+        .await
+        .map_err(AppError::from)?;
+    let representation = Representation::negotiate(&request, &picture.validator, REVALIDATE);
+    Ok(representation
+        .not_modified(&request)
+        .unwrap_or_else(|| representation.body(&picture.bodies)))
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use super::{png, svg};
 use crate::modules::graph::bin::{self, Labels, Packed};
 use crate::modules::graph::export::render;
 use crate::modules::graph::views::{self, View, ViewError, ViewNode};
-use crate::modules::graph::{self, Bodies, Format, Snapshot, SnapshotMeta, ViewRequest};
+use crate::modules::graph::{
+    self, Bodies, Format, GraphError, Snapshot, SnapshotMeta, ViewRequest,
+};
 use crate::state::AppState;
 
 /// Pages the static preview labels beside its communities.
@@ -109,11 +111,35 @@ fn write(
             let packed = Packed::from_view(snapshot, &view);
             Ok(svg::render(title, &packed, &labels).into_bytes())
         }
-        Document::PreviewPng => {
-            let view = views::view(snapshot, &preview_view(preset))?;
-            Ok(png::render(&Packed::from_view(snapshot, &view)))
-        }
+        Document::PreviewPng => picture(snapshot, &preview_view(preset)),
     }
+}
+
+/// The home page card's picture of a workspace's newest snapshot: every page and link as
+/// `preview.png` draws them (the summary's community discs say little at card size).
+pub async fn thumbnail(state: &AppState, workspace: &str) -> Result<Rendered, GraphError> {
+    let service = graph::service(state);
+    let snapshot = service.current(workspace, None).await?;
+    let validator = format!("{}:thumbnail", snapshot.meta.body);
+    let bodies = service
+        .document(
+            &snapshot,
+            validator.clone(),
+            png::CONTENT_TYPE,
+            |snapshot| picture(snapshot, &ViewRequest::Summary { top: PREVIEW_TOP }),
+        )
+        .await?;
+    Ok(Rendered {
+        meta: snapshot.meta.clone(),
+        bodies,
+        validator,
+    })
+}
+
+/// `request`'s view of `snapshot` as a PNG without labels.
+fn picture(snapshot: &Snapshot, request: &ViewRequest) -> Result<Vec<u8>, ViewError> {
+    let view = views::view(snapshot, request)?;
+    Ok(png::render(&Packed::from_view(snapshot, &view)))
 }
 
 /// The preview shows the summary of a whole-graph share, and a neighbourhood share as it is:

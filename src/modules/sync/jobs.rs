@@ -129,7 +129,7 @@ pub async fn enqueue_due(state: &AppState) -> anyhow::Result<usize> {
         connections(&state.store)
             .update(&due.id, |c| {
                 mine = c.next_sync_at.is_some_and(|at| at <= now);
-                let later = now + i64::from(c.settings.interval_minutes) * 60_000;
+                let later = super::minutes_from_now(c.settings.interval_minutes);
                 mine.then(|| c.next_sync_at = Some(later))
             })
             .await?;

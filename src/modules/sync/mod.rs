@@ -56,6 +56,11 @@ pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// `minutes` from now, in epoch milliseconds: when the schedule syncs next.
+pub(crate) fn minutes_from_now(minutes: u32) -> i64 {
+    now_ms() + i64::from(minutes) * 60_000
+}
+
 pub static MODULE: Module = Module {
     name: "sync",
     collections: &[

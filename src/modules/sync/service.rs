@@ -349,7 +349,7 @@ async fn sync_leased(
                         .settings
                         .interval_minutes
                         .max(plan.min_sync_interval_minutes);
-                    c.next_sync_at = Some(now_ms() + i64::from(minutes) * 60_000);
+                    c.next_sync_at = Some(super::minutes_from_now(minutes));
                     Some(())
                 })
                 .await?;
