@@ -46,7 +46,9 @@ pub fn relayout(g: &Csr, previous: &[Option<[f32; 2]>], options: &LayoutOptions)
         tolerance: 1e-3,
     };
     forces::relax(&fine, &mut pos, &model, &adjust, Some(&yielding), threads);
-    pos.iter().map(|&p| frame.to_outer(p)).collect()
+    let mut placed: Vec<[f32; 2]> = pos.iter().map(|&p| frame.to_outer(p)).collect();
+    super::pack_components(g, &mut placed);
+    placed
 }
 
 /// Mobility for the settling phase: 1 for new nodes, `OLD_MOBILITY` for old nodes up to two

@@ -14,13 +14,14 @@
 //!
 //! Files: `communities` (label propagation guess), `coarsen` (hierarchy), `graph` (weighted levels), `quadtree` (Barnes-Hut), `forces`
 //! (force model and iteration loop), `parallel` (deterministic threads), `incremental`
-//! (relayout), `rng` (seeded generator).
+//! (relayout), `pack` (components beside the main one), `rng` (seeded generator).
 
 mod coarsen;
 mod communities;
 mod forces;
 mod graph;
 mod incremental;
+mod pack;
 mod parallel;
 mod quadtree;
 mod rng;
@@ -31,6 +32,7 @@ use graph::WeightedGraph;
 use rng::Rng;
 
 pub use incremental::{mean_relative_displacement, relayout};
+pub use pack::pack_components;
 
 /// Tuning of [`layout`] and [`relayout`]; the defaults suit graphs of 1k to 1M nodes.
 #[derive(Clone, Debug)]
@@ -122,8 +124,8 @@ impl LayoutOptions {
 
 /// A complete 2-D layout of the undirected graph `g`, one position per node, deterministic for
 /// (graph, options) whatever the thread count or timing. The scale is arbitrary (about
-/// `0.3 · sqrt(n)` root-mean-square radius); isolated nodes and small components stay near the
-/// main one through a weak gravity.
+/// `0.3 · sqrt(n)` root-mean-square radius); isolated nodes and smaller components are then
+/// placed on rings around the largest ([`pack_components`]).
 pub fn layout(g: &Csr, options: &LayoutOptions) -> Vec<[f32; 2]> {
     if !options.guess_communities {
         return multilevel(g, None, options);
@@ -191,6 +193,7 @@ fn multilevel(g: &Csr, membership: Option<&[u32]>, options: &LayoutOptions) -> V
         };
         forces::relax(finer, &mut pos, &pick(finer), &schedule, None, threads);
     }
+    pack_components(g, &mut pos);
     pos
 }
 

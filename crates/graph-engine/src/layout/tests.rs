@@ -165,8 +165,13 @@ fn adding_two_percent_of_nodes_barely_moves_the_others_and_places_newcomers_by_t
             let p = after[u as usize];
             [c[0] + p[0] / nb.len() as f32, c[1] + p[1] / nb.len() as f32]
         });
+        // The diameter is the packed one: before `pack_components` far lone nodes doubled it,
+        // and this bound was 0.1 of that (the gaps themselves are as they were, 5 to 7 units).
         let gap = distance(after[v], c) / diameter;
-        assert!(gap < 0.1, "node {v} is {gap} diameters from its neighbours");
+        assert!(
+            gap < 0.15,
+            "node {v} is {gap} diameters from its neighbours"
+        );
         worst_gap = worst_gap.max(gap);
     }
     eprintln!(
@@ -297,4 +302,24 @@ fn label_propagation_finds_two_cliques_joined_by_one_edge() {
     assert!(labels[..6].iter().all(|&l| l == labels[0]));
     assert!(labels[6..].iter().all(|&l| l == labels[6]));
     assert_ne!(labels[0], labels[6]);
+}
+
+#[test]
+fn lone_nodes_and_small_components_sit_next_to_the_graph_not_far_away() {
+    let mut edges = planted(4, 50, 5.0, 1.0, 23);
+    edges.push((200, 201));
+    let g = Csr::undirected(205, &edges); // 202 to 204 have no link at all
+    let pos = layout(&g, &fast_options());
+    let main: Vec<[f32; 2]> = pos[..200].to_vec();
+    let reach = distance_extent(&main);
+    let centre = main.iter().fold([0.0f32; 2], |c, p| {
+        [c[0] + p[0] / 200.0, c[1] + p[1] / 200.0]
+    });
+    for (v, &p) in pos.iter().enumerate().skip(200) {
+        let out = distance(centre, p) / reach;
+        assert!(
+            out < 1.0,
+            "node {v} is {out} of the graph's extent from its centre"
+        );
+    }
 }
