@@ -12,6 +12,7 @@ use super::connection::{
     self, ACCESS_TOKEN, Api, Connection, LOCAL_TENANT, REFRESH_TOKEN, Status, SyncSettings,
     connections,
 };
+use super::now_ms;
 use super::service::SyncError;
 use crate::cache::RateLimit;
 use crate::crypto::Binding;
@@ -146,12 +147,9 @@ pub async fn attach_token(
     connection.status = Status::Active;
     connection.source = super::connection::Source::Api;
     connection.settings.rate = rate;
-    // A full import, replacing what the zip stored (see `Importer::resumable`'s `first`),
-    // queued by the caller: the schedule takes over one interval on.
+    // A full import, replacing what the zip stored (see `Importer::resumable`'s `first`).
     connection.last_sync_started_at = None;
-    connection.next_sync_at = Some(super::minutes_from_now(
-        connection.settings.interval_minutes,
-    ));
+    connection.next_sync_at = Some(now_ms());
     connections(&state.store)
         .upsert(&connection.id, &connection)
         .await?;
@@ -229,10 +227,7 @@ pub async fn connect_with_grant(
     Ok(connection)
 }
 
-/// A connection not synced yet. Whoever connects it queues its first import at once, so the
-/// schedule is due one interval on: due now, the next housekeeping tick would queue a second
-/// sync behind the import, which ran as soon as the import let go of the lease. Should the
-/// queued import be lost, the schedule makes it good then.
+/// A connection not synced yet, due at once.
 pub(super) fn new_connection(state: &AppState, owner: &str, id: &str) -> Connection {
     let empty = SecretString::from(String::new());
     Connection {
@@ -259,9 +254,7 @@ pub(super) fn new_connection(state: &AppState, owner: &str, id: &str) -> Connect
         last_sync_started_at: None,
         last_calls: None,
         last_reconciled_at: None,
-        next_sync_at: Some(super::minutes_from_now(
-            state.settings.sync.interval_minutes,
-        )),
+        next_sync_at: Some(now_ms()),
         api: Api::Notion,
         page_limit_reached: None,
         source: super::connection::Source::Api,

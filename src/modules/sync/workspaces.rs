@@ -187,10 +187,20 @@ pub async fn attach_token(
 }
 
 /// Queues a sync of the connection; the job decides whether it is a full or incremental one.
+/// The schedule moves one interval on, as when it queues a sync itself: left due, the next
+/// housekeeping tick would queue a second sync, which ran as soon as this one let go of the
+/// lease (a new workspace was imported, then at once synced again). Should the job be lost,
+/// the schedule makes it good then.
 pub async fn queue_sync(state: &AppState, connection: &Connection) -> Result<String, SyncError> {
     if connection.status != Status::Active {
         return Err(SyncError::Inactive(connection.status));
     }
+    connections(&state.store)
+        .update(&connection.id, |c| {
+            c.next_sync_at = Some(super::minutes_from_now(c.settings.interval_minutes));
+            Some(())
+        })
+        .await?;
     let job = SyncWorkspace {
         connection: connection.id.clone(),
     };
