@@ -77,6 +77,9 @@ def viewer(browser, config):
     check("the card shows its title", card.is_visible() and card.inner_text() == target["title"])
     page.evaluate("() => notionGraph.select(null)")
     page.keyboard.press("Escape")
+    # Searching brings the page found into focus: the whole graph again, drawn.
+    page.locator("#fit").click()
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
     pixels = page.evaluate("""async (ids) => {
         const found = [];
