@@ -423,6 +423,15 @@ async fn fail_run(
         RunKind::Full if !refused => RunState::Running,
         _ => RunState::Failed,
     };
+    // The status first: whoever sees the failed run must also see why it cannot be retried.
+    if refused {
+        connections(&state.store)
+            .update(&connection.id, |c| {
+                c.status = Status::NeedsReauthorization;
+                Some(())
+            })
+            .await?;
+    }
     run::finish(
         &state.store,
         run_id,
@@ -432,14 +441,6 @@ async fn fail_run(
         progress,
     )
     .await?;
-    if refused {
-        connections(&state.store)
-            .update(&connection.id, |c| {
-                c.status = Status::NeedsReauthorization;
-                Some(())
-            })
-            .await?;
-    }
     Ok(())
 }
 
