@@ -142,7 +142,9 @@ async fn an_admin_sees_failing_and_stuck_syncs_of_every_account_and_queues_a_syn
             finished_at: None,
             error: None,
         };
-        record_run(&app.state.store, &id, died).await.unwrap();
+        record_run(&app.state.store, &id, died, |_| {})
+            .await
+            .unwrap();
         let listed = failing(&app, &admin).await;
         assert_eq!(listed.len(), 1, "{listed:?}");
         let stuck = &listed[0];

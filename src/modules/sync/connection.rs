@@ -121,8 +121,14 @@ pub struct LatestRun {
     pub error: Option<String>,
 }
 
-/// Keeps `latest` on the connection; once the run has ended, with the counts of what it left.
-pub async fn record_run(store: &Store, id: &str, latest: LatestRun) -> StoreResult<()> {
+/// Keeps `latest` on the connection; once the run has ended, with the counts of what it left,
+/// and whatever else `also` sets, all in one write.
+pub async fn record_run(
+    store: &Store,
+    id: &str,
+    latest: LatestRun,
+    also: impl Fn(&mut Connection),
+) -> StoreResult<()> {
     let counts = match latest.state {
         RunState::Running => None,
         _ => Some(Counts::of(store, id).await?),
@@ -131,6 +137,7 @@ pub async fn record_run(store: &Store, id: &str, latest: LatestRun) -> StoreResu
         .update(id, |c| {
             c.latest_run = Some(latest.clone());
             c.counts = counts.or(c.counts);
+            also(c);
             Some(())
         })
         .await?;

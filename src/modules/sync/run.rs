@@ -128,7 +128,7 @@ pub async fn begin(
                 error: None,
                 ..latest(&id, &resumed.value)
             };
-            connection::record_run(store, &connection.id, latest).await?;
+            connection::record_run(store, &connection.id, latest, |_| {}).await?;
         }
         return Ok((id, RunKind::Full));
     }
@@ -164,7 +164,7 @@ pub async fn start(
         expires_at: None,
     };
     runs(store).insert(&id, &run).await?;
-    connection::record_run(store, &connection.id, latest(&id, &run)).await?;
+    connection::record_run(store, &connection.id, latest(&id, &run), |_| {}).await?;
     Ok(id)
 }
 
@@ -182,31 +182,44 @@ fn latest(id: &str, run: &Run) -> LatestRun {
     }
 }
 
-/// Records how a run ended (`Running` keeps a full import resumable), and keeps it with its
-/// connection together with the counts of what is now stored.
+/// Records how a run ended (`Running` keeps a full import resumable): first on its connection,
+/// with the counts of what is now stored and what `settle` sets there, then on the run. So
+/// whoever sees the run ended finds its workspace saying so too.
 pub async fn finish(
     store: &Store,
     id: &str,
-    end: RunState,
-    report: Option<ImportReport>,
-    error: Option<String>,
-    progress: &ProgressSnapshot,
+    end: Ending,
+    settle: impl Fn(&mut Connection),
 ) -> StoreResult<()> {
-    let ended = runs(store)
+    let finished_at = (end.state != RunState::Running).then(super::now_ms);
+    let close = |run: &mut Run| {
+        run.state = end.state;
+        run.finished_at = finished_at;
+        run.expires_at = finished_at.map(|at| at + RUN_HISTORY_MS);
+        run.report = end.report.clone();
+        run.error = end.error.clone();
+        run.progress = end.progress.clone();
+    };
+    let Some(mut ended) = runs(store).get(id).await?.map(|record| record.value) else {
+        return Ok(());
+    };
+    close(&mut ended);
+    connection::record_run(store, &ended.connection, latest(id, &ended), settle).await?;
+    runs(store)
         .update(id, |run| {
-            run.state = end;
-            run.finished_at = (end != RunState::Running).then(super::now_ms);
-            run.expires_at = run.finished_at.map(|at| at + RUN_HISTORY_MS);
-            run.report = report.clone();
-            run.error = error.clone();
-            run.progress = progress.clone();
+            close(run);
             Some(())
         })
         .await?;
-    if let Some(ended) = ended {
-        connection::record_run(store, &ended.value.connection, latest(id, &ended.value)).await?;
-    }
     Ok(())
+}
+
+/// How a run ended.
+pub struct Ending {
+    pub state: RunState,
+    pub report: Option<ImportReport>,
+    pub error: Option<String>,
+    pub progress: ProgressSnapshot,
 }
 
 /// A full import's frontier in the store.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::connection::{self, Connection, Status, connections};
+use super::connection::{self, Connection, Status};
 use super::crawl::{ImportReport, Importer};
 use super::lease;
 use super::model::{EDGES, ENTITIES};
@@ -221,10 +221,7 @@ where
     outcome
 }
 
-async fn refresh_leased(
-    state: &AppState,
-    mut connection: Connection,
-) -> Result<Outcome, SyncError> {
+async fn refresh_leased(state: &AppState, connection: Connection) -> Result<Outcome, SyncError> {
     let asked = pending::get(&state.store, &connection.id).await?;
     if asked.is_empty() {
         return Ok(Outcome::UpToDate);
@@ -245,28 +242,13 @@ async fn refresh_leased(
     match result {
         Ok(report) => {
             pending::remove(&state.store, &connection.id, &asked).await?;
-            let end = RunState::Completed;
-            run::finish(
-                &state.store,
-                &run_id,
-                end,
-                Some(report.clone()),
-                None,
-                &progress,
-            )
-            .await?;
-            if let Some(limit) = report.page_limit {
-                connections(&state.store)
-                    .update(&connection.id, |c| {
-                        c.page_limit_reached = Some(limit);
-                        Some(())
-                    })
-                    .await?;
-            }
+            let limit = report.page_limit;
+            let settle = |c: &mut Connection| c.page_limit_reached = limit.or(c.page_limit_reached);
+            run::finish(&state.store, &run_id, completed(&report, progress), settle).await?;
             Ok(Outcome::Done(kind, report))
         }
         Err(error) => {
-            fail_run(state, &mut connection, &run_id, kind, &error, &progress).await?;
+            fail_run(state, &run_id, kind, &error, &progress).await?;
             Err(error.into())
         }
     }
@@ -275,7 +257,7 @@ async fn refresh_leased(
 /// The sync itself, with the lease held.
 async fn sync_leased(
     state: &AppState,
-    mut connection: Connection,
+    connection: Connection,
     watch: impl FnOnce(Arc<Progress>),
     stop: impl Future<Output = ()>,
 ) -> Result<Outcome, SyncError> {
@@ -320,39 +302,35 @@ async fn sync_leased(
     match result {
         None => {
             let error = anyhow::anyhow!("stopped on request");
-            fail_run(state, &mut connection, &run_id, kind, &error, &progress).await?;
+            fail_run(state, &run_id, kind, &error, &progress).await?;
             Ok(Outcome::Stopped)
         }
         Some(Ok(report)) => {
-            let end = RunState::Completed;
-            let kept = Some(report.clone());
-            run::finish(&state.store, &run_id, end, kept, None, &progress).await?;
             // Only the sync's own fields: tokens rotated, settings changed or the workspace
             // disconnected meanwhile stay as they are now.
-            connections(&state.store)
-                .update(&connection.id, |c| {
-                    c.last_sync_at = Some(now_ms());
-                    c.last_sync_started_at = Some(started);
-                    c.last_calls = Some(progress.calls);
-                    // A full import says whether the workspace is held at the limit; an
-                    // incremental one that added nothing new says nothing about it.
-                    c.page_limit_reached = match kind {
-                        RunKind::Full => report.page_limit,
-                        _ => report.page_limit.or(c.page_limit_reached),
-                    };
-                    if reconcile {
-                        c.last_reconciled_at = Some(started);
-                    }
-                    // A plan's shortest interval holds even for a setting chosen under a
-                    // better plan: the setting is kept, the schedule waits longer.
-                    let minutes = c
-                        .settings
-                        .interval_minutes
-                        .max(plan.min_sync_interval_minutes);
-                    c.next_sync_at = Some(super::minutes_from_now(minutes));
-                    Some(())
-                })
-                .await?;
+            let settle = |c: &mut Connection| {
+                c.last_sync_at = Some(now_ms());
+                c.last_sync_started_at = Some(started);
+                c.last_calls = Some(progress.calls);
+                // A full import says whether the workspace is held at the limit; an
+                // incremental one that added nothing new says nothing about it.
+                c.page_limit_reached = match kind {
+                    RunKind::Full => report.page_limit,
+                    _ => report.page_limit.or(c.page_limit_reached),
+                };
+                if reconcile {
+                    c.last_reconciled_at = Some(started);
+                }
+                // A plan's shortest interval holds even for a setting chosen under a
+                // better plan: the setting is kept, the schedule waits longer.
+                let minutes = c
+                    .settings
+                    .interval_minutes
+                    .max(plan.min_sync_interval_minutes);
+                c.next_sync_at = Some(super::minutes_from_now(minutes));
+            };
+            let end = completed(&report, progress.clone());
+            run::finish(&state.store, &run_id, end, settle).await?;
             let completed = crate::modules::analytics::Event::SyncCompleted {
                 pages: report.entities,
                 links: report.edges,
@@ -362,7 +340,7 @@ async fn sync_leased(
             Ok(Outcome::Done(kind, report))
         }
         Some(Err(error)) => {
-            fail_run(state, &mut connection, &run_id, kind, &error, &progress).await?;
+            fail_run(state, &run_id, kind, &error, &progress).await?;
             Err(error.into())
         }
     }
@@ -409,7 +387,6 @@ fn reconciliation_due(state: &AppState, connection: &Connection) -> bool {
 /// connects again.
 async fn fail_run(
     state: &AppState,
-    connection: &mut Connection,
     run_id: &str,
     kind: RunKind,
     error: &anyhow::Error,
@@ -419,29 +396,32 @@ async fn fail_run(
         error.downcast_ref::<NotionError>(),
         Some(NotionError::Unauthorized(_))
     );
-    let end = match kind {
+    let ended = match kind {
         RunKind::Full if !refused => RunState::Running,
         _ => RunState::Failed,
     };
-    // The status first: whoever sees the failed run must also see why it cannot be retried.
-    if refused {
-        connections(&state.store)
-            .update(&connection.id, |c| {
-                c.status = Status::NeedsReauthorization;
-                Some(())
-            })
-            .await?;
-    }
-    run::finish(
-        &state.store,
-        run_id,
-        end,
-        None,
-        Some(format!("{error:#}")),
-        progress,
-    )
-    .await?;
+    let end = run::Ending {
+        state: ended,
+        report: None,
+        error: Some(format!("{error:#}")),
+        progress: progress.clone(),
+    };
+    let settle = |c: &mut Connection| {
+        if refused {
+            c.status = Status::NeedsReauthorization;
+        }
+    };
+    run::finish(&state.store, run_id, end, settle).await?;
     Ok(())
+}
+
+fn completed(report: &ImportReport, progress: super::ProgressSnapshot) -> run::Ending {
+    run::Ending {
+        state: RunState::Completed,
+        report: Some(report.clone()),
+        error: None,
+        progress,
+    }
 }
 
 /// The one membership check of workspace routes: the connection `id` if `user` may use it.
