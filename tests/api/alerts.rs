@@ -162,6 +162,27 @@ async fn dead_letter(app: &TestApp) -> String {
     .await
 }
 
+/// The job gauges of a `/metrics` text.
+fn jobs_lines(metrics: String) -> String {
+    let wanted = ["notion_graph_jobs{", "notion_graph_dead_letters{"];
+    let lines = metrics
+        .lines()
+        .filter(|l| wanted.iter().any(|w| l.starts_with(w)));
+    lines.collect::<Vec<_>>().join("; ")
+}
+
+/// `check` once it answers, or `None` after `limit`.
+async fn until<T>(limit: Duration, check: impl Fn() -> Option<T>) -> Option<T> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
 async fn history(app: &TestApp, query: &str) -> Vec<Value> {
     let response = app.admin_get(&format!("/api/admin/alerts{query}")).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -208,10 +229,18 @@ async fn a_dead_letter_fires_an_alert_that_resolves_once_the_letter_is_gone() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        let resolved = eventually(PATIENCE, "a resolved notification", || async {
-            receiver.delivered("/ops", "resolved")
-        })
-        .await;
+        let resolved = until(PATIENCE, || receiver.delivered("/ops", "resolved")).await;
+        let Some(resolved) = resolved else {
+            // What each part saw, so that a failure here says where the resolution stopped.
+            panic!(
+                "{mode:?}: no resolved notification in {PATIENCE:?}; alerts: {:?}; dead letters: \
+                 {}; jobs: {}; deliveries to /ops: {:?}",
+                history(&app, "").await,
+                json(app.admin_get("/api/admin/jobs/dead").await).await,
+                jobs_lines(app.get("/metrics").await.text().await.unwrap()),
+                receiver.to("/ops"),
+            )
+        };
         assert_signed(&resolved);
         assert_eq!(body(&resolved)["group"], notification["group"]);
         let all = history(&app, "").await;

@@ -161,10 +161,14 @@ function describe(task) {
   return [`Task ${task.state}: ${task.done} of ${task.total} steps ${noun}.`, ...notes, task.undo_report ?? ""].join(" ").trim();
 }
 
-// A task's state on its card; an older report than the one shown is ignored.
-function showTask(task, card = list.querySelector(`[data-task="${CSS.escape(task.id)}"]`), id = 0) {
-  if (!card || (id && id < Number(card.dataset.taskEvent || 0))) return;
-  if (id) card.dataset.taskEvent = String(id);
+const taskCard = (task) => list.querySelector(`[data-plan="${CSS.escape(task.plan)}"]`)
+  ?? list.querySelector(`[data-task="${CSS.escape(task.id)}"]`);
+
+// A task's state on its card (found by its plan: an event can come before the confirmation's
+// answer). The answer, events and polls race, so an older view than the one shown is ignored.
+function showTask(task, card = taskCard(task)) {
+  if (!card || task.version < Number(card.dataset.taskVersion || 0)) return;
+  card.dataset.taskVersion = String(task.version);
   card.dataset.task = task.id;
   card.querySelector(".actions")?.remove();
   status(card, describe(task));
@@ -211,7 +215,7 @@ function onEvent(event) {
     case "token": showToken(event.text); break;
     case "plan": showPlan(event.plan); break;
     case "task_progress":
-    case "task_finished": showTask(event.task, undefined, event.id); break;
+    case "task_finished": showTask(event.task); break;
   }
 }
 

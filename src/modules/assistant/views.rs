@@ -125,6 +125,11 @@ pub struct TaskView {
     pub undo_report: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Grows with every change of the task: of two views of it, the larger is the newer,
+    /// whichever way each came (an answer, an event, a poll). Events stored before it existed
+    /// read as 0.
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl TaskView {
@@ -148,6 +153,7 @@ impl TaskView {
             undo_report: t.undo_report.clone(),
             created_at: rfc3339(t.created_at),
             updated_at: rfc3339(t.updated_at),
+            version: record.version,
         }
     }
 }
