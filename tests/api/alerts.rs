@@ -12,7 +12,7 @@ use notion_graph::modules::alerts::{SIGNATURE_HEADER, signature};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Mode, TestApp, eventually, json, spawn_app_with};
+use crate::helpers::{Mode, TestApp, eventually, json, spawn_app_with, within};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 const SECRET: &str = "receiver-secret-0123";
@@ -171,18 +171,6 @@ fn jobs_lines(metrics: String) -> String {
     lines.collect::<Vec<_>>().join("; ")
 }
 
-/// `check` once it answers, or `None` after `limit`.
-async fn until<T>(limit: Duration, check: impl Fn() -> Option<T>) -> Option<T> {
-    let started = std::time::Instant::now();
-    while started.elapsed() < limit {
-        if let Some(value) = check() {
-            return Some(value);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    None
-}
-
 async fn history(app: &TestApp, query: &str) -> Vec<Value> {
     let response = app.admin_get(&format!("/api/admin/alerts{query}")).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -229,7 +217,10 @@ async fn a_dead_letter_fires_an_alert_that_resolves_once_the_letter_is_gone() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        let resolved = until(PATIENCE, || receiver.delivered("/ops", "resolved")).await;
+        let resolved = within(PATIENCE, || async {
+            receiver.delivered("/ops", "resolved")
+        })
+        .await;
         let Some(resolved) = resolved else {
             // What each part saw, so that a failure here says where the resolution stopped.
             panic!(

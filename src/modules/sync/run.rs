@@ -222,6 +222,29 @@ pub struct Ending {
     pub progress: ProgressSnapshot,
 }
 
+impl Ending {
+    pub fn completed(report: &ImportReport, progress: ProgressSnapshot) -> Self {
+        let report = Some(report.clone());
+        Self {
+            state: RunState::Completed,
+            report,
+            error: None,
+            progress,
+        }
+    }
+
+    /// Failed with `error`; `state` is `Running` for a full import that stays resumable.
+    pub fn failed(state: RunState, error: &anyhow::Error, progress: ProgressSnapshot) -> Self {
+        let error = Some(format!("{error:#}"));
+        Self {
+            state,
+            report: None,
+            error,
+            progress,
+        }
+    }
+}
+
 /// A full import's frontier in the store.
 #[derive(Clone)]
 pub struct Checkpoint {

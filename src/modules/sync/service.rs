@@ -244,7 +244,13 @@ async fn refresh_leased(state: &AppState, connection: Connection) -> Result<Outc
             pending::remove(&state.store, &connection.id, &asked).await?;
             let limit = report.page_limit;
             let settle = |c: &mut Connection| c.page_limit_reached = limit.or(c.page_limit_reached);
-            run::finish(&state.store, &run_id, completed(&report, progress), settle).await?;
+            run::finish(
+                &state.store,
+                &run_id,
+                run::Ending::completed(&report, progress),
+                settle,
+            )
+            .await?;
             Ok(Outcome::Done(kind, report))
         }
         Err(error) => {
@@ -329,7 +335,7 @@ async fn sync_leased(
                     .max(plan.min_sync_interval_minutes);
                 c.next_sync_at = Some(super::minutes_from_now(minutes));
             };
-            let end = completed(&report, progress.clone());
+            let end = run::Ending::completed(&report, progress.clone());
             run::finish(&state.store, &run_id, end, settle).await?;
             let completed = crate::modules::analytics::Event::SyncCompleted {
                 pages: report.entities,
@@ -396,16 +402,11 @@ async fn fail_run(
         error.downcast_ref::<NotionError>(),
         Some(NotionError::Unauthorized(_))
     );
-    let ended = match kind {
+    let end_state = match kind {
         RunKind::Full if !refused => RunState::Running,
         _ => RunState::Failed,
     };
-    let end = run::Ending {
-        state: ended,
-        report: None,
-        error: Some(format!("{error:#}")),
-        progress: progress.clone(),
-    };
+    let end = run::Ending::failed(end_state, error, progress.clone());
     let settle = |c: &mut Connection| {
         if refused {
             c.status = Status::NeedsReauthorization;
@@ -413,15 +414,6 @@ async fn fail_run(
     };
     run::finish(&state.store, run_id, end, settle).await?;
     Ok(())
-}
-
-fn completed(report: &ImportReport, progress: super::ProgressSnapshot) -> run::Ending {
-    run::Ending {
-        state: RunState::Completed,
-        report: Some(report.clone()),
-        error: None,
-        progress,
-    }
 }
 
 /// The one membership check of workspace routes: the connection `id` if `user` may use it.
